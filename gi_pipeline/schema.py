@@ -1,0 +1,96 @@
+"""Arrow schemas of the warehouse tables: the Parquet contract notebooks rely on.
+
+``year`` and ``region`` are hive partition columns (``year=YYYY/region=NNNNNN``): they live in the
+directory names, not in the files, and are typed by ``PARTITION_SCHEMA`` on every read and write.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from . import vocabulary as v
+
+PARTITION_SCHEMA = pa.schema([("year", pa.int32()), ("region", pa.string())])
+
+SCHEMAS: dict[str, pa.Schema] = {
+    v.TABLE_REPORTS: pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("source_file", pa.string()),
+            ("admin_code", pa.string()),
+            ("admin_code_as_reported", pa.string()),
+            ("province", pa.string()),
+            ("prefecture", pa.string()),
+            ("county", pa.string()),
+            ("agency", pa.string()),
+            ("title", pa.string()),
+            ("published_date", pa.date32()),
+            ("template", pa.string()),
+            ("traditional", pa.bool_()),
+            ("status", pa.string()),
+            ("error_count", pa.int32()),
+            ("warning_count", pa.int32()),
+        ]
+    ),
+    v.TABLE_SECTIONS: pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("section_no", pa.int8()),
+            ("section_key", pa.string()),
+            ("heading", pa.string()),
+            ("text", pa.string()),
+            ("char_start", pa.int32()),
+            ("char_end", pa.int32()),
+        ]
+    ),
+    v.TABLE_ACTIVE_DISCLOSURE: pa.schema(
+        [("doc_id", pa.string()), ("item", pa.string()), ("metric", pa.string()), ("value", pa.float64())]
+    ),
+    v.TABLE_REQUESTS: pa.schema(
+        [("doc_id", pa.string()), ("row_key", pa.string()), ("applicant", pa.string()), ("value", pa.int64())]
+    ),
+    v.TABLE_REVIEW_LITIGATION: pa.schema(
+        [("doc_id", pa.string()), ("proceeding", pa.string()), ("outcome", pa.string()), ("value", pa.int64())]
+    ),
+    v.TABLE_QUALITY_ISSUES: pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("check", pa.string()),
+            ("severity", pa.string()),
+            ("table", pa.string()),
+            ("row_key", pa.string()),
+            ("detail", pa.string()),
+        ]
+    ),
+    v.TABLE_QUARANTINE: pa.schema([("source_file", pa.string()), ("sha256", pa.string()), ("reason", pa.string())]),
+}
+
+# Human-readable column docs, shown in the Dagster catalog (TableSchema) and the README.
+COLUMN_DOCS: dict[str, str] = {
+    "doc_id": "sha256 of the raw file bytes",
+    "source_file": "path of the raw file relative to the raw directory",
+    "admin_code": "current GB/T 2260 code of the agency's place (county, else prefecture, else province)",
+    "admin_code_as_reported": "the code of that place valid in the report's year",
+    "province": "province-level division name",
+    "prefecture": "prefecture-level division name",
+    "county": "county-level division name",
+    "agency": "issuing agency as named in the report",
+    "title": "report title",
+    "published_date": "publication date printed on the report",
+    "template": "national template: '2021' (国办公开办函〔2021〕30号) or '2019' (〔2019〕60号)",
+    "traditional": "the report was written in traditional characters",
+    "status": "'ok', or 'flagged' when the report has an error-severity quality issue",
+    "value": "the number as printed; null when missing, blank, a dash or unreadable (see quality_issues)",
+    "row_key": "table 三 row (canonical vocabulary)",
+    "applicant": "table 三 applicant column",
+    "item": "table 二 item",
+    "metric": "table 二 column",
+    "proceeding": "table 四 proceeding",
+    "outcome": "table 四 outcome",
+    "check": "name of the failed check; identity checks start with 'identity'",
+    "severity": "'error' or 'warning'",
+    "table": "table the issue is about",
+    "detail": "what was found",
+    "reason": "why the file was not processed",
+    "sha256": "sha256 of the raw file bytes",
+}
