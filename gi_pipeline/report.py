@@ -2,9 +2,117 @@
 
 from __future__ import annotations
 
-from .records import ParsedReport, Quarantined
+import hashlib
+
+from . import metadata as md
+from . import vocabulary as v
+from .cells import Line, split_lines
+from .decode import DecodeError, decode_bytes
+from .normalize import normalize_text
+from .records import ParsedReport, QualityIssue, Quarantined, RegionMatch, ReportMetadata, SectionRecord
+from .regions import resolve_region
+from .sections import split_sections
+from .tables import anchor_requests, disclosure_template, extract_disclosure, extract_requests, extract_review
+from .tables import has_numbers, requests_template
+
+# Fewer standard sections than this and no title: not an annual report.
+_MIN_SECTIONS = 3
 
 
 def parse_report(raw: bytes, source_file: str) -> ParsedReport | Quarantined:
-    """Decode, normalize, section, extract tables and metadata. Never raises on bad input."""
-    raise NotImplementedError  # being written in this session
+    """Decode, normalize, section, extract tables and metadata. Bad input is quarantined, not raised."""
+    doc_id = hashlib.sha256(raw).hexdigest()
+    if not raw.strip():
+        return Quarantined(source_file, doc_id, "empty file")
+    try:
+        original, _encoding = decode_bytes(raw)
+    except DecodeError as exc:
+        return Quarantined(source_file, doc_id, f"cannot decode: {exc}")
+    return parse_text(original, source_file, doc_id)
+
+
+def _table_lines(
+    sections: dict[str, SectionRecord], key: str, table: str, issues: list[QualityIssue]
+) -> list[Line]:
+    """A table's section split into lines, with a table-level issue when it has nothing to read."""
+    section = sections.get(key)
+    if section is None:
+        issues.append(QualityIssue(v.Check.TABLE_MISSING, v.SEVERITY_ERROR, table, None, f"no section {key}"))
+        return []
+    lines = split_lines(section.text)
+    if not has_numbers(lines):
+        issues.append(
+            QualityIssue(v.Check.TABLE_NO_NUMBERS, v.SEVERITY_ERROR, table, None, "table printed without numbers")
+        )
+    return lines
+
+
+def _region_issues(region: RegionMatch) -> list[QualityIssue]:
+    return [QualityIssue(check, v.SEVERITY_WARNING, v.TABLE_REPORTS, None, detail) for check, detail in region.issues]
+
+
+def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Quarantined:
+    normalized = normalize_text(original)
+    text = normalized.text
+    section_list = split_sections(text)
+    sections = {s.section_key: s for s in section_list}
+    title = md.find_title(text)
+    standard = len(sections) - (v.PREAMBLE.key in sections)
+    if "政府信息公开" not in text or (standard < _MIN_SECTIONS and title is None):
+        return Quarantined(source_file, doc_id, f"not an annual report ({standard} standard sections, no title)")
+    overview = sections.get("overview")
+    year = md.find_year(title, text, overview.text if overview else None)
+    if year is None:
+        return Quarantined(source_file, doc_id, "no report year in title, statistics period or overview")
+    issues: list[QualityIssue] = []
+    agency = md.find_agency(title, text)
+    if agency is None:
+        issues.append(QualityIssue(v.Check.AGENCY_UNKNOWN, v.SEVERITY_WARNING, v.TABLE_REPORTS, None, "no agency named"))
+
+    disclosure_lines = _table_lines(sections, "active_disclosure", v.TABLE_ACTIVE_DISCLOSURE, issues)
+    request_lines = _table_lines(sections, "requests", v.TABLE_REQUESTS, issues)
+    review_lines = _table_lines(sections, "review_litigation", v.TABLE_REVIEW_LITIGATION, issues)
+
+    # Template: the tables' own structure first, then what the report cites, then its year.
+    request_cells = anchor_requests(request_lines)
+    from_requests = requests_template(request_cells)
+    from_disclosure = disclosure_template(disclosure_lines)
+    template = from_requests or from_disclosure or md.declared_template(text) or md.template_for_year(year)
+    if from_requests and from_disclosure and from_requests != from_disclosure:
+        issues.append(
+            QualityIssue(
+                v.Check.TEMPLATE_CONFLICT,
+                v.SEVERITY_WARNING,
+                v.TABLE_REPORTS,
+                None,
+                f"table 三 is the {from_requests} template, table 二 the {from_disclosure}",
+            )
+        )
+    disclosure = extract_disclosure(disclosure_lines, has_numbers(disclosure_lines), from_disclosure or template)
+    requests = extract_requests(request_cells, has_numbers(request_lines), template)
+    review = extract_review(review_lines)
+
+    region = resolve_region(title, agency, text, year)
+    issues += _region_issues(region)
+    issues += [*disclosure.issues, *requests.issues, *review.issues]
+    meta = ReportMetadata(
+        title=title,
+        agency=agency,
+        year=year,
+        published_date=md.find_published_date(text),
+        template=template,
+        traditional=normalized.traditional,
+        region=region,
+    )
+    return ParsedReport(
+        doc_id=doc_id,
+        source_file=source_file,
+        metadata=meta,
+        original_text=original,
+        text=text,
+        sections=tuple(section_list),
+        disclosure=disclosure.facts,
+        requests=requests.facts,
+        review=review.facts,
+        issues=tuple(issues),
+    )

@@ -1,0 +1,173 @@
+"""Table text to lines of typed cells, whatever the layout.
+
+Layouts seen in real reports: pipe tables (``a | 0 | 0 |||``), tab tables, markdown tables, one cell
+per line with blank lines between rows, and label/number pairs on one line (``行政许可 97``). Every line
+becomes a ``Line`` of ``Cell``s; the extractor (``gi_pipeline.tables``) anchors on labels, not on layout.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+VALUE = "value"  # a number, possibly with thousands separators and a unit
+PLACEHOLDER = "placeholder"  # a dash, slash or 无 where a number belongs
+UNREADABLE = "unreadable"  # digits mixed with look-alike letters (1O, l2)
+BLANK = "blank"  # an empty cell between numbers
+LABEL = "label"  # anything else: row labels, headers, notes
+
+_UNITS = ("万元", "万", "元", "件", "条", "项", "个", "次")
+_UNIT_ALT = "|".join(_UNITS)
+_VALUE = re.compile(rf"^[+-]?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?(?:{_UNIT_ALT})?$")
+_UNIT_ONLY = re.compile(rf"^(?:{_UNIT_ALT})$")
+_PLACEHOLDER = re.compile(r"^(?:[-—–~/\\]{1,4}|无|空)$")
+_UNREADABLE = re.compile(r"^(?=.*\d)(?=.*[OoIlSB])[\dOoIlSB.,]{2,}$")
+_MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_PROSE_MAX_CHARS = 60
+
+# Line kinds
+ROW = "row"  # several cells on one line: labels on it belong to its numbers
+SINGLE = "single"  # one cell (one-cell-per-line layout)
+BREAK = "break"  # a blank line: may end a row
+PROSE = "prose"  # a sentence, not table content
+SKIP = "skip"  # markdown rules, lines of empty cells
+
+
+@dataclass(frozen=True)
+class Cell:
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Line:
+    kind: str
+    cells: tuple[Cell, ...]
+    number: int  # 1-based line number within the table's region
+
+
+def classify(token: str) -> str:
+    if _VALUE.match(token):
+        return VALUE
+    if _PLACEHOLDER.match(token):
+        return PLACEHOLDER
+    if _UNREADABLE.match(token):
+        return UNREADABLE
+    return LABEL
+
+
+def _field_cells(field: str) -> list[Cell]:
+    """Cells of one delimited field: whitespace separates a label from its numbers (``行政许可 97``),
+    while words of a label broken by spaces (``商业 企业``) are joined again."""
+    cells: list[Cell] = []
+    for piece in field.split():
+        kind = classify(piece)
+        if cells and _UNIT_ONLY.match(piece) and cells[-1].kind == VALUE:
+            cells[-1] = Cell(VALUE, cells[-1].text + piece)
+        elif cells and kind == LABEL and cells[-1].kind == LABEL:
+            cells[-1] = Cell(LABEL, cells[-1].text + piece)
+        else:
+            cells.append(Cell(kind, piece))
+    return cells
+
+
+def _is_prose(cells: list[Cell], line: str) -> bool:
+    if "。" in line or len(line) > _PROSE_MAX_CHARS:
+        return True
+    # A number followed by more words is a sentence ("市科委 2024 年根据…"), not a label and its cells.
+    seen_number = False
+    for cell in cells:
+        if cell.kind == VALUE:
+            seen_number = True
+        elif cell.kind == LABEL and seen_number:
+            return True
+    return False
+
+
+def _trim_blanks(cells: list[Cell]) -> list[Cell]:
+    """Keep blanks only between numbers: blanks beside labels are merged label columns and trailing
+    blanks are padding, neither is a cell of the row in text layouts."""
+    numeric = [i for i, c in enumerate(cells) if c.kind not in (LABEL, BLANK)]
+    if not numeric:
+        return [c for c in cells if c.kind != BLANK]
+    first, last = numeric[0], numeric[-1]
+    return [c for i, c in enumerate(cells) if c.kind != BLANK or first < i < last]
+
+
+def split_line(raw: str, number: int) -> Line:
+    if not raw.strip():
+        # An empty line separates rows; a line of empty tab/pipe cells is part of a row.
+        return Line(SKIP if ("\t" in raw or "|" in raw) else BREAK, (), number)
+    if _MARKDOWN_RULE.match(raw):
+        return Line(SKIP, (), number)
+    if "|" in raw:
+        fields = raw.strip().strip("|").split("|")
+    elif "\t" in raw:
+        fields = raw.split("\t")
+    else:
+        cells = _field_cells(raw)
+        if _is_prose(cells, raw.strip()):
+            return Line(PROSE, (), number)
+        return Line(ROW if len(cells) > 1 else SINGLE, tuple(cells), number)
+    cells = []
+    for field in fields:
+        cells.extend(_field_cells(field) or [Cell(BLANK, "")])
+    cells = _trim_blanks(cells)
+    if not cells:
+        return Line(SKIP, (), number)
+    return Line(ROW if len(cells) > 1 else SINGLE, tuple(cells), number)
+
+
+def split_lines(text: str) -> list[Line]:
+    return [split_line(raw, i) for i, raw in enumerate(text.split("\n"), start=1)]
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers
+# --------------------------------------------------------------------------------------------
+
+_UNIT_SCALE = {"万元": Decimal(10000), "万": Decimal(10000), "元": Decimal(1)}
+
+
+def split_unit(text: str) -> tuple[str, str | None]:
+    for unit in _UNITS:
+        if text.endswith(unit):
+            return text[: -len(unit)], unit
+    return text, None
+
+
+def parse_decimal(text: str) -> tuple[Decimal, str | None] | None:
+    """A VALUE cell's number and unit (None when the text is not a number)."""
+    number, unit = split_unit(text)
+    try:
+        return Decimal(number.replace(",", "")), unit
+    except InvalidOperation:
+        return None
+
+
+def count_value(text: str) -> int | None:
+    """An integer count (``1,234``, ``12件``, ``1.2万``); None if the cell is not a whole number."""
+    parsed = parse_decimal(text)
+    if parsed is None:
+        return None
+    number, unit = parsed
+    if unit in ("万", "万元"):
+        number *= 10000
+    elif unit == "元":
+        return None
+    if number != number.to_integral_value():
+        return None
+    return int(number)
+
+
+def amount_10k_yuan(text: str, header_unit: str | None) -> float | None:
+    """Money in 万元: the cell's own unit wins, else the column header's; None when neither says."""
+    parsed = parse_decimal(text)
+    if parsed is None:
+        return None
+    number, unit = parsed
+    unit = unit if unit in _UNIT_SCALE else header_unit
+    if unit not in _UNIT_SCALE:
+        return None
+    return float(number * _UNIT_SCALE[unit] / Decimal(10000))

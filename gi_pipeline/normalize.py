@@ -1,0 +1,96 @@
+"""Text normalization: one canonical form for every report, whatever its source quirks.
+
+Steps, in order: line endings; HTML tags/entities and ``[bookmark: …]`` residue; pinyin residue such as
+``區(qū)``; traditional→simplified (only when the text is traditional: OpenCC is slow); full-width
+ASCII and ideographic spaces to half-width; stray ``?`` marks and page-number lines.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+_ENTITY = re.compile(r"&(?:#\d{1,6}|#x[0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});")
+_BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
+# A CJK character followed by its pinyin with a tone mark: 區(qū), 發(fā). The tone mark keeps
+# ordinary parenthesised Latin text (GB, PDF, http) out.
+_PINYIN_RESIDUE = re.compile(
+    r"(?<=[\u3400-\u9fff])[(（]([a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ][a-zü]*)[)）]"
+)
+_PAGE_NUMBER_LINE = re.compile(
+    r"^[ \t]*(?:[-—–－]{1,2}[ \t]*\d{1,4}[ \t]*[-—–－]{1,2}|第[ \t]*\d{1,4}[ \t]*页(?:[ \t]*[,，/]?[ \t]*共[ \t]*\d{1,4}[ \t]*页)?"
+    r"|\d{1,4}[ \t]*/[ \t]*\d{1,4}|page[ \t]*\d{1,4})[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_STRAY_QUESTION_MARKS = re.compile(r"^[ \t]*[?？]+|[?？]+[ \t]*$", re.MULTILINE)
+_TRAILING_SPACES = re.compile(r"[ \u3000\xa0]+$", re.MULTILINE)
+
+# Full-width ASCII (！ to ～) → ASCII; ideographic and no-break spaces → space.
+_WIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 0xA0: 0x20}
+# Chinese number punctuation that has one meaning in a table cell.
+_WIDTH_TABLE |= {ord("．"): ord("."), ord("﹒"): ord(".")}
+
+
+@functools.cache
+def _traditional_chars() -> re.Pattern[str]:
+    """Characters that only occur in traditional writing (keys of OpenCC's TS table minus identical)."""
+    text = (resources.files("opencc") / "dictionary" / "TSCharacters.txt").read_text(encoding="utf-8")
+    chars = set()
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and len(parts[0]) == 1 and parts[0] not in parts[1:]:
+            chars.add(parts[0])
+    return re.compile("[" + re.escape("".join(sorted(chars))) + "]")
+
+
+@functools.cache
+def _t2s():
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+def is_traditional(text: str) -> bool:
+    """Cheap test: a real share of traditional-only characters (a few appear in simplified texts too)."""
+    sample = text[:20000]
+    hits = len(_traditional_chars().findall(sample))
+    cjk = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff")
+    return hits >= 5 and hits * 50 >= cjk  # ≥ 2% of CJK characters
+
+
+def to_simplified(text: str) -> str:
+    return _t2s().convert(text)
+
+
+@dataclass(frozen=True)
+class NormalizedText:
+    original: str
+    text: str
+    traditional: bool
+
+
+def _strip_markup(text: str) -> str:
+    if "<" in text:
+        text = _TAG.sub("", text)
+    if "&" in text:
+        text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    return _BOOKMARK.sub("", text)
+
+
+def normalize_text(original: str) -> NormalizedText:
+    text = original.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\ufeff", "")
+    text = _strip_markup(text)
+    text = _PINYIN_RESIDUE.sub("", text)
+    traditional = is_traditional(text)
+    if traditional:
+        text = to_simplified(text)
+    text = text.translate(_WIDTH_TABLE)
+    text = _STRAY_QUESTION_MARKS.sub("", text)
+    text = _PAGE_NUMBER_LINE.sub("\x00", text)
+    text = text.replace("\x00\n", "").replace("\x00", "")  # drop page-number lines entirely
+    text = _TRAILING_SPACES.sub("", text)
+    return NormalizedText(original=original, text=text, traditional=traditional)

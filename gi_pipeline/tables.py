@@ -1,0 +1,409 @@
+"""Extraction of tables 二, 三 and 四 from their sections' text.
+
+The extractor anchors on row labels, not on layout: numbers are read in *runs* (consecutive number
+cells), and a run belongs to the row whose label stands on the same line, or else to the single row
+label printed since the previous run. Anything less certain is not assigned: a run under two labels,
+under unknown text, or with no label at all is reported, and the rows it might belong to stay null
+with a quality issue. A row that has too few or too many cells is null as a whole: cells are never
+shifted to fit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from . import vocabulary as v
+from . import labels
+from .cells import BLANK, BREAK, LABEL, PLACEHOLDER, PROSE, ROW, UNREADABLE, VALUE, Cell, Line
+from .cells import amount_10k_yuan, count_value
+from .labels import GROUP, HEADER, LabelMatcher, LabelRef, label_key
+from .records import DisclosureFact, QualityIssue, RequestFact, ReviewFact
+
+_PROSE_MARK = None  # buffer entry for a prose line: unknown content between a label and its numbers
+
+
+@dataclass
+class Run:
+    """Consecutive number cells, with the labels that precede them."""
+
+    cells: list[Cell]
+    same_line: list[str]  # labels on the run's own line, before its first number
+    buffer: list[str | None]  # labels since the previous run (None: a prose line)
+    line: int
+
+    def show(self) -> str:
+        return " ".join(c.text or "∅" for c in self.cells)
+
+
+def collect_runs(lines: Sequence[Line]) -> list[Run]:
+    runs: list[Run] = []
+    buffer: list[str | None] = []
+    current: Run | None = None
+
+    def close() -> None:
+        nonlocal current
+        if current is not None:
+            runs.append(current)
+            current = None
+
+    for line in lines:
+        if line.kind == BREAK:
+            close()
+            continue
+        if line.kind == PROSE:
+            close()
+            buffer.append(_PROSE_MARK)
+            continue
+        same_line: list[str] = []
+        for cell in line.cells:
+            if cell.kind == LABEL:
+                close()
+                buffer.append(cell.text)
+                if line.kind == ROW:
+                    same_line.append(cell.text)
+                continue
+            if current is None:
+                current = Run([], same_line, buffer, line.number)
+                buffer, same_line = [], []
+            current.cells.append(cell)
+        if line.kind == ROW:
+            close()  # a delimited line is one row: its numbers end with it
+    close()
+    return runs
+
+
+# --------------------------------------------------------------------------------------------
+# Assigning runs to rows
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RowCells:
+    """What the label anchoring found for one table."""
+
+    cells: dict[str, list[Cell]] = field(default_factory=dict)
+    header_units: dict[str, str | None] = field(default_factory=dict)
+    conflicting: set[str] = field(default_factory=set)
+    unassigned: list[str] = field(default_factory=list)  # details of runs not given to a row
+    labels: list[str] = field(default_factory=list)  # every label seen, for template evidence
+
+
+_HEADER_UNIT = re.compile(r"(万元|元)\)?$")
+
+
+def _header_unit(buffer: Sequence[str | None]) -> str | None:
+    for text in reversed(buffer):
+        if text and "单位" in text or (text and text.endswith(("(万元)", "(元)"))):
+            m = _HEADER_UNIT.search(text)
+            if m:
+                return m.group(1)
+    return None
+
+
+def _classify_buffer(buffer: Sequence[str | None], matcher: LabelMatcher) -> tuple[list[LabelRef], list[str]]:
+    """Row labels and unknown text among the labels before a run (labels wrapped over up to three
+    cells are joined again)."""
+    rows: list[LabelRef] = []
+    unknown: list[str] = []
+    i = 0
+    while i < len(buffer):
+        if buffer[i] is _PROSE_MARK:
+            unknown.append("<prose>")
+            i += 1
+            continue
+        best, width = None, 1
+        for k in range(1, 4):
+            part = buffer[i : i + k]
+            if len(part) < k or _PROSE_MARK in part:
+                break
+            found = matcher.match("".join(part))  # type: ignore[arg-type]
+            if found and (best is None or found.score > best.score):
+                best, width = found, k
+        if best is None:
+            if len(label_key(buffer[i])) >= 3:  # type: ignore[arg-type]
+                unknown.append(buffer[i])  # type: ignore[arg-type]
+            i += 1
+            continue
+        if best.ref.kind == labels.ROW:
+            rows.append(best.ref)
+        i += width
+    return rows, unknown
+
+
+def _resolve(run: Run, matcher: LabelMatcher) -> tuple[str | None, str]:
+    """The row a run belongs to, or None with the reason."""
+    if run.same_line:
+        found = matcher.match_row(run.same_line[-1])
+        if found:
+            return found.ref.key, ""
+        return None, f"label {run.same_line[-1]!r} matches no row"
+    rows, unknown = _classify_buffer(run.buffer, matcher)
+    keys = list(dict.fromkeys(r.key for r in rows))
+    if len(keys) > 1:  # a heading that is also a row (六 其他处理) is a heading when rows follow it
+        keys = list(dict.fromkeys(r.key for r in rows if not r.also_group))
+    if len(keys) == 1 and not unknown:
+        return keys[0], ""
+    if keys:
+        return None, f"labels {keys + unknown} before these numbers: cannot tell which row they belong to"
+    if unknown:
+        return None, f"text {unknown[:3]} before these numbers matches no row"
+    return None, "numbers with no row label"
+
+
+def anchor_rows(lines: Sequence[Line], matcher: LabelMatcher, expected: Callable[[str], int | None]) -> RowCells:
+    found = RowCells()
+    runs = collect_runs(lines)
+    for line in lines:
+        found.labels.extend(c.text for c in line.cells if c.kind == LABEL)
+    previous: str | None = None
+    for run in runs:
+        is_orphan = not run.same_line and not run.buffer
+        if is_orphan and previous is not None and previous not in found.conflicting:
+            # A row broken by a page break: its remaining numbers follow with no label.
+            have, want = len(found.cells[previous]), expected(previous)
+            if want is not None and have < want and have + len(run.cells) <= want:
+                found.cells[previous].extend(run.cells)
+                continue
+        key, why = _resolve(run, matcher)
+        if key is None:
+            found.unassigned.append(f"line {run.line}: [{run.show()}]: {why}")
+            previous = None
+            continue
+        if key in found.cells:
+            if [c.text for c in found.cells[key]] != [c.text for c in run.cells]:
+                found.conflicting.add(key)
+            previous = None
+            continue
+        found.cells[key] = list(run.cells)
+        found.header_units[key] = _header_unit(run.buffer)
+        previous = key
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Cells to values, with the quality issues of the cells that cannot be read
+# --------------------------------------------------------------------------------------------
+
+
+class _Issues:
+    def __init__(self, table: str):
+        self.table = table
+        self.items: list[QualityIssue] = []
+
+    def error(self, check: str, row_key: str | None, detail: str) -> None:
+        self.items.append(QualityIssue(check, v.SEVERITY_ERROR, self.table, row_key, detail))
+
+    def warning(self, check: str, row_key: str | None, detail: str) -> None:
+        self.items.append(QualityIssue(check, v.SEVERITY_WARNING, self.table, row_key, detail))
+
+
+Number = float | int
+# A column's reader: the cell text to its value, or None and the check that failed.
+Parser = Callable[[str], tuple[Number | None, str | None]]
+
+
+def read_count(text: str) -> tuple[Number | None, str | None]:
+    value = count_value(text)
+    return (value, None) if value is not None else (None, v.Check.UNREADABLE_CELL)
+
+
+def money_reader(header_unit: str | None) -> Parser:
+    def read_money(text: str) -> tuple[Number | None, str | None]:
+        value = amount_10k_yuan(text, header_unit)
+        if value is not None:
+            return value, None
+        if amount_10k_yuan(text, "万元") is not None:  # a number; only its unit is not printed
+            return None, v.Check.AMOUNT_UNIT_UNKNOWN
+        return None, v.Check.UNREADABLE_CELL
+
+    return read_money
+
+
+def _cell_value(cell: Cell, parse: Parser, issues: _Issues, row_key: str, column: str) -> Number | None:
+    where = f"{column}: {cell.text!r}"
+    if cell.kind == VALUE:
+        value, failed = parse(cell.text)
+        if failed == v.Check.AMOUNT_UNIT_UNKNOWN:
+            issues.warning(failed, row_key, f"{where}: no unit in the cell or the column header")
+        elif failed:
+            issues.error(failed, row_key, f"{where} is not a number of this column's kind")
+        return value
+    if cell.kind == BLANK:
+        issues.warning(v.Check.BLANK_CELL, row_key, f"{column}: empty cell")
+    elif cell.kind == PLACEHOLDER:
+        issues.warning(v.Check.PLACEHOLDER_CELL, row_key, f"{where} holds no number")
+    elif cell.kind == UNREADABLE:
+        issues.error(v.Check.UNREADABLE_CELL, row_key, f"{where} cannot be read as a number")
+    return None
+
+
+def _row_values(
+    key: str,
+    columns: Sequence[str],
+    found: RowCells,
+    parsers: Sequence[Parser],
+    issues: _Issues,
+    table_has_numbers: bool,
+) -> list[float | int | None]:
+    nulls: list[float | int | None] = [None] * len(columns)
+    if key in found.conflicting:
+        issues.error(v.Check.DUPLICATE_ROW, key, "row printed more than once with different numbers")
+        return nulls
+    cells = found.cells.get(key)
+    if cells is None:
+        if table_has_numbers:
+            issues.error(v.Check.ROW_MISSING, key, "row not found in the table")
+        return nulls
+    if len(cells) != len(columns):
+        shown = " ".join(c.text or "∅" for c in cells)
+        issues.error(v.Check.CELL_COUNT, key, f"{len(cells)} cells for {len(columns)} columns: [{shown}]")
+        return nulls
+    return [_cell_value(c, p, issues, key, col) for c, p, col in zip(cells, parsers, columns)]
+
+
+def _report_leftovers(found: RowCells, expected_keys: Sequence[str], issues: _Issues) -> None:
+    for detail in found.unassigned:
+        issues.warning(v.Check.UNASSIGNED_VALUES, None, detail)
+    for key in found.cells:
+        if key not in expected_keys:
+            issues.warning(v.Check.UNASSIGNED_VALUES, key, "row of the other template: numbers not used")
+
+
+# --------------------------------------------------------------------------------------------
+# Table 三: requests
+# --------------------------------------------------------------------------------------------
+
+
+def _requests_matcher() -> LabelMatcher:
+    entries = [(label, LabelRef(labels.ROW, row.key, row.also_group)) for row in v.REQUEST_ROWS for label in row.labels]
+    entries += [(label, LabelRef(GROUP, label)) for label in v.REQUEST_GROUP_LABELS]
+    entries += [(label, LabelRef(HEADER, label)) for label in v.REQUEST_HEADER_LABELS]
+    return LabelMatcher(entries)
+
+
+_REQUESTS = _requests_matcher()
+
+
+@dataclass(frozen=True)
+class TableResult:
+    facts: tuple
+    issues: tuple[QualityIssue, ...]
+
+
+def requests_template(found: RowCells) -> str | None:
+    if any(key in found.cells for key in v.ROWS_2021_ONLY):
+        return v.TEMPLATE_2021
+    if any(key in found.cells for key in v.ROWS_2019_ONLY):
+        return v.TEMPLATE_2019
+    return None
+
+
+def anchor_requests(lines: Sequence[Line]) -> RowCells:
+    return anchor_rows(lines, _REQUESTS, lambda _key: len(v.APPLICANTS))
+
+
+def extract_requests(found: RowCells, has_numbers: bool, template: str | None) -> TableResult:
+    issues = _Issues(v.TABLE_REQUESTS)
+    keys = v.request_rows(template) if template else tuple(
+        row.key for row in v.REQUEST_ROWS if row.templates == v.BOTH
+    )
+    facts = []
+    for key in keys:
+        values = _row_values(key, v.APPLICANTS, found, [read_count] * len(v.APPLICANTS), issues, has_numbers)
+        facts += [RequestFact(key, applicant, value) for applicant, value in zip(v.APPLICANTS, values)]
+    _report_leftovers(found, keys, issues)
+    return TableResult(tuple(facts), tuple(issues.items))
+
+
+# --------------------------------------------------------------------------------------------
+# Table 二: active disclosure
+# --------------------------------------------------------------------------------------------
+
+_ARTICLE_LABELS = tuple(
+    f"第二十条{di}({n})项" for n in "一五六八九" for di in ("第", "")
+)
+
+
+def _disclosure_matcher() -> LabelMatcher:
+    entries = [(label, LabelRef(labels.ROW, item.key)) for item in v.DISCLOSURE_ITEMS for label in item.labels]
+    for template, headers in v.DISCLOSURE_HEADERS.items():
+        entries += [(h, LabelRef(HEADER, template)) for h in headers]
+    entries += [(h, LabelRef(HEADER, h)) for h in (*v.DISCLOSURE_COMMON_HEADERS, *_ARTICLE_LABELS)]
+    return LabelMatcher(entries)
+
+
+_DISCLOSURE = _disclosure_matcher()
+
+
+def disclosure_template(lines: Sequence[Line]) -> str | None:
+    """The template whose column headers table 二 prints (most header matches)."""
+    votes = {t: 0 for t in v.TEMPLATES}
+    for line in lines:
+        for cell in line.cells:
+            if cell.kind == LABEL:
+                found = _DISCLOSURE.match(cell.text)
+                if found and found.ref.kind == HEADER and found.ref.key in votes:
+                    votes[found.ref.key] += 1
+    best = max(votes.values())
+    winners = [t for t, n in votes.items() if n == best]
+    return winners[0] if best and len(winners) == 1 else None
+
+
+def extract_disclosure(lines: Sequence[Line], has_numbers: bool, template: str | None) -> TableResult:
+    issues = _Issues(v.TABLE_ACTIVE_DISCLOSURE)
+    if template is None:
+        issues.error(v.Check.TEMPLATE_UNKNOWN, None, "cannot tell which template's columns table 二 has")
+        return TableResult((), tuple(issues.items))
+
+    def expected(key: str) -> int | None:
+        metrics = v.DISCLOSURE_ITEM_BY_KEY[key].metrics.get(template)
+        return len(metrics) if metrics else None
+
+    found = anchor_rows(lines, _DISCLOSURE, expected)
+    facts = []
+    items = [item for item in v.DISCLOSURE_ITEMS if template in item.metrics]
+    for item in items:
+        metrics = item.metrics[template]
+        unit = found.header_units.get(item.key)
+        if unit is None and template == v.TEMPLATE_2021:
+            unit = "万元"  # the 2021 template prints 本年收费金额(单位:万元)
+        parsers = [money_reader(unit) if m == v.METRIC_MONEY else read_count for m in metrics]
+        values = _row_values(item.key, metrics, found, parsers, issues, has_numbers)
+        facts += [
+            DisclosureFact(item.key, metric, None if value is None else float(value))
+            for metric, value in zip(metrics, values)
+        ]
+    _report_leftovers(found, [i.key for i in items], issues)
+    return TableResult(tuple(facts), tuple(issues.items))
+
+
+# --------------------------------------------------------------------------------------------
+# Table 四: review and litigation (one row of fifteen numbers under a fixed header)
+# --------------------------------------------------------------------------------------------
+
+
+def extract_review(lines: Sequence[Line]) -> TableResult:
+    issues = _Issues(v.TABLE_REVIEW_LITIGATION)
+    runs = collect_runs(lines)
+    cells: list[Cell] = []
+    for k, run in enumerate(runs):
+        if k and (run.same_line or run.buffer):
+            break  # numbers after more text are not this table's row
+        cells.extend(run.cells)
+    columns = [f"{p}.{o}" for p, o in v.REVIEW_LITIGATION_CELLS]
+    values: list[int | None] = [None] * len(columns)
+    if cells and len(cells) != len(columns):  # no cells at all is the caller's table_no_numbers
+        shown = " ".join(c.text or "∅" for c in cells)
+        issues.error(v.Check.CELL_COUNT, None, f"{len(cells)} cells for {len(columns)} columns: [{shown}]")
+    elif cells:
+        for i, (cell, column) in enumerate(zip(cells, columns)):
+            values[i] = _cell_value(cell, read_count, issues, column.split(".")[0], column)  # type: ignore[assignment]
+    facts = tuple(ReviewFact(p, o, value) for (p, o), value in zip(v.REVIEW_LITIGATION_CELLS, values))
+    return TableResult(facts, tuple(issues.items))
+
+
+def has_numbers(lines: Sequence[Line]) -> bool:
+    return any(c.kind != LABEL for line in lines for c in line.cells)
+
