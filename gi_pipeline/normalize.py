@@ -26,7 +26,9 @@ _PAGE_NUMBER_LINE = re.compile(
     r"|\d{1,4}[ \t]*/[ \t]*\d{1,4}|page[ \t]*\d{1,4})[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
+_QUESTION_MARK_LINE = re.compile(r"^[ \t]*[?？]+[ \t]*$", re.MULTILINE)
 _STRAY_QUESTION_MARKS = re.compile(r"^[ \t]*[?？]+|[?？]+[ \t]*$", re.MULTILINE)
+_DROPPED = "\x00"
 _TRAILING_SPACES = re.compile(r"[ \u3000\xa0]+$", re.MULTILINE)
 
 # Full-width ASCII (！ to ～) → ASCII; ideographic and no-break spaces → space.
@@ -89,8 +91,9 @@ def normalize_text(original: str) -> NormalizedText:
     if traditional:
         text = to_simplified(text)
     text = text.translate(_WIDTH_TABLE)
+    # Page numbers and lone "?" are dropped as whole lines: a blank left behind would split a row.
+    text = _PAGE_NUMBER_LINE.sub(_DROPPED, _QUESTION_MARK_LINE.sub(_DROPPED, text.replace(_DROPPED, "")))
+    text = text.replace(_DROPPED + "\n", "").replace(_DROPPED, "")
     text = _STRAY_QUESTION_MARKS.sub("", text)
-    text = _PAGE_NUMBER_LINE.sub("\x00", text)
-    text = text.replace("\x00\n", "").replace("\x00", "")  # drop page-number lines entirely
     text = _TRAILING_SPACES.sub("", text)
     return NormalizedText(original=original, text=text, traditional=traditional)
