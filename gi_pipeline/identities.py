@@ -1,0 +1,97 @@
+"""Frames that put both sides of every accounting identity in columns, for GX to compare.
+
+One row per (report, identity, column): ``lhs`` and ``rhs`` are null when an operand is null (a cell
+the parser could not read is already flagged; an identity over it cannot be judged).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from . import vocabulary as v
+
+IDENTITY_COLUMNS = ("doc_id", "identity", "column", "lhs", "rhs")
+IDENTITY_SCHEMA = {"doc_id": pl.String, "identity": pl.String, "column": pl.String, "lhs": pl.Int64, "rhs": pl.Int64}
+
+REQUESTS_BALANCE = "identity_requests_balance"  # new_received + carried_over = results_total + carried_forward
+REQUESTS_RESULTS_TOTAL = "identity_requests_results_total"  # results_total = sum of result rows
+REQUESTS_ROW_TOTAL = "identity_requests_row_total"  # total column = sum of the six applicant columns
+REVIEW_TOTAL = "identity_review_total"  # total = upheld + corrected + other + pending
+REQUEST_IDENTITIES = (REQUESTS_BALANCE, REQUESTS_RESULTS_TOTAL, REQUESTS_ROW_TOTAL)
+REVIEW_IDENTITIES = (REVIEW_TOTAL,)
+
+
+def _sum_or_null(terms: pl.Expr) -> pl.Expr:
+    """Sum that is null when any term is null (polars' sum would skip nulls and invent a total)."""
+    return pl.when(terms.null_count() == 0).then(terms.sum()).otherwise(None)
+
+
+def _cell(row_key: str) -> pl.Expr:
+    return pl.col("value").filter(pl.col("row_key") == row_key).first()
+
+
+def _shape(frame: pl.LazyFrame, identity: str, column: str) -> pl.LazyFrame:
+    return frame.select(
+        "doc_id",
+        pl.lit(identity).alias("identity"),
+        pl.col(column).cast(pl.String).alias("column"),
+        pl.col("lhs").cast(pl.Int64),
+        pl.col("rhs").cast(pl.Int64),
+    )
+
+
+def request_identities(requests: pl.LazyFrame) -> pl.LazyFrame:
+    """Table 三's identities per report: per applicant column, and per row across applicants."""
+    by_column = requests.group_by("doc_id", "applicant")
+    balance = by_column.agg(
+        lhs=_cell("new_received") + _cell("carried_over"),
+        rhs=_cell("results_total") + _cell("carried_forward"),
+    )
+    results = by_column.agg(
+        lhs=_cell("results_total"),
+        rhs=_sum_or_null(pl.col("value").filter(pl.col("row_key").is_in(v.RESULT_ROW_KEYS))),
+    )
+    rows = (
+        requests.with_columns(part=pl.col("applicant").is_in(v.APPLICANT_PARTS))
+        .group_by("doc_id", "row_key")
+        .agg(
+            lhs=pl.col("value").filter(pl.col("applicant") == v.APPLICANT_TOTAL).first(),
+            rhs=_sum_or_null(pl.col("value").filter("part")),
+        )
+    )
+    return pl.concat(
+        [
+            _shape(balance, REQUESTS_BALANCE, "applicant"),
+            _shape(results, REQUESTS_RESULTS_TOTAL, "applicant"),
+            _shape(rows, REQUESTS_ROW_TOTAL, "row_key"),
+        ]
+    ).sort("doc_id", "identity", "column")
+
+
+def review_identities(review: pl.LazyFrame) -> pl.LazyFrame:
+    """Table 四's identity per report and proceeding."""
+    parts = review.filter(pl.col("outcome").is_in(v.OUTCOME_PARTS))
+    totals = review.filter(pl.col("outcome") == v.OUTCOME_TOTAL).select("doc_id", "proceeding", lhs="value")
+    sums = parts.group_by("doc_id", "proceeding").agg(rhs=_sum_or_null(pl.col("value")))
+    joined = totals.join(sums, on=["doc_id", "proceeding"], how="full", coalesce=True)
+    return _shape(joined, REVIEW_TOTAL, "proceeding").sort("doc_id", "identity", "column")
+
+
+def request_completeness(reports: pl.LazyFrame, requests: pl.LazyFrame) -> pl.LazyFrame:
+    """Per report with a template: how many (row, applicant) cells the template has and how many of
+    them the requests table holds."""
+    expected = pl.DataFrame(
+        {
+            "template": [t for t in v.TEMPLATES for _ in v.request_rows(t)],
+            "row_key": [r for t in v.TEMPLATES for r in v.request_rows(t)],
+        }
+    ).lazy()
+    cells = expected.join(pl.DataFrame({"applicant": list(v.APPLICANTS)}).lazy(), how="cross")
+    wanted = reports.filter(pl.col("template").is_not_null()).select("doc_id", "template").join(cells, on="template")
+    present = requests.select("doc_id", "row_key", "applicant", present=pl.lit(True))
+    return (
+        wanted.join(present, on=["doc_id", "row_key", "applicant"], how="left")
+        .group_by("doc_id", "template")
+        .agg(expected_cells=pl.len().cast(pl.Int64), found_cells=pl.col("present").sum().cast(pl.Int64))
+        .sort("doc_id")
+    )

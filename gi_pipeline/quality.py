@@ -1,0 +1,204 @@
+"""Run the Great Expectations suites over a partition's fact tables.
+
+GX evaluates; this module only builds the frames the suites name (``FRAMES``), calls GX once per suite
+on the whole partition, and turns unexpected rows into findings (``quality_issues`` rows and the
+metadata of Dagster asset checks). GX is imported lazily, once per process: the import takes seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+
+from . import identities as ids
+from . import vocabulary as v
+from .schema import SCHEMAS
+from .suites import ERROR, default_directory
+
+Tables = dict[str, pl.DataFrame]
+
+# Frame name -> how to build it from a partition's tables (as polars DataFrames, keyed by table name).
+FRAMES: dict[str, Callable[[Tables], pl.LazyFrame]] = {
+    "requests": lambda t: t[v.TABLE_REQUESTS].lazy(),
+    "review_litigation": lambda t: t[v.TABLE_REVIEW_LITIGATION].lazy(),
+    "active_disclosure": lambda t: t[v.TABLE_ACTIVE_DISCLOSURE].lazy(),
+    "request_identities": lambda t: ids.request_identities(t[v.TABLE_REQUESTS].lazy()),
+    "review_identities": lambda t: ids.review_identities(t[v.TABLE_REVIEW_LITIGATION].lazy()),
+    "request_completeness": lambda t: ids.request_completeness(t[v.TABLE_REPORTS].lazy(), t[v.TABLE_REQUESTS].lazy()),
+}
+
+# The column that names the row an unexpected record is about, per frame.
+_ROW_COLUMN = {
+    "requests": "row_key",
+    "review_litigation": "proceeding",
+    "active_disclosure": "item",
+    "request_identities": "column",
+    "review_identities": "column",
+    "request_completeness": "template",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    doc_id: str
+    source_file: str | None
+    check: str
+    severity: str  # vocabulary.SEVERITY_ERROR / SEVERITY_WARNING
+    table: str
+    row_key: str | None
+    detail: str
+    deviation: int | None = None  # lhs - rhs, for identities
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    suite: str
+    table: str
+    severity: str  # suites.ERROR / suites.WARN
+    success: bool
+    rows_checked: int
+    findings: tuple[Finding, ...]
+
+    @property
+    def failed_reports(self) -> list[str]:
+        return sorted({f.doc_id for f in self.findings})
+
+
+@dataclass(frozen=True)
+class _Suite:
+    name: str
+    frame: str
+    table: str
+    severity: str
+    check: str | None
+    body: dict
+
+
+def load_suites(directory: Path | None = None) -> list[_Suite]:
+    suites = []
+    for path in sorted((directory or default_directory()).glob("*.json")):
+        body = json.loads(path.read_text(encoding="utf-8"))
+        meta = body["meta"]["gi_pipeline"]
+        if meta["frame"] not in FRAMES:
+            raise ValueError(f"{path}: unknown frame {meta['frame']!r}")
+        suites.append(_Suite(body["name"], meta["frame"], meta["table"], meta["severity"], meta["check"], body))
+    if not suites:
+        raise FileNotFoundError(f"no expectation suites in {directory or default_directory()}")
+    return suites
+
+
+@functools.cache
+def _gx():
+    """Import GX and make one quiet ephemeral context per process."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("gi_pipeline")
+    return gx, source
+
+
+@functools.cache
+def _batch_definition(frame: str):
+    _, source = _gx()
+    return source.add_dataframe_asset(frame).add_batch_definition_whole_dataframe(frame)
+
+
+def _detail(frame: str, record: dict, expectation: dict) -> tuple[str, int | None]:
+    kwargs = expectation["kwargs"]
+    if kwargs.get("column_A") == "lhs":
+        lhs, rhs = record["lhs"], record["rhs"]
+        return f"{record['column']}: {lhs} ≠ {rhs} (off by {lhs - rhs:+d})", lhs - rhs
+    if "value_set" in kwargs:
+        return f"{kwargs['column']} {record[kwargs['column']]!r} is not in the vocabulary", None
+    if frame == "request_completeness":
+        return f"{record['found_cells']} of the {record['expected_cells']} cells of the {record['template']} template", None
+    column = kwargs.get("column", "value")
+    where = ", ".join(f"{k}={record[k]}" for k in record if k not in ("doc_id", column))
+    return f"{column} {record[column]} out of range ({where})", None
+
+
+class SuiteRunner:
+    """Loads the suites once; ``run`` validates one partition's tables with one GX call per suite."""
+
+    def __init__(self, directory: Path | None = None):
+        self.suites = load_suites(directory)
+
+    def run(self, tables: Tables) -> list[SuiteResult]:
+        gx, _ = _gx()
+        sources = dict(
+            tables[v.TABLE_REPORTS].select("doc_id", "source_file").iter_rows()
+        ) if v.TABLE_REPORTS in tables else {}
+        frames = {name: FRAMES[name](tables).collect() for name in {s.frame for s in self.suites}}
+        results = []
+        for suite in self.suites:
+            frame = frames[suite.frame]
+            if frame.is_empty():
+                results.append(SuiteResult(suite.name, suite.table, suite.severity, True, 0, ()))
+                continue
+            pdf = frame.to_pandas()
+            batch = _batch_definition(suite.frame).get_batch(batch_parameters={"dataframe": pdf})
+            outcome = batch.validate(gx.ExpectationSuite(**suite.body), result_format={"result_format": "COMPLETE"})
+            findings = []
+            for result, expectation in zip(outcome.results, suite.body["expectations"]):
+                if result.success:
+                    continue
+                for index in result.result.get("unexpected_index_list") or []:
+                    record = frame.row(int(index), named=True)
+                    detail, deviation = _detail(suite.frame, record, expectation)
+                    check = suite.check or record.get("identity") or suite.name
+                    findings.append(
+                        Finding(
+                            doc_id=record["doc_id"],
+                            source_file=sources.get(record["doc_id"]),
+                            check=check,
+                            severity=v.SEVERITY_ERROR if suite.severity == ERROR else v.SEVERITY_WARNING,
+                            table=suite.table,
+                            row_key=record.get(_ROW_COLUMN[suite.frame]),
+                            detail=detail,
+                            deviation=deviation,
+                        )
+                    )
+            results.append(
+                SuiteResult(suite.name, suite.table, suite.severity, outcome.success, frame.height, tuple(findings))
+            )
+        return results
+
+
+def findings_table(results: Iterable[SuiteResult]) -> pl.DataFrame:
+    """Findings as ``quality_issues`` rows (same schema as the parser's issues)."""
+    rows = [
+        {"doc_id": f.doc_id, "check": f.check, "severity": f.severity, "table": f.table, "row_key": f.row_key,
+         "detail": f.detail}
+        for r in results
+        for f in r.findings
+    ]
+    return pl.from_arrow(pa.Table.from_pylist(rows, schema=SCHEMAS[v.TABLE_QUALITY_ISSUES]))  # type: ignore[return-value]
+
+
+def check_metadata(result: SuiteResult, limit: int = 20) -> dict:
+    """What a user needs to act on a failed check: which reports, which files, which identity, by how much."""
+    reports = result.failed_reports
+    files = sorted({f.source_file for f in result.findings if f.source_file})
+    checks = sorted({f.check for f in result.findings})
+    worst = max((abs(f.deviation) for f in result.findings if f.deviation is not None), default=None)
+    meta: dict = {
+        "rows_checked": result.rows_checked,
+        "failed_rows": len(result.findings),
+        "failed_reports": len(reports),
+        "doc_ids": ", ".join(reports[:limit]) or "-",
+        "source_files": ", ".join(files[:limit]) or "-",
+        "checks": ", ".join(checks) or "-",
+    }
+    if worst is not None:
+        meta["largest_deviation"] = worst
+    if result.findings:
+        meta["examples"] = "\n".join(f"{f.source_file or f.doc_id[:12]}: {f.check} {f.detail}" for f in result.findings[:limit])
+    return meta
