@@ -1,0 +1,145 @@
+"""GX suites: generated from the vocabulary, loadable, silent on the clean seeds, and each one fails
+on exactly the cell change it exists to catch."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from importlib import resources
+
+import polars as pl
+import pytest
+
+from gi_pipeline import identities as ids
+from gi_pipeline import vocabulary as v
+from gi_pipeline.frames import report_tables
+from gi_pipeline.quality import SuiteRunner, findings_table
+from gi_pipeline.report import parse_report
+from gi_pipeline.suites import build_suites, default_directory
+
+SAMPLES = resources.files("gi_pipeline") / "data" / "sample_reports"
+SEED_004 = "06d9dfb0e989612f41a1639fe1b35432a86639ef8d9627f922001cb01cafe018"
+SEED_002 = "dbd8b5d97250c443a17ae26854bd7679e59ac6e14a98f3946229925647fa8b96"
+
+
+@pytest.fixture(scope="module")
+def seed_tables() -> dict[str, pl.DataFrame]:
+    reports = [parse_report((SAMPLES / f.name).read_bytes(), f.name) for f in sorted(SAMPLES.iterdir())]
+    return {name: pl.from_arrow(table) for name, table in report_tables(reports).items()}
+
+
+@pytest.fixture(scope="module")
+def runner() -> SuiteRunner:
+    return SuiteRunner()
+
+
+def test_committed_suites_are_generated_from_the_vocabulary() -> None:
+    committed = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in default_directory().glob("*.json")}
+    assert committed == build_suites()
+
+
+def test_every_suite_loads_as_a_gx_suite() -> None:
+    import great_expectations as gx
+
+    gx.get_context(mode="ephemeral")
+    for path in sorted(default_directory().glob("*.json")):
+        suite = gx.ExpectationSuite(**json.loads(path.read_text(encoding="utf-8")))
+        assert suite.name == path.stem and suite.expectations
+
+
+def test_clean_seeds_pass_every_suite(runner, seed_tables) -> None:
+    results = runner.run(seed_tables)
+    assert {r.suite for r in results} == set(build_suites())
+    assert [r.suite for r in results if not r.success] == []
+    assert all(r.rows_checked > 0 for r in results)
+
+
+def _set_cell(table: str, where: pl.Expr, value) -> Callable[[dict], dict]:
+    def change(tables: dict) -> dict:
+        frame = tables[table]
+        return {**tables, table: frame.with_columns(pl.when(where).then(value).otherwise(pl.col("value")).alias("value"))}
+
+    return change
+
+
+def _edit(table: str, edit: Callable[[pl.DataFrame], pl.DataFrame]) -> Callable[[dict], dict]:
+    return lambda tables: {**tables, table: edit(tables[table])}
+
+
+MUTATIONS = {
+    "granted +1 breaks two identities": (
+        _set_cell(
+            v.TABLE_REQUESTS,
+            (pl.col("doc_id") == SEED_004) & (pl.col("row_key") == "granted") & (pl.col("applicant") == "natural_person"),
+            24,
+        ),
+        {"requests_identities": {ids.REQUESTS_RESULTS_TOTAL, ids.REQUESTS_ROW_TOTAL}},
+    ),
+    "carried_forward changed breaks the balance": (
+        _set_cell(
+            v.TABLE_REQUESTS,
+            (pl.col("doc_id") == SEED_004) & (pl.col("row_key") == "carried_forward") & (pl.col("applicant") == "natural_person"),
+            5,
+        ),
+        {"requests_identities": {ids.REQUESTS_BALANCE, ids.REQUESTS_ROW_TOTAL}},
+    ),
+    "review total off": (
+        _set_cell(
+            v.TABLE_REVIEW_LITIGATION,
+            (pl.col("doc_id") == SEED_004) & (pl.col("proceeding") == "review") & (pl.col("outcome") == "total"),
+            2,
+        ),
+        {"review_litigation_identities": {ids.REVIEW_TOTAL}},
+    ),
+    "negative penalty count": (
+        _set_cell(v.TABLE_ACTIVE_DISCLOSURE, (pl.col("doc_id") == SEED_004) & (pl.col("item") == "administrative_penalty"), -1.0),
+        {"active_disclosure_nonnegative": {"nonnegative"}},
+    ),
+    "negative 2019 change is allowed": (
+        _set_cell(v.TABLE_ACTIVE_DISCLOSURE, (pl.col("doc_id") == SEED_002) & (pl.col("metric") == "change"), -5.0),
+        {},
+    ),
+    "negative review count": (
+        _set_cell(
+            v.TABLE_REVIEW_LITIGATION,
+            (pl.col("doc_id") == SEED_004) & (pl.col("proceeding") == "litigation_direct") & (pl.col("outcome") == "upheld"),
+            -1,
+        ),
+        {"review_litigation_nonnegative": {"nonnegative"}, "review_litigation_identities": {ids.REVIEW_TOTAL}},
+    ),
+    "a template row missing": (
+        _edit(v.TABLE_REQUESTS, lambda f: f.filter(~((pl.col("doc_id") == SEED_004) & (pl.col("row_key") == "withheld_state_secret")))),
+        {"requests_completeness": {"completeness"}},
+    ),
+    "a key outside the vocabulary": (
+        _edit(
+            v.TABLE_REQUESTS,
+            lambda f: f.with_columns(
+                pl.when((pl.col("doc_id") == SEED_004) & (pl.col("row_key") == "withheld_state_secret"))
+                .then(pl.lit("bogus"))
+                .otherwise(pl.col("row_key"))
+                .alias("row_key")
+            ),
+        ),
+        {"requests_vocabulary": {"vocabulary"}, "requests_completeness": {"completeness"}},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", MUTATIONS)
+def test_one_changed_cell_fails_exactly_its_expectation(runner, seed_tables, name) -> None:
+    mutate, expected = MUTATIONS[name]
+    results = runner.run(mutate(seed_tables))
+    failed = {r.suite: {f.check for f in r.findings} for r in results if not r.success}
+    assert failed == expected
+    for r in results:
+        assert all(f.doc_id in (SEED_004, SEED_002) for f in r.findings)
+
+
+def test_findings_become_quality_issue_rows(runner, seed_tables) -> None:
+    mutate, _ = MUTATIONS["granted +1 breaks two identities"]
+    issues = findings_table(runner.run(mutate(seed_tables)))
+    assert issues.columns == ["doc_id", "check", "severity", "table", "row_key", "detail"]
+    assert set(issues["check"]) == {ids.REQUESTS_RESULTS_TOTAL, ids.REQUESTS_ROW_TOTAL}
+    assert set(issues["severity"]) == {v.SEVERITY_WARNING}
+    assert issues.filter(pl.col("check") == ids.REQUESTS_ROW_TOTAL)["detail"].to_list() == ["granted: 26 ≠ 25 (off by +1)"]
