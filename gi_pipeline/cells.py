@@ -22,8 +22,10 @@ _UNIT_ALT = "|".join(_UNITS)
 _VALUE = re.compile(rf"^[+-]?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?(?:{_UNIT_ALT})?$")
 _UNIT_ONLY = re.compile(rf"^(?:{_UNIT_ALT})$")
 _PLACEHOLDER = re.compile(r"^(?:[-—–~/\\]{1,4}|无|空)$")
-_UNREADABLE = re.compile(r"^(?=.*\d)(?=.*[OoIlSB])[\dOoIlSB.,]{2,}$")
+# Digits misread as look-alike letters (1O, l2, O, -l2): no label is a bare Latin letter.
+_UNREADABLE = re.compile(r"^[+-]?(?=.*[OoIlZSbBg])[\dOoIlZSbBg.,]{1,12}$")
 _MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s")
 _PROSE_MAX_CHARS = 60
 
 # Line kinds
@@ -97,10 +99,13 @@ def _trim_blanks(cells: list[Cell]) -> list[Cell]:
 
 def split_line(raw: str, number: int) -> Line:
     if not raw.strip():
-        # An empty line separates rows; a line of empty tab/pipe cells is part of a row.
-        return Line(SKIP if ("\t" in raw or "|" in raw) else BREAK, (), number)
-    if _MARKDOWN_RULE.match(raw):
-        return Line(SKIP, (), number)
+        # An empty line separates rows. In the one-cell-per-line layout a line holding only a tab is an
+        # empty cell: a merged label slot before a label, a blank value between numbers.
+        if "|" in raw:
+            return Line(SKIP, (), number)
+        return Line(SINGLE, (Cell(BLANK, ""),), number) if "\t" in raw else Line(BREAK, (), number)
+    if _MARKDOWN_RULE.match(raw) or _MARKDOWN_HEADING.match(raw):
+        return Line(SKIP, (), number)  # rules and captions (## 表三:…) are not cells
     if "|" in raw:
         fields = raw.strip().strip("|").split("|")
     elif "\t" in raw:

@@ -40,7 +40,9 @@ def _table_lines(
         issues.append(QualityIssue(v.Check.TABLE_MISSING, v.SEVERITY_ERROR, table, None, f"no section {key}"))
         return []
     lines = split_lines(section.text)
-    if not has_numbers(lines):
+    if not any(line.cells for line in lines):
+        issues.append(QualityIssue(v.Check.TABLE_MISSING, v.SEVERITY_ERROR, table, None, f"section {key} has no table"))
+    elif not has_numbers(lines):
         issues.append(
             QualityIssue(v.Check.TABLE_NO_NUMBERS, v.SEVERITY_ERROR, table, None, "table printed without numbers")
         )
@@ -64,7 +66,11 @@ def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Q
     year = md.find_year(title, text, overview.text if overview else None)
     if year is None:
         return Quarantined(source_file, doc_id, "no report year in title, statistics period or overview")
-    issues: list[QualityIssue] = []
+    issues = [
+        QualityIssue(v.Check.SECTION_MISSING, v.SEVERITY_WARNING, v.TABLE_SECTIONS, s.key, f"no heading {s.title}")
+        for s in v.SECTIONS
+        if s.key not in sections
+    ]
     agency = md.find_agency(title, text)
     if agency is None:
         issues.append(QualityIssue(v.Check.AGENCY_UNKNOWN, v.SEVERITY_WARNING, v.TABLE_REPORTS, None, "no agency named"))

@@ -12,7 +12,9 @@ import re
 from .records import SectionRecord
 from .vocabulary import PREAMBLE, SECTIONS
 
-_NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,2}\s*[、.,:]|第[一二三四五六七八九十]{1,2}部分|[(（][一二三四五六七八九十]{1,2}[)）])")
+_NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,2}\s*[、.,:]|第[一二三四五六七八九十]{1,2}部分)")
+# "(一)主动公开政府信息情况" is a sub-heading of the overview, never a section.
+_SUB_NUMBERED = re.compile(r"^\s*[(（][一二三四五六七八九十\d]{1,2}[)）]")
 _MAX_HEADING_CHARS = 40
 _LINE = re.compile(r"[^\n]*\n?")
 
@@ -29,6 +31,8 @@ def _heading_lines(text: str) -> list[tuple[int, int, str]]:
 
 def _is_heading_of(line: str, phrases: tuple[str, ...]) -> bool:
     compact = re.sub(r"\s+", "", line)
+    if _SUB_NUMBERED.match(compact):
+        return False
     for phrase in phrases:
         if phrase in compact:
             # Numbered, or the phrase is (nearly) the whole line: not a sentence that mentions it.

@@ -61,15 +61,15 @@ def build_suites() -> dict[str, dict]:
     metrics = {m for item in v.DISCLOSURE_ITEMS for ms in item.metrics.values() for m in ms}
     suites = [
         _suite(
-            "requests_nonnegative", "requests", v.TABLE_REQUESTS, ERROR, "nonnegative",
+            "requests_nonnegative", "requests", v.TABLE_REQUESTS, ERROR, v.Check.NONNEGATIVE,
             [_nonnegative("counts of requests are never negative")],
         ),
         _suite(
-            "requests_vocabulary", "requests", v.TABLE_REQUESTS, ERROR, "vocabulary",
+            "requests_vocabulary", "requests", v.TABLE_REQUESTS, ERROR, v.Check.VOCABULARY,
             [_in_set("row_key", v.REQUEST_ROW_KEYS), _in_set("applicant", v.APPLICANTS)],
         ),
         _suite(
-            "requests_completeness", "request_completeness", v.TABLE_REQUESTS, ERROR, "completeness",
+            "requests_completeness", "request_completeness", v.TABLE_REQUESTS, ERROR, v.Check.COMPLETENESS,
             [
                 _expectation(
                     "expect_column_pair_values_to_be_equal",
@@ -89,11 +89,11 @@ def build_suites() -> dict[str, dict]:
             ],
         ),
         _suite(
-            "review_litigation_nonnegative", "review_litigation", v.TABLE_REVIEW_LITIGATION, ERROR, "nonnegative",
+            "review_litigation_nonnegative", "review_litigation", v.TABLE_REVIEW_LITIGATION, ERROR, v.Check.NONNEGATIVE,
             [_nonnegative("counts of cases are never negative")],
         ),
         _suite(
-            "review_litigation_vocabulary", "review_litigation", v.TABLE_REVIEW_LITIGATION, ERROR, "vocabulary",
+            "review_litigation_vocabulary", "review_litigation", v.TABLE_REVIEW_LITIGATION, ERROR, v.Check.VOCABULARY,
             [_in_set("proceeding", v.PROCEEDINGS), _in_set("outcome", v.OUTCOMES)],
         ),
         _suite(
@@ -104,7 +104,7 @@ def build_suites() -> dict[str, dict]:
             ],
         ),
         _suite(
-            "active_disclosure_nonnegative", "active_disclosure", v.TABLE_ACTIVE_DISCLOSURE, ERROR, "nonnegative",
+            "active_disclosure_nonnegative", "active_disclosure", v.TABLE_ACTIVE_DISCLOSURE, ERROR, v.Check.NONNEGATIVE,
             [
                 _nonnegative(
                     "counts and money are never negative; the 2019 template's 本年增/减 (change) may be",
@@ -113,7 +113,7 @@ def build_suites() -> dict[str, dict]:
             ],
         ),
         _suite(
-            "active_disclosure_vocabulary", "active_disclosure", v.TABLE_ACTIVE_DISCLOSURE, ERROR, "vocabulary",
+            "active_disclosure_vocabulary", "active_disclosure", v.TABLE_ACTIVE_DISCLOSURE, ERROR, v.Check.VOCABULARY,
             [_in_set("item", v.DISCLOSURE_ITEM_BY_KEY), _in_set("metric", metrics)],
         ),
     ]

@@ -45,6 +45,8 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
     def close() -> None:
         nonlocal current
         if current is not None:
+            while current.cells and current.cells[-1].kind == BLANK:
+                current.cells.pop()  # an empty cell after the last number is padding, not a cell
             runs.append(current)
             current = None
 
@@ -65,6 +67,8 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
                     same_line.append(cell.text)
                 continue
             if current is None:
+                if cell.kind == BLANK:
+                    continue  # an empty cell before any number: a merged label slot
                 current = Run([], same_line, buffer, line.number)
                 buffer, same_line = [], []
             current.cells.append(cell)
@@ -405,5 +409,5 @@ def extract_review(lines: Sequence[Line]) -> TableResult:
 
 
 def has_numbers(lines: Sequence[Line]) -> bool:
-    return any(c.kind != LABEL for line in lines for c in line.cells)
+    return any(c.kind not in (LABEL, BLANK) for line in lines for c in line.cells)
 

@@ -270,7 +270,6 @@ class Check:
     BLANK_CELL = "blank_cell"  # an empty cell where a number belongs: null
     PLACEHOLDER_CELL = "placeholder_cell"  # a dash, slash or 无 in a number cell: null
     UNREADABLE_CELL = "unreadable_cell"  # a cell that is not a number: null
-    NEGATIVE_COUNT = "negative_count"  # a count printed negative: kept as written
     ROW_MISSING = "row_missing"  # a template row not found: null
     ROW_AMBIGUOUS = "row_ambiguous"  # numbers whose row label cannot be told apart: not assigned
     DUPLICATE_ROW = "duplicate_row"  # a row printed twice with different numbers: null
@@ -286,5 +285,8 @@ class Check:
     REGION_UNKNOWN = "region_unknown"
     REGION_AMBIGUOUS = "region_ambiguous"
     NOT_A_REPORT = "not_a_report"
-    # Identity checks (issue 3) are named "identity_*".
+    # Checks the GX suites run (gi_pipeline.suites); identity checks are named "identity_*".
+    NONNEGATIVE = "nonnegative"  # a count or amount printed negative: kept as written, flagged
+    VOCABULARY = "vocabulary"  # a key outside the canonical vocabulary
+    COMPLETENESS = "completeness"  # a report missing rows of its template
     IDENTITY_PREFIX = "identity"

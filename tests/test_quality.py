@@ -93,7 +93,7 @@ MUTATIONS = {
     ),
     "negative penalty count": (
         _set_cell(v.TABLE_ACTIVE_DISCLOSURE, (pl.col("doc_id") == SEED_004) & (pl.col("item") == "administrative_penalty"), -1.0),
-        {"active_disclosure_nonnegative": {"nonnegative"}},
+        {"active_disclosure_nonnegative": {v.Check.NONNEGATIVE}},
     ),
     "negative 2019 change is allowed": (
         _set_cell(v.TABLE_ACTIVE_DISCLOSURE, (pl.col("doc_id") == SEED_002) & (pl.col("metric") == "change"), -5.0),
@@ -105,11 +105,11 @@ MUTATIONS = {
             (pl.col("doc_id") == SEED_004) & (pl.col("proceeding") == "litigation_direct") & (pl.col("outcome") == "upheld"),
             -1,
         ),
-        {"review_litigation_nonnegative": {"nonnegative"}, "review_litigation_identities": {ids.REVIEW_TOTAL}},
+        {"review_litigation_nonnegative": {v.Check.NONNEGATIVE}, "review_litigation_identities": {ids.REVIEW_TOTAL}},
     ),
     "a template row missing": (
         _edit(v.TABLE_REQUESTS, lambda f: f.filter(~((pl.col("doc_id") == SEED_004) & (pl.col("row_key") == "withheld_state_secret")))),
-        {"requests_completeness": {"completeness"}},
+        {"requests_completeness": {v.Check.COMPLETENESS}},
     ),
     "a key outside the vocabulary": (
         _edit(
@@ -121,7 +121,7 @@ MUTATIONS = {
                 .alias("row_key")
             ),
         ),
-        {"requests_vocabulary": {"vocabulary"}, "requests_completeness": {"completeness"}},
+        {"requests_vocabulary": {v.Check.VOCABULARY}, "requests_completeness": {v.Check.COMPLETENESS}},
     ),
 }
 
