@@ -77,9 +77,7 @@ CATALOG_SCHEMA = pa.schema(
 
 STAGE_NORMALIZED_TEXT = "normalized_text"
 STAGE_SCHEMAS: dict[str, pa.Schema] = {
-    STAGE_NORMALIZED_TEXT: pa.schema(
-        [("doc_id", pa.string()), ("source_file", pa.string()), ("text", pa.string())]
-    ),
+    STAGE_NORMALIZED_TEXT: pa.schema([("doc_id", pa.string()), ("source_file", pa.string()), ("text", pa.string())]),
 }
 
 
@@ -104,9 +102,7 @@ _EXTRA_COLUMN_DOCS: dict[str, str] = {
 def column_docs(schema: pa.Schema, partitioned: bool = False) -> list[tuple[str, str, str]]:
     """(name, type, description) of each column of ``schema`` (plus year/region if partitioned)."""
     fields = list(schema) + (list(PARTITION_SCHEMA) if partitioned else [])
-    return [
-        (f.name, str(f.type), COLUMN_DOCS.get(f.name) or _EXTRA_COLUMN_DOCS.get(f.name, "")) for f in fields
-    ]
+    return [(f.name, str(f.type), COLUMN_DOCS.get(f.name) or _EXTRA_COLUMN_DOCS.get(f.name, "")) for f in fields]
 
 
 def schema_markdown() -> str:
@@ -279,9 +275,7 @@ def _replace_partition(directory: Path, table: pa.Table) -> Path | None:
     return path
 
 
-def write_partition(
-    root: str | os.PathLike, table: str, year: int, region: str, arrow_table: pa.Table
-) -> Path | None:
+def write_partition(root: str | os.PathLike, table: str, year: int, region: str, arrow_table: pa.Table) -> Path | None:
     """Replace partition (year, region) of ``table`` with ``arrow_table``.
 
     Writes exactly one file, ``part-0.parquet``, and removes anything else in the partition
@@ -293,9 +287,7 @@ def write_partition(
     return _replace_partition(partition_dir(root, table, year, region), data)
 
 
-def write_stage(
-    root: str | os.PathLike, name: str, year: int, region: str, arrow_table: pa.Table
-) -> Path | None:
+def write_stage(root: str | os.PathLike, name: str, year: int, region: str, arrow_table: pa.Table) -> Path | None:
     """Like ``write_partition`` for an intermediate under ``root/_stage``."""
     data = _conform(arrow_table, STAGE_SCHEMAS[name], name)
     return _replace_partition(stage_dir(root, name, year, region), data)
@@ -345,6 +337,12 @@ def existing_partitions(root: str | os.PathLike, table: str) -> list[tuple[int, 
             if _REGION_RE.match(region):
                 found.append((int(year), region))
     return sorted(found)
+
+
+def written_partitions(root: str | os.PathLike) -> set[tuple[int, str]]:
+    """(year, region) pairs with a directory in any partitioned table or stage intermediate."""
+    names = [*v.PARTITIONED_TABLES, *(f"{STAGE_DIR}/{name}" for name in STAGE_SCHEMAS)]
+    return {key for name in names for key in existing_partitions(root, name)}
 
 
 # --------------------------------------------------------------------------------------------

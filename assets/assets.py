@@ -1,0 +1,554 @@
+"""Assets: raw files -> inventory (+ quarantine) -> normalized text -> sections -> fact tables.
+
+Graph (groups in brackets)::
+
+    raw_inventory [ingest] ──> quarantine [ingest]
+          │
+          └──> normalized_text [parse] ──> sections [parse] ──> reports, active_disclosure, requests,
+                                                                review_litigation, quality_issues [facts]
+
+Two ops produce it:
+
+* ``ingest_raw_files`` (unpartitioned): lists the raw directory, hashes and parses every file once
+  (the parse is the only way to learn a report's year and region), writes the catalog
+  ``warehouse/_catalog/inventory.parquet`` and the quarantine table, and registers the regions it saw
+  as dynamic partitions.
+* ``parse_reports`` (partitioned by year x region): re-reads the partition's files from the catalog,
+  re-parses them (pure and deterministic) and writes every downstream table of that partition.
+
+Why ``parse_reports`` is one ``@multi_asset`` and not a chain of three partitioned assets:
+``gi_pipeline.report.parse_report`` turns raw bytes into text, sections and facts in one pure call,
+and parsing is cheap.  Separate steps would either re-parse three times or hand big parsed objects
+through the IO manager (pickles of whole report texts, which also cannot be stored when one
+run carries several partitions).  One step per partition keeps each table its own asset -- its own
+column schema in the catalog, its own row counts and, later, its own checks -- and declares the
+internal lineage (normalized_text -> sections -> facts) so the graph still shows the chain.
+Everything is written as Parquet by ``gi_pipeline.warehouse``; the default IO manager stores
+nothing (all assets return ``MaterializeResult``).  Normalized text is an intermediate kept in
+``warehouse/_stage/normalized_text`` (not part of the Parquet contract).
+"""
+
+import hashlib
+import os
+import re
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from gi_pipeline import frames, warehouse
+from gi_pipeline import report as gi_report
+from gi_pipeline import vocabulary as v
+from gi_pipeline.records import ParsedReport, Quarantined
+from gi_pipeline.schema import SCHEMAS
+
+from .partitions import YEARS, region_partitions, report_partitions, split_partition_key
+from .resources import PipelineStorage
+
+GROUP_INGEST = "ingest"
+GROUP_PARSE = "parse"
+GROUP_FACTS = "facts"
+
+RAW_INVENTORY = dg.AssetKey("raw_inventory")
+QUARANTINE = dg.AssetKey(v.TABLE_QUARANTINE)
+NORMALIZED_TEXT = dg.AssetKey(warehouse.STAGE_NORMALIZED_TEXT)
+TABLE_KEYS: dict[str, dg.AssetKey] = {name: dg.AssetKey(name) for name in v.PARTITIONED_TABLES}
+
+# A year's backfill over ~31 regions becomes 4 runs of at most 10 partitions (each run parses its
+# partitions one after the other in one process; the runs themselves can go in parallel).
+BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=10)
+
+PREVIEW_ROWS = 10
+_MAX_REASON_CHARS = 500
+
+
+# --------------------------------------------------------------------------------------------
+# Catalog metadata: column schemas from gi_pipeline.schema
+# --------------------------------------------------------------------------------------------
+
+
+def table_schema(schema: pa.Schema, partitioned: bool) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=name, type=type_, description=doc or None)
+            for name, type_, doc in warehouse.column_docs(schema, partitioned=partitioned)
+        ]
+    )
+
+
+def _definition_metadata(schema: pa.Schema, partitioned: bool, relative_path: str) -> dict:
+    return {
+        "dagster/column_schema": table_schema(schema, partitioned),
+        "storage": relative_path,
+    }
+
+
+_TABLE_DESCRIPTIONS: dict[str, str] = {
+    v.TABLE_REPORTS: "One row per parsed annual report: agency, place, template, status and issue counts.",
+    v.TABLE_SECTIONS: "The report's text cut into the six template sections (plus any preamble).",
+    v.TABLE_ACTIVE_DISCLOSURE: "Table 二 (active disclosure), long form: one row per (doc_id, item, metric).",
+    v.TABLE_REQUESTS: "Table 三 (requests received and handled), long form: (doc_id, row_key, applicant).",
+    v.TABLE_REVIEW_LITIGATION: "Table 四 (review and litigation), long form: (doc_id, proceeding, outcome).",
+    v.TABLE_QUALITY_ISSUES: "Every problem the parser found and how the value was treated (one row per issue).",
+}
+
+
+def _partitioned_spec(name: str, group: str, deps: Sequence[dg.AssetKey], description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=TABLE_KEYS[name],
+        deps=deps,
+        group_name=group,
+        description=f"{description}\n\nParquet: `warehouse/{name}/year=YYYY/region=NNNNNN/part-0.parquet`.",
+        kinds={"parquet"},
+        metadata=_definition_metadata(SCHEMAS[name], True, f"{name}/year=YYYY/region=NNNNNN/part-0.parquet"),
+    )
+
+
+RAW_INVENTORY_SPEC = dg.AssetSpec(
+    key=RAW_INVENTORY,
+    group_name=GROUP_INGEST,
+    description=(
+        "Catalog of every file under the raw directory: sha256, and either the (doc_id, year, region) "
+        "partition it belongs to, the file it duplicates, or why it was quarantined. "
+        "Registers the regions seen as `region` partitions.\n\n"
+        "Parquet: `warehouse/_catalog/inventory.parquet` (internal)."
+    ),
+    kinds={"parquet"},
+    metadata=_definition_metadata(warehouse.CATALOG_SCHEMA, False, "_catalog/inventory.parquet"),
+)
+QUARANTINE_SPEC = dg.AssetSpec(
+    key=QUARANTINE,
+    deps=[RAW_INVENTORY],
+    group_name=GROUP_INGEST,
+    description=(
+        "Raw files that could not be processed and why (not a report, unreadable, no usable year, "
+        "parser error). Rewritten whole from each inventory.\n\n"
+        "Parquet: `warehouse/quarantine/part-0.parquet`."
+    ),
+    kinds={"parquet"},
+    metadata=_definition_metadata(SCHEMAS[v.TABLE_QUARANTINE], False, "quarantine/part-0.parquet"),
+)
+NORMALIZED_TEXT_SPEC = dg.AssetSpec(
+    key=NORMALIZED_TEXT,
+    deps=[RAW_INVENTORY],
+    group_name=GROUP_PARSE,
+    description=(
+        "Each report decoded and normalized (simplified characters, half-width punctuation): the "
+        "text sections and tables are read from. Intermediate, not part of the Parquet contract.\n\n"
+        "Parquet: `warehouse/_stage/normalized_text/year=YYYY/region=NNNNNN/part-0.parquet`."
+    ),
+    kinds={"parquet"},
+    metadata=_definition_metadata(
+        warehouse.STAGE_SCHEMAS[warehouse.STAGE_NORMALIZED_TEXT],
+        True,
+        "_stage/normalized_text/year=YYYY/region=NNNNNN/part-0.parquet",
+    ),
+)
+PARSE_SPECS: list[dg.AssetSpec] = [
+    NORMALIZED_TEXT_SPEC,
+    _partitioned_spec(v.TABLE_SECTIONS, GROUP_PARSE, [NORMALIZED_TEXT], _TABLE_DESCRIPTIONS[v.TABLE_SECTIONS]),
+    *(
+        _partitioned_spec(name, GROUP_FACTS, [TABLE_KEYS[v.TABLE_SECTIONS]], _TABLE_DESCRIPTIONS[name])
+        for name in v.PARTITIONED_TABLES
+        if name != v.TABLE_SECTIONS
+    ),
+]
+
+# Room for asset checks (the GX suites come later).  Following Dagster's own data platform, they
+# will be declared here as ``dg.AssetCheckSpec(name, asset=TABLE_KEYS[...])`` on ``parse_reports``
+# and evaluated in ``check_partition_tables`` on the Arrow tables just written, returned inside the
+# MaterializeResults (works for partitioned and multi-partition runs; see stack-facts.md).
+FACT_CHECK_SPECS: list[dg.AssetCheckSpec] = []
+
+
+def check_partition_tables(
+    tables_by_partition: dict[tuple[int, str], dict[str, pa.Table]],
+) -> list[dg.AssetCheckResult]:
+    """Results for ``FACT_CHECK_SPECS`` (none yet)."""
+    return []
+
+
+# --------------------------------------------------------------------------------------------
+# Inventory (pure functions, no Dagster context needed)
+# --------------------------------------------------------------------------------------------
+
+
+def list_raw_files(raw_dir: Path) -> list[str]:
+    """Regular files under ``raw_dir``, recursively, as sorted POSIX paths relative to it.
+
+    Hidden files and directories (name starting with '.') are skipped.
+    """
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(raw_dir):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            if path.is_file():
+                found.append(path.relative_to(raw_dir).as_posix())
+    return sorted(found)
+
+
+@dataclass
+class Inventory:
+    catalog: pa.Table  # warehouse.CATALOG_SCHEMA
+    quarantined: list[Quarantined]
+    errors: list[str] = field(default_factory=list)  # exceptions turned into quarantine rows
+
+    @property
+    def partitions(self) -> dict[tuple[int, str], int]:
+        """Reports per non-empty (year, region), sorted."""
+        return partition_report_counts(self.catalog)
+
+    @property
+    def regions(self) -> list[str]:
+        return sorted({region for _, region in self.partitions})
+
+    def count(self, role: str) -> int:
+        return sum(r == role for r in self.catalog.column("role").to_pylist())
+
+
+def _reason(prefix: str, detail: str) -> str:
+    text = f"{prefix}: {detail}".replace("\n", " ").strip()
+    return text if len(text) <= _MAX_REASON_CHARS else text[: _MAX_REASON_CHARS - 1] + "…"
+
+
+def _classify(result: ParsedReport | Quarantined, source_file: str, sha256: str) -> dict:
+    """Catalog fields of one parse result: partition, or quarantine reason."""
+    if isinstance(result, Quarantined):
+        return {"role": warehouse.ROLE_QUARANTINED, "reason": result.reason or "quarantined"}
+    if not isinstance(result, ParsedReport):
+        raise TypeError(f"parse_report returned {type(result).__name__}, not ParsedReport/Quarantined")
+    year, region = result.year, result.region
+    if year is None:
+        return {"role": warehouse.ROLE_QUARANTINED, "reason": _reason(v.Check.YEAR_UNKNOWN, "no report year found")}
+    if year not in YEARS:
+        return {
+            "role": warehouse.ROLE_QUARANTINED,
+            "reason": _reason("year_out_of_range", f"{year} is not in {YEARS[0]}..{YEARS[-1]}"),
+        }
+    if not isinstance(region, str) or not re.fullmatch(r"\d{6}", region):
+        raise ValueError(f"parse_report gave region {region!r}, not a 6-digit code")
+    return {"role": warehouse.ROLE_REPORT, "doc_id": result.doc_id, "year": year, "region": region}
+
+
+def build_inventory(
+    raw_dir: Path,
+    parse: Callable[[bytes, str], ParsedReport | Quarantined] | None = None,
+    on_error: Callable[[str, str], None] | None = None,
+) -> Inventory:
+    """Hash and parse every raw file once; exact duplicates (same sha256) are parsed once.
+
+    Nothing a single file does stops the inventory: an exception while reading or parsing it
+    becomes a quarantine row carrying the error message (``on_error(source_file, traceback)``
+    is told too).
+    """
+    parse = parse or gi_report.parse_report
+    rows: list[dict] = []
+    quarantined: list[Quarantined] = []
+    errors: list[str] = []
+    first_by_sha: dict[str, dict] = {}
+    for source_file in list_raw_files(raw_dir):
+        row: dict = {"source_file": source_file, "sha256": None, "size_bytes": None}
+        try:
+            raw = (raw_dir / source_file).read_bytes()
+        except OSError as exc:
+            row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("read_error", f"{type(exc).__name__}: {exc}"))
+            row["sha256"] = ""
+        else:
+            sha = hashlib.sha256(raw).hexdigest()
+            row.update(sha256=sha, size_bytes=len(raw))
+            first = first_by_sha.get(sha)
+            if first is not None:
+                row.update(
+                    role=warehouse.ROLE_DUPLICATE,
+                    doc_id=first.get("doc_id"),
+                    year=first.get("year"),
+                    region=first.get("region"),
+                    duplicate_of=first["source_file"],
+                    reason=first.get("reason"),
+                )
+            else:
+                try:
+                    row.update(_classify(parse(raw, source_file), source_file, sha))
+                except Exception as exc:  # one bad file must not stop the run
+                    row.update(
+                        role=warehouse.ROLE_QUARANTINED,
+                        reason=_reason("parse_error", f"{type(exc).__name__}: {exc}"),
+                    )
+                    errors.append(source_file)
+                    if on_error is not None:
+                        on_error(source_file, traceback.format_exc())
+                first_by_sha[sha] = row
+        rows.append(row)
+        is_bad_duplicate = row["role"] == warehouse.ROLE_DUPLICATE and row.get("reason")
+        if row["role"] == warehouse.ROLE_QUARANTINED or is_bad_duplicate:
+            # Every path that yields nothing is listed, duplicates of a bad file included.
+            quarantined.append(Quarantined(source_file, row["sha256"], row["reason"]))
+    catalog = pa.Table.from_pylist(rows, schema=warehouse.CATALOG_SCHEMA)
+    return Inventory(catalog=catalog, quarantined=quarantined, errors=errors)
+
+
+def partition_report_counts(catalog: pa.Table) -> dict[tuple[int, str], int]:
+    """Reports per non-empty (year, region) of a catalog, sorted by (year, region)."""
+    reports = catalog.filter(pc.equal(catalog["role"], warehouse.ROLE_REPORT))
+    counts = Counter(zip(reports["year"].to_pylist(), reports["region"].to_pylist(), strict=True))
+    return dict(sorted(counts.items()))
+
+
+# --------------------------------------------------------------------------------------------
+# One partition (pure apart from reading the raw files)
+# --------------------------------------------------------------------------------------------
+
+
+class StaleCatalogError(RuntimeError):
+    """The raw directory changed after the inventory: materialize raw_inventory again."""
+
+
+def parse_partition(raw_dir: Path, catalog: pa.Table, year: int, region: str) -> list[ParsedReport]:
+    """Re-parse the reports the catalog puts in (year, region), in source_file order."""
+    mask = pc.and_(
+        pc.and_(pc.equal(catalog["role"], warehouse.ROLE_REPORT), pc.equal(catalog["year"], year)),
+        pc.equal(catalog["region"], region),
+    )
+    selected = catalog.filter(mask).sort_by("source_file")
+    reports: list[ParsedReport] = []
+    for source_file, sha in zip(selected["source_file"].to_pylist(), selected["sha256"].to_pylist(), strict=True):
+        try:
+            raw = (raw_dir / source_file).read_bytes()
+        except FileNotFoundError as exc:
+            raise StaleCatalogError(f"{source_file} is gone since the inventory: {StaleCatalogError.__doc__}") from exc
+        if hashlib.sha256(raw).hexdigest() != sha:
+            raise StaleCatalogError(f"{source_file} changed since the inventory: {StaleCatalogError.__doc__}")
+        result = gi_report.parse_report(raw, source_file)
+        if not isinstance(result, ParsedReport) or (result.year, result.region) != (year, region):
+            raise RuntimeError(
+                f"{source_file}: parse_report is not deterministic (the inventory put it in {year}/{region})"
+            )
+        reports.append(result)
+    return reports
+
+
+def normalized_text_table(reports: Sequence[ParsedReport]) -> pa.Table:
+    rows = [
+        {"doc_id": r.doc_id, "source_file": r.source_file, "text": r.text}
+        for r in sorted(reports, key=lambda r: (r.doc_id, r.source_file))
+    ]
+    return pa.Table.from_pylist(rows, schema=warehouse.STAGE_SCHEMAS[warehouse.STAGE_NORMALIZED_TEXT])
+
+
+@dataclass(frozen=True)
+class PartitionStats:
+    year: int
+    region: str
+    reports: int
+    errors: int  # error-severity quality issues
+    warnings: int
+    rows: dict[str, int]  # rows written per table
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}|{self.region}"
+
+
+def write_partition_tables(
+    warehouse_dir: Path, year: int, region: str, reports: Sequence[ParsedReport]
+) -> tuple[PartitionStats, dict[str, pa.Table]]:
+    """Write (or, when there are no reports, remove) every table of partition (year, region).
+
+    Returns the stats and the tables written, keyed by table name (normalized_text included).
+    """
+    text = normalized_text_table(reports)
+    warehouse.write_stage(warehouse_dir, warehouse.STAGE_NORMALIZED_TEXT, year, region, text)
+    tables = frames.report_tables(reports)
+    for name, table in tables.items():
+        warehouse.write_partition(warehouse_dir, name, year, region, table)
+    severities = Counter(i.severity for r in reports for i in r.issues)
+    stats = PartitionStats(
+        year=year,
+        region=region,
+        reports=len(reports),
+        errors=severities[v.SEVERITY_ERROR],
+        warnings=sum(severities.values()) - severities[v.SEVERITY_ERROR],
+        rows={warehouse.STAGE_NORMALIZED_TEXT: text.num_rows, **{n: t.num_rows for n, t in tables.items()}},
+    )
+    return stats, {warehouse.STAGE_NORMALIZED_TEXT: text, **tables}
+
+
+# --------------------------------------------------------------------------------------------
+# Metadata helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _cell(value: object, width: int = 40) -> str:
+    if value is None:
+        return ""
+    text = str(value).replace("\n", " ").replace("|", "\\|")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def markdown_preview(table: pa.Table, limit: int = PREVIEW_ROWS, columns: Sequence[str] | None = None) -> str:
+    """The first ``limit`` rows as a small markdown table."""
+    columns = list(columns or table.column_names)
+    head = table.select(columns).slice(0, limit).to_pylist()
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_cell(row[c]) for c in columns) + " |" for row in head]
+    if table.num_rows > limit:
+        lines.append(f"\n… {table.num_rows - limit} more rows")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Assets
+# --------------------------------------------------------------------------------------------
+
+
+@dg.multi_asset(
+    name="ingest_raw_files",
+    specs=[RAW_INVENTORY_SPEC, QUARANTINE_SPEC],
+    can_subset=False,
+    description="List, hash and parse every raw file; write the catalog and the quarantine table.",
+)
+def ingest_raw_files(context: dg.AssetExecutionContext, storage: PipelineStorage) -> Iterator[dg.MaterializeResult]:
+    raw_dir, warehouse_dir = storage.raw_path, storage.warehouse_path
+    if not raw_dir.is_dir():
+        raise dg.Failure(f"raw directory does not exist: {raw_dir}")
+
+    def on_error(source_file: str, tb: str) -> None:
+        context.log.warning(f"{source_file}: parse_report raised; quarantined.\n{tb}")
+
+    inventory = build_inventory(raw_dir, on_error=on_error)
+    warehouse.write_catalog(warehouse_dir, inventory.catalog)
+    quarantine = frames.quarantine_table(inventory.quarantined)
+    warehouse.write_quarantine(warehouse_dir, quarantine)
+
+    # Register the regions seen, and those that still have files in the warehouse, so partitions
+    # whose reports disappeared can be rewritten (emptied) too.
+    stale_regions = {region for _, region in warehouse.written_partitions(warehouse_dir)}
+    wanted = sorted(set(inventory.regions) | stale_regions)
+    known = set(context.instance.get_dynamic_partitions(region_partitions.name))
+    new_regions = [r for r in wanted if r not in known]
+    if new_regions:
+        context.instance.add_dynamic_partitions(region_partitions.name, new_regions)
+        context.log.info(f"registered region partitions: {', '.join(new_regions)}")
+
+    partitions = inventory.partitions
+    by_partition = "\n".join(
+        ["| year | region | reports |", "|---|---|---|"] + [f"| {y} | {r} | {n} |" for (y, r), n in partitions.items()]
+    )
+    yield dg.MaterializeResult(
+        asset_key=RAW_INVENTORY,
+        metadata={
+            "dagster/row_count": inventory.catalog.num_rows,
+            "raw_dir": dg.MetadataValue.path(str(raw_dir)),
+            "catalog": dg.MetadataValue.path(str(warehouse.catalog_path(warehouse_dir))),
+            "files": inventory.catalog.num_rows,
+            "reports": inventory.count(warehouse.ROLE_REPORT),
+            "duplicates": inventory.count(warehouse.ROLE_DUPLICATE),
+            "quarantined": len(inventory.quarantined),
+            "parse_exceptions": len(inventory.errors),
+            "non_empty_partitions": len(partitions),
+            "regions": ", ".join(inventory.regions) or "(none)",
+            "new_region_partitions": ", ".join(new_regions) or "(none)",
+            "partitions": dg.MetadataValue.md(by_partition),
+        },
+    )
+    reasons = Counter(reason.split(":", 1)[0] for reason in quarantine["reason"].to_pylist())
+    yield dg.MaterializeResult(
+        asset_key=QUARANTINE,
+        metadata={
+            "dagster/row_count": quarantine.num_rows,
+            "path": dg.MetadataValue.path(str(warehouse.quarantine_path(warehouse_dir))),
+            "by_reason": dg.MetadataValue.json(dict(sorted(reasons.items()))),
+            "preview": dg.MetadataValue.md(markdown_preview(quarantine)),
+        },
+    )
+
+
+@dg.multi_asset(
+    name="parse_reports",
+    specs=PARSE_SPECS,
+    check_specs=FACT_CHECK_SPECS,
+    partitions_def=report_partitions,
+    backfill_policy=BACKFILL_POLICY,
+    can_subset=False,
+    description=(
+        "Parse the reports of each (year, region) partition and write normalized text, sections "
+        "and fact tables. Empty partitions remove their stale files and succeed."
+    ),
+)
+def parse_reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -> Iterator[dg.MaterializeResult]:
+    raw_dir, warehouse_dir = storage.raw_path, storage.warehouse_path
+    try:
+        catalog = warehouse.read_catalog(warehouse_dir)
+    except FileNotFoundError as exc:
+        raise dg.Failure(str(exc)) from exc
+
+    # A backfill run under BACKFILL_POLICY carries several partitions: handle them all.
+    keys = sorted(split_partition_key(k) for k in context.partition_keys)
+    all_stats: list[PartitionStats] = []
+    written: dict[tuple[int, str], dict[str, pa.Table]] = {}
+    for year, region in keys:
+        reports = parse_partition(raw_dir, catalog, year, region)
+        stats, tables = write_partition_tables(warehouse_dir, year, region, reports)
+        context.log.info(f"{stats.label}: {stats.reports} reports, {stats.errors} errors, {stats.warnings} warnings")
+        all_stats.append(stats)
+        written[(year, region)] = tables
+
+    check_results = check_partition_tables(written)
+    single = len(keys) == 1
+    summary = "\n".join(
+        ["| year | region | reports | errors | warnings |", "|---|---|---|---|---|"]
+        + [f"| {s.year} | {s.region} | {s.reports} | {s.errors} | {s.warnings} |" for s in all_stats]
+    )
+
+    for spec in PARSE_SPECS:
+        name = spec.key.path[-1]
+        rows_in_run = sum(s.rows[name] for s in all_stats)
+        tables = [written[k][name] for k in keys]
+        combined = pa.concat_tables(tables) if tables else (SCHEMAS | warehouse.STAGE_SCHEMAS)[name].empty_table()
+        metadata: dict = {
+            "partitions_in_run": len(keys),
+            "rows_in_run": rows_in_run,
+            "preview": dg.MetadataValue.md(markdown_preview(combined)),
+        }
+        if single:
+            metadata["dagster/partition_row_count"] = rows_in_run
+        if name == warehouse.STAGE_NORMALIZED_TEXT:
+            metadata["path"] = dg.MetadataValue.path(str(warehouse_dir / warehouse.STAGE_DIR / name))
+            metadata["characters"] = sum(len(t) for t in combined["text"].to_pylist())
+            metadata["preview"] = dg.MetadataValue.md(markdown_preview(combined, columns=["doc_id", "source_file"]))
+        else:
+            metadata["path"] = dg.MetadataValue.path(str(warehouse_dir / name))
+        if name == v.TABLE_REPORTS:
+            metadata.update(
+                {
+                    "reports_parsed": sum(s.reports for s in all_stats),
+                    "error_issues": sum(s.errors for s in all_stats),
+                    "warning_issues": sum(s.warnings for s in all_stats),
+                    "flagged_reports": int(pc.sum(pc.equal(combined["status"], "flagged")).as_py() or 0),
+                    "by_partition": dg.MetadataValue.md(summary),
+                    "preview": dg.MetadataValue.md(
+                        markdown_preview(
+                            combined, columns=["doc_id", "agency", "template", "status", "error_count", "warning_count"]
+                        )
+                    ),
+                }
+            )
+        if name == v.TABLE_QUALITY_ISSUES:
+            by_check = Counter(combined["check"].to_pylist())
+            metadata["by_check"] = dg.MetadataValue.json(dict(sorted(by_check.items())))
+        yield dg.MaterializeResult(
+            asset_key=spec.key,
+            metadata=metadata,
+            check_results=[r for r in check_results if r.asset_key == spec.key],
+        )
+
+
+ALL_ASSETS = [ingest_raw_files, parse_reports]

@@ -1,0 +1,228 @@
+"""``gi-pipeline run``: the whole pipeline through Dagster, in this process, with readable progress.
+
+Materializes ``raw_inventory`` (which registers the region partitions), then one run per
+(year, region) partition that has reports -- plus partitions that still have files in the warehouse
+but no reports any more, which are rewritten empty.  Runs use the instance in ``$DAGSTER_HOME``
+(a temporary in-memory one when unset), so ``dagster dev`` on the same home shows them.
+
+Exit status: 0 when the pipeline ran (bad input files are quarantined, not failures), 1 when a run
+failed, 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
+
+import dagster as dg
+import polars as pl
+
+from gi_pipeline import vocabulary as v
+from gi_pipeline import warehouse
+
+from .assets import ALL_ASSETS, QUARANTINE, RAW_INVENTORY, TABLE_KEYS, parse_reports, partition_report_counts
+from .partitions import YEARS, region_partitions, report_partition_key
+from .resources import DEFAULT_WAREHOUSE_DIR, PipelineStorage, bundled_sample_reports
+
+# Dagster's console logger at WARNING: only our progress lines on a normal run.
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gi-pipeline",
+        description="Government information-disclosure annual reports to partitioned Parquet fact tables.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser(
+        "run",
+        help="inventory the raw reports and (re)write every non-empty (year, region) partition",
+        description=(
+            "Materialize raw_inventory, then every (year, region) partition that has reports (and "
+            "partitions with stale files but no reports, which are emptied) through Dagster."
+        ),
+    )
+    run.add_argument(
+        "--raw-dir",
+        type=Path,
+        default=None,
+        help="directory of raw reports, read recursively (default: the bundled sample reports)",
+    )
+    run.add_argument(
+        "--warehouse",
+        type=Path,
+        default=Path(DEFAULT_WAREHOUSE_DIR),
+        help="warehouse directory to write (default: ./warehouse)",
+    )
+    run.add_argument(
+        "--year",
+        type=int,
+        default=None,
+        help=f"only write this year's partitions ({YEARS[0]}-{YEARS[-1]}); the inventory always covers all files",
+    )
+    return parser
+
+
+@contextlib.contextmanager
+def _instance() -> Iterator[dg.DagsterInstance]:
+    home = os.environ.get("DAGSTER_HOME")
+    if home:
+        if not Path(home).exists():  # a new home: create it with a config, as `make dev` does
+            Path(home).mkdir(parents=True)
+            (Path(home) / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        with dg.DagsterInstance.get() as instance:
+            yield instance
+    else:
+        with dg.DagsterInstance.ephemeral() as instance:
+            yield instance
+
+
+def _quiet_dagster() -> None:
+    logging.getLogger("dagster").setLevel(logging.WARNING)
+    for category in ("BetaWarning", "PreviewWarning", "SupersessionWarning"):
+        cls = getattr(dg, category, None)
+        if isinstance(cls, type) and issubclass(cls, Warning):
+            warnings.filterwarnings("ignore", category=cls)
+
+
+def _failure_message(result: dg.ExecuteInProcessResult) -> str:
+    messages = []
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error if event.step_failure_data else None
+        while error is not None and error.cause is not None:  # the user code's own exception
+            error = error.cause
+        messages.append(error.message.strip() if error is not None else event.message or "step failed")
+    return "; ".join(messages) or "run failed"
+
+
+def _materialization_metadata(result: dg.ExecuteInProcessResult, key: dg.AssetKey) -> dict:
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        if materialization.asset_key == key:
+            return {k: getattr(m, "value", m) for k, m in materialization.metadata.items()}
+    return {}
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _rows(warehouse_dir: Path, table: str, year: int | None) -> int:
+    frame = warehouse.scan(table, warehouse_dir)
+    if year is not None and table != v.TABLE_QUARANTINE:
+        frame = frame.filter(pl.col("year") == year)
+    return int(frame.select(pl.len()).collect().item())
+
+
+def run(raw_dir: Path | None, warehouse_dir: Path, year: int | None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    raw_dir = (raw_dir or bundled_sample_reports()).expanduser().resolve()
+    warehouse_dir = warehouse_dir.expanduser().resolve()
+    if not raw_dir.is_dir():
+        print(f"gi-pipeline: raw directory not found: {raw_dir}", file=sys.stderr)
+        return 2
+    if year is not None and year not in YEARS:
+        print(f"gi-pipeline: --year must be within {YEARS[0]}-{YEARS[-1]}, got {year}", file=sys.stderr)
+        return 2
+
+    def say(line: str) -> None:
+        print(line, file=out, flush=True)
+
+    _quiet_dagster()
+    started = time.perf_counter()
+    resources = {"storage": PipelineStorage(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir))}
+    parse_keys = list(parse_reports.keys)
+    with _instance() as instance:
+        say(f"raw reports: {raw_dir}")
+        say(f"warehouse:   {warehouse_dir}")
+        result = dg.materialize(
+            ALL_ASSETS,
+            selection=[RAW_INVENTORY, QUARANTINE],
+            instance=instance,
+            resources=resources,
+            run_config=QUIET_RUN_CONFIG,
+            raise_on_error=False,
+        )
+        if not result.success:
+            say(f"raw_inventory FAILED: {_failure_message(result)}")
+            return 1
+        inventory = _materialization_metadata(result, RAW_INVENTORY)
+        say(
+            f"inventory: {_n(inventory.get('files', 0), 'file')}, {_n(inventory.get('reports', 0), 'report')}, "
+            f"{_n(inventory.get('duplicates', 0), 'duplicate')}, {inventory.get('quarantined', 0)} quarantined "
+            f"({time.perf_counter() - started:.1f} s)"
+        )
+
+        counts = partition_report_counts(warehouse.read_catalog(warehouse_dir))
+        wanted = {key for key in counts if year is None or key[0] == year}
+        # Partitions with files but no reports any more: rewrite them empty (removes stale facts).
+        stale = {
+            key
+            for key in warehouse.written_partitions(warehouse_dir)
+            if key not in counts and key[0] in YEARS and (year is None or key[0] == year)
+        }
+        known = set(instance.get_dynamic_partitions(region_partitions.name))
+        missing = sorted({region for _, region in stale} - known)
+        if missing:
+            instance.add_dynamic_partitions(region_partitions.name, missing)
+
+        targets = sorted(wanted | stale)
+        failed: list[str] = []
+        for i, (y, region) in enumerate(targets, start=1):
+            label = f"[{i}/{len(targets)}] {y}|{region}"
+            t = time.perf_counter()
+            result = dg.materialize(
+                ALL_ASSETS,
+                selection=parse_keys,
+                instance=instance,
+                resources=resources,
+                partition_key=str(report_partition_key(y, region)),
+                run_config=QUIET_RUN_CONFIG,
+                raise_on_error=False,
+            )
+            if not result.success:
+                failed.append(f"{y}|{region}")
+                say(f"{label}: FAILED: {_failure_message(result)}")
+                continue
+            meta = _materialization_metadata(result, TABLE_KEYS[v.TABLE_REPORTS])
+            note = " (no reports any more: stale files removed)" if (y, region) in stale else ""
+            say(
+                f"{label}: {_n(meta.get('reports_parsed', 0), 'report')}, {_n(meta.get('error_issues', 0), 'error')}, "
+                f"{_n(meta.get('warning_issues', 0), 'warning')} ({time.perf_counter() - t:.2f} s){note}"
+            )
+
+    elapsed = time.perf_counter() - started
+    scope = f"year {year}" if year is not None else "all years"
+    say("")
+    say(f"warehouse tables ({scope}):")
+    for name in v.PARTITIONED_TABLES:
+        say(f"  {name:<18} {_rows(warehouse_dir, name, year):>8} rows")
+    say(f"  {v.TABLE_QUARANTINE:<18} {_rows(warehouse_dir, v.TABLE_QUARANTINE, None):>8} files (all years)")
+    say(
+        f"{sum(counts[k] for k in wanted)} reports in {len(wanted)} partitions"
+        f"{f', {len(stale)} stale partitions emptied' if stale else ''}; "
+        f"{inventory.get('quarantined', 0)} files quarantined; {elapsed:.1f} s"
+    )
+    if failed:
+        say(f"FAILED partitions ({len(failed)}): {', '.join(failed)}")
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        return run(args.raw_dir, args.warehouse, args.year)
+    return 2  # pragma: no cover - argparse enforces the subcommand
+
+
+if __name__ == "__main__":
+    sys.exit(main())

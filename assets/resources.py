@@ -1,0 +1,42 @@
+"""Resources: where the raw reports are read from and where the warehouse is written."""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+RAW_DIR_ENV = "GI_PIPELINE_RAW_DIR"
+WAREHOUSE_DIR_ENV = "GI_PIPELINE_WAREHOUSE_DIR"
+DEFAULT_WAREHOUSE_DIR = "warehouse"
+
+
+def bundled_sample_reports() -> Path:
+    """The sample reports shipped inside the ``gi_pipeline`` package (``data/sample_reports``)."""
+    return Path(str(importlib.resources.files("gi_pipeline") / "data" / "sample_reports"))
+
+
+def default_raw_dir() -> str:
+    return os.environ.get(RAW_DIR_ENV) or str(bundled_sample_reports())
+
+
+def default_warehouse_dir() -> str:
+    return os.path.abspath(os.environ.get(WAREHOUSE_DIR_ENV) or DEFAULT_WAREHOUSE_DIR)
+
+
+class PipelineStorage(dg.ConfigurableResource):
+    """The raw-report directory (read only) and the Parquet warehouse directory (written)."""
+
+    raw_dir: str = Field(description="Directory of raw annual reports, read recursively.")
+    warehouse_dir: str = Field(description="Root of the Parquet warehouse (hive-partitioned tables).")
+
+    @property
+    def raw_path(self) -> Path:
+        return Path(self.raw_dir).expanduser().resolve()
+
+    @property
+    def warehouse_path(self) -> Path:
+        return Path(self.warehouse_dir).expanduser().resolve()
