@@ -28,6 +28,7 @@ nothing (all assets return ``MaterializeResult``).  Normalized text is an interm
 ``warehouse/_stage/normalized_text`` (not part of the Parquet contract).
 """
 
+import functools
 import hashlib
 import os
 import re
@@ -41,7 +42,7 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from gi_pipeline import frames, warehouse
+from gi_pipeline import frames, quality, suites, warehouse
 from gi_pipeline import report as gi_report
 from gi_pipeline import vocabulary as v
 from gi_pipeline.records import ParsedReport, Quarantined
@@ -159,18 +160,55 @@ PARSE_SPECS: list[dg.AssetSpec] = [
     ),
 ]
 
-# Room for asset checks (the GX suites come later).  Following Dagster's own data platform, they
-# will be declared here as ``dg.AssetCheckSpec(name, asset=TABLE_KEYS[...])`` on ``parse_reports``
-# and evaluated in ``check_partition_tables`` on the Arrow tables just written, returned inside the
-# MaterializeResults (works for partitioned and multi-partition runs; see stack-facts.md).
-FACT_CHECK_SPECS: list[dg.AssetCheckSpec] = []
+# One asset check per GX suite (expectations/*.json), on the table the suite is about. As in
+# Dagster's own data platform they are declared on the asset (check_specs) and their results are
+# returned inside its MaterializeResults, which works for multi-partition runs.
+SUITES = quality.load_suites()
+_CHECK_SEVERITY = {suites.ERROR: dg.AssetCheckSeverity.ERROR, suites.WARN: dg.AssetCheckSeverity.WARN}
+FACT_CHECK_SPECS: list[dg.AssetCheckSpec] = [
+    dg.AssetCheckSpec(
+        name=s.name,
+        asset=TABLE_KEYS[s.table],
+        description=f"GX suite expectations/{s.name}.json ({s.severity}): "
+        + "; ".join(e["meta"]["notes"] for e in s.body["expectations"]),
+    )
+    for s in SUITES
+]
 
 
-def check_partition_tables(
-    tables_by_partition: dict[tuple[int, str], dict[str, pa.Table]],
-) -> list[dg.AssetCheckResult]:
-    """Results for ``FACT_CHECK_SPECS`` (none yet)."""
-    return []
+@functools.cache
+def suite_runner() -> quality.SuiteRunner:
+    """One runner per process: GX is imported on its first validation, once."""
+    return quality.SuiteRunner()
+
+
+def check_results(results: Sequence[quality.SuiteResult], partitions: Sequence[str]) -> list[dg.AssetCheckResult]:
+    """One result per suite for the run, its partitions' results merged (a suite that saw no rows
+    passes with rows_checked 0)."""
+    by_suite: dict[str, list[quality.SuiteResult]] = {s.name: [] for s in SUITES}
+    for result in results:
+        by_suite[result.suite].append(result)
+    out = []
+    for suite in SUITES:
+        parts = by_suite[suite.name]
+        merged = quality.SuiteResult(
+            suite.name,
+            suite.table,
+            suite.severity,
+            all(p.success for p in parts),
+            sum(p.rows_checked for p in parts),
+            tuple(f for p in parts for f in p.findings),
+        )
+        out.append(
+            dg.AssetCheckResult(
+                asset_key=TABLE_KEYS[suite.table],
+                check_name=suite.name,
+                passed=merged.success,
+                severity=_CHECK_SEVERITY[suite.severity],
+                metadata={"partitions": ", ".join(partitions), **quality.check_metadata(merged)},
+            )
+        )
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -494,14 +532,18 @@ def parse_reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -
     keys = sorted(split_partition_key(k) for k in context.partition_keys)
     all_stats: list[PartitionStats] = []
     written: dict[tuple[int, str], dict[str, pa.Table]] = {}
+    suite_results: list[quality.SuiteResult] = []
     for year, region in keys:
         reports = parse_partition(raw_dir, catalog, year, region)
+        # GX runs once per partition over all its reports; findings join quality_issues.
+        reports, results = quality.validate_reports(reports, suite_runner())
+        suite_results += results
         stats, tables = write_partition_tables(warehouse_dir, year, region, reports)
         context.log.info(f"{stats.label}: {stats.reports} reports, {stats.errors} errors, {stats.warnings} warnings")
         all_stats.append(stats)
         written[(year, region)] = tables
 
-    check_results = check_partition_tables(written)
+    results_by_check = check_results(suite_results, [f"{region}|{year}" for year, region in keys])
     single = len(keys) == 1
     summary = "\n".join(
         ["| year | region | reports | errors | warnings |", "|---|---|---|---|---|"]
@@ -547,7 +589,7 @@ def parse_reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -
         yield dg.MaterializeResult(
             asset_key=spec.key,
             metadata=metadata,
-            check_results=[r for r in check_results if r.asset_key == spec.key],
+            check_results=[r for r in results_by_check if r.asset_key == spec.key],
         )
 
 

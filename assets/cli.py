@@ -194,6 +194,9 @@ def run(raw_dir: Path | None, warehouse_dir: Path, year: int | None, out: TextIO
                 continue
             meta = _materialization_metadata(result, TABLE_KEYS[v.TABLE_REPORTS])
             note = " (no reports any more: stale files removed)" if (y, region) in stale else ""
+            failed_checks = sorted(e.check_name for e in result.get_asset_check_evaluations() if not e.passed)
+            if failed_checks:
+                note += f"; checks failed: {', '.join(failed_checks)}"
             say(
                 f"{label}: {_n(meta.get('reports_parsed', 0), 'report')}, {_n(meta.get('error_issues', 0), 'error')}, "
                 f"{_n(meta.get('warning_issues', 0), 'warning')} ({time.perf_counter() - t:.2f} s){note}"

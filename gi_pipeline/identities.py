@@ -21,9 +21,13 @@ REQUEST_IDENTITIES = (REQUESTS_BALANCE, REQUESTS_RESULTS_TOTAL, REQUESTS_ROW_TOT
 REVIEW_IDENTITIES = (REVIEW_TOTAL,)
 
 
-def _sum_or_null(terms: pl.Expr) -> pl.Expr:
-    """Sum that is null when any term is null (polars' sum would skip nulls and invent a total)."""
-    return pl.when(terms.null_count() == 0).then(terms.sum()).otherwise(None)
+def _sum_or_null(terms: pl.Expr, count: int | None = None) -> pl.Expr:
+    """Sum that is null when any term is null or, given ``count``, missing (polars' sum would skip
+    them and invent a total)."""
+    complete = terms.null_count() == 0
+    if count is not None:
+        complete = complete & (terms.len() == count)
+    return pl.when(complete).then(terms.sum()).otherwise(None)
 
 
 def _cell(row_key: str) -> pl.Expr:
@@ -56,7 +60,7 @@ def request_identities(requests: pl.LazyFrame) -> pl.LazyFrame:
         .group_by("doc_id", "row_key")
         .agg(
             lhs=pl.col("value").filter(pl.col("applicant") == v.APPLICANT_TOTAL).first(),
-            rhs=_sum_or_null(pl.col("value").filter("part")),
+            rhs=_sum_or_null(pl.col("value").filter("part"), len(v.APPLICANT_PARTS)),
         )
     )
     return pl.concat(
@@ -72,7 +76,7 @@ def review_identities(review: pl.LazyFrame) -> pl.LazyFrame:
     """Table 四's identity per report and proceeding."""
     parts = review.filter(pl.col("outcome").is_in(v.OUTCOME_PARTS))
     totals = review.filter(pl.col("outcome") == v.OUTCOME_TOTAL).select("doc_id", "proceeding", lhs="value")
-    sums = parts.group_by("doc_id", "proceeding").agg(rhs=_sum_or_null(pl.col("value")))
+    sums = parts.group_by("doc_id", "proceeding").agg(rhs=_sum_or_null(pl.col("value"), len(v.OUTCOME_PARTS)))
     joined = totals.join(sums, on=["doc_id", "proceeding"], how="full", coalesce=True)
     return _shape(joined, REVIEW_TOTAL, "proceeding").sort("doc_id", "identity", "column")
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -18,6 +19,8 @@ import pyarrow as pa
 
 from . import identities as ids
 from . import vocabulary as v
+from .frames import report_tables
+from .records import ParsedReport, QualityIssue
 from .schema import SCHEMAS
 from .suites import ERROR, default_directory
 
@@ -132,7 +135,6 @@ class SuiteRunner:
         self.suites = load_suites(directory)
 
     def run(self, tables: Tables) -> list[SuiteResult]:
-        gx, _ = _gx()
         sources = dict(
             tables[v.TABLE_REPORTS].select("doc_id", "source_file").iter_rows()
         ) if v.TABLE_REPORTS in tables else {}
@@ -143,6 +145,7 @@ class SuiteRunner:
             if frame.is_empty():
                 results.append(SuiteResult(suite.name, suite.table, suite.severity, True, 0, ()))
                 continue
+            gx, _ = _gx()
             pdf = frame.to_pandas()
             batch = _batch_definition(suite.frame).get_batch(batch_parameters={"dataframe": pdf})
             outcome = batch.validate(gx.ExpectationSuite(**suite.body), result_format={"result_format": "COMPLETE"})
@@ -202,3 +205,17 @@ def check_metadata(result: SuiteResult, limit: int = 20) -> dict:
     if result.findings:
         meta["examples"] = "\n".join(f"{f.source_file or f.doc_id[:12]}: {f.check} {f.detail}" for f in result.findings[:limit])
     return meta
+
+
+def validate_reports(reports: Sequence[ParsedReport], runner: SuiteRunner) -> tuple[list[ParsedReport], list[SuiteResult]]:
+    """Run every suite over these reports at once; each finding joins its report's issues, so the
+    ``reports`` status and counts and the ``quality_issues`` table include what GX found."""
+    if not reports:
+        return [], []
+    tables = {name: pl.from_arrow(table) for name, table in report_tables(reports).items()}
+    results = runner.run(tables)  # type: ignore[arg-type]
+    found: dict[str, list[QualityIssue]] = defaultdict(list)
+    for result in results:
+        for f in result.findings:
+            found[f.doc_id].append(QualityIssue(f.check, f.severity, f.table, f.row_key, f.detail))
+    return [replace(r, issues=r.issues + tuple(found[r.doc_id])) if r.doc_id in found else r for r in reports], results

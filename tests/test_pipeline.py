@@ -1,0 +1,124 @@
+"""End to end through Dagster: the seeds plus synthetic reports with injected identity violations,
+run with ``gi-pipeline run`` against a persistent instance, then read back from the warehouse and
+from the instance's asset-check records."""
+
+from __future__ import annotations
+
+import io
+import math
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from assets.assets import SUITES, TABLE_KEYS
+from assets.cli import run
+from assets.partitions import report_partition_key
+from gi_pipeline import vocabulary as v
+from gi_pipeline import warehouse
+from gi_pipeline.synth import generate_report
+
+from .seed_labels import SEEDS
+
+SAMPLES = resources.files("gi_pipeline") / "data" / "sample_reports"
+SEED_PARTITIONS = {(s.year, s.province_code) for s in SEEDS}
+IDENTITY_SUITES = [s for s in SUITES if s.check is None]
+
+
+def _violating_reports(count: int) -> list:
+    """Synthetic reports whose totals are off, each in a partition of its own (none of the seeds')."""
+    found, used = [], set(SEED_PARTITIONS)
+    seed = 0
+    while len(found) < count:
+        seed += 1
+        s = generate_report(seed, defect="identity_violation", noise=False)
+        if (s.year, s.province_code) not in used:
+            used.add((s.year, s.province_code))
+            found.append(s)
+    return found
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("pipeline")
+    raw = root / "raw"
+    raw.mkdir()
+    for f in SAMPLES.iterdir():
+        shutil.copyfile(f, raw / f.name)
+    violating = _violating_reports(3)
+    for s in violating:
+        (raw / s.name).write_bytes(s.raw)
+    home = root / "dagster_home"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DAGSTER_HOME", str(home))
+    out = io.StringIO()
+    wh = root / "warehouse"
+    code = run(raw, wh, None, out=out)
+    yield {"code": code, "out": out.getvalue(), "warehouse": wh, "violating": violating, "home": home}
+    mp.undo()
+
+
+def test_run_succeeds_and_reports_progress(pipeline) -> None:
+    assert pipeline["code"] == 0, pipeline["out"]
+    assert "[8/8]" in pipeline["out"]
+    assert "checks failed: " in pipeline["out"]
+
+
+def test_seed_cells_through_the_warehouse(pipeline) -> None:
+    wh = pipeline["warehouse"]
+    reports = warehouse.scan(v.TABLE_REPORTS, wh).collect()
+    for seed in SEEDS:
+        row = reports.filter(pl.col("source_file") == seed.file).row(0, named=True)
+        assert (row["year"], row["region"], row["admin_code"], row["template"]) == (
+            seed.year, seed.province_code, seed.admin_code, seed.template
+        )
+        doc = row["doc_id"]
+        requests = warehouse.scan(v.TABLE_REQUESTS, wh).filter(pl.col("doc_id") == doc).collect()
+        assert {(r, a): x for r, a, x in requests.select("row_key", "applicant", "value").iter_rows()} == seed.requests()
+        disclosure = warehouse.scan(v.TABLE_ACTIVE_DISCLOSURE, wh).filter(pl.col("doc_id") == doc).collect()
+        got = {(i, m): x for i, m, x in disclosure.select("item", "metric", "value").iter_rows()}
+        assert got.keys() == seed.disclosure.keys()
+        assert all(math.isclose(got[k], seed.disclosure[k]) for k in got)
+        review = warehouse.scan(v.TABLE_REVIEW_LITIGATION, wh).filter(pl.col("doc_id") == doc).collect()
+        assert {(p, o): x for p, o, x in review.select("proceeding", "outcome", "value").iter_rows()} == seed.review_cells()
+        issues = warehouse.scan(v.TABLE_QUALITY_ISSUES, wh).filter(pl.col("doc_id") == doc).collect()
+        errors = {(c, t, r) for c, s, t, r in issues.select("check", "severity", "table", "row_key").iter_rows() if s == "error"}
+        assert errors == seed.errors
+        assert not any(c.startswith(v.Check.IDENTITY_PREFIX) for c in issues["check"]), seed.file
+
+
+def test_quality_issues_name_each_violating_report(pipeline) -> None:
+    wh = pipeline["warehouse"]
+    issues = warehouse.scan(v.TABLE_QUALITY_ISSUES, wh).filter(pl.col("check").str.starts_with("identity")).collect()
+    reports = warehouse.scan(v.TABLE_REPORTS, wh).collect()
+    flagged = set(reports.join(issues, on="doc_id")["source_file"])
+    assert flagged == {s.name for s in pipeline["violating"]}
+
+
+def _check_records(instance: dg.DagsterInstance, suite) -> dict[str, bool]:
+    """Latest evaluation of a check per partition (the partition of the run that evaluated it)."""
+    key = dg.AssetCheckKey(TABLE_KEYS[suite.table], suite.name)
+    history = instance.event_log_storage.get_asset_check_execution_history(key, limit=100)
+    by_partition: dict[str, bool] = {}
+    for record in reversed(history):  # oldest first, so the latest evaluation wins
+        if record.evaluation is not None:
+            partition = instance.get_run_by_id(record.run_id).tags["dagster/partition"]
+            by_partition[partition] = record.evaluation.passed
+    return by_partition
+
+
+def test_instance_records_failed_checks_for_violating_partitions_only(pipeline) -> None:
+    with dg.DagsterInstance.from_config(str(pipeline["home"])) as instance:
+        records = {suite.name: _check_records(instance, suite) for suite in SUITES}
+    seed_keys = {str(report_partition_key(y, r)) for y, r in SEED_PARTITIONS}
+    bad_keys = {str(report_partition_key(s.year, s.province_code)) for s in pipeline["violating"]}
+    for suite in SUITES:
+        assert set(records[suite.name]) == seed_keys | bad_keys, suite.name
+        for key in seed_keys:
+            assert records[suite.name][key], (suite.name, key)
+    for key in bad_keys:
+        assert any(not records[s.name][key] for s in IDENTITY_SUITES), key
+        assert all(records[s.name][key] for s in SUITES if s not in IDENTITY_SUITES), key
