@@ -54,6 +54,7 @@ from .resources import PipelineStorage
 GROUP_INGEST = "ingest"
 GROUP_PARSE = "parse"
 GROUP_FACTS = "facts"
+GROUP_QUALITY = "quality"
 
 RAW_INVENTORY = dg.AssetKey("raw_inventory")
 QUARANTINE = dg.AssetKey(v.TABLE_QUARANTINE)
@@ -154,7 +155,12 @@ PARSE_SPECS: list[dg.AssetSpec] = [
     NORMALIZED_TEXT_SPEC,
     _partitioned_spec(v.TABLE_SECTIONS, GROUP_PARSE, [NORMALIZED_TEXT], _TABLE_DESCRIPTIONS[v.TABLE_SECTIONS]),
     *(
-        _partitioned_spec(name, GROUP_FACTS, [TABLE_KEYS[v.TABLE_SECTIONS]], _TABLE_DESCRIPTIONS[name])
+        _partitioned_spec(
+            name,
+            GROUP_QUALITY if name == v.TABLE_QUALITY_ISSUES else GROUP_FACTS,
+            [TABLE_KEYS[v.TABLE_SECTIONS]],
+            _TABLE_DESCRIPTIONS[name],
+        )
         for name in v.PARTITIONED_TABLES
         if name != v.TABLE_SECTIONS
     ),
@@ -163,33 +169,44 @@ PARSE_SPECS: list[dg.AssetSpec] = [
 # One asset check per GX suite (expectations/*.json), on the table the suite is about. As in
 # Dagster's own data platform they are declared on the asset (check_specs) and their results are
 # returned inside its MaterializeResults, which works for multi-partition runs.
-SUITES = quality.load_suites()
+SUITES = quality.load_suites(scope=suites.PARTITION)
+CROSS_YEAR_SUITES = quality.load_suites(scope=suites.WAREHOUSE)
+CROSS_YEAR = dg.AssetKey(v.TABLE_CROSS_YEAR_ISSUES)
+_SUITE_ASSETS = {**TABLE_KEYS, v.TABLE_CROSS_YEAR_ISSUES: CROSS_YEAR}
 _CHECK_SEVERITY = {suites.ERROR: dg.AssetCheckSeverity.ERROR, suites.WARN: dg.AssetCheckSeverity.WARN}
-FACT_CHECK_SPECS: list[dg.AssetCheckSpec] = [
-    dg.AssetCheckSpec(
-        name=s.name,
-        asset=TABLE_KEYS[s.table],
-        description=f"GX suite expectations/{s.name}.json ({s.severity}): "
-        + "; ".join(e["meta"]["notes"] for e in s.body["expectations"]),
-    )
-    for s in SUITES
-]
+
+
+def check_specs(suite_list: Sequence[quality.Suite]) -> list[dg.AssetCheckSpec]:
+    return [
+        dg.AssetCheckSpec(
+            name=s.name,
+            asset=_SUITE_ASSETS[s.table],
+            description=f"GX suite expectations/{s.name}.json ({s.severity}): "
+            + "; ".join(e["meta"]["notes"] for e in s.body["expectations"]),
+        )
+        for s in suite_list
+    ]
+
+
+FACT_CHECK_SPECS = check_specs(SUITES)
 
 
 @functools.cache
-def suite_runner() -> quality.SuiteRunner:
-    """One runner per process: GX is imported on its first validation, once."""
-    return quality.SuiteRunner()
+def suite_runner(scope: str = suites.PARTITION) -> quality.SuiteRunner:
+    """One runner per process and scope: GX is imported on its first validation, once."""
+    return quality.SuiteRunner(scope=scope)
 
 
-def check_results(results: Sequence[quality.SuiteResult], partitions: Sequence[str]) -> list[dg.AssetCheckResult]:
+def check_results(
+    suite_list: Sequence[quality.Suite], results: Sequence[quality.SuiteResult], partitions: Sequence[str] = ()
+) -> list[dg.AssetCheckResult]:
     """One result per suite for the run, its partitions' results merged (a suite that saw no rows
     passes with rows_checked 0)."""
-    by_suite: dict[str, list[quality.SuiteResult]] = {s.name: [] for s in SUITES}
+    by_suite: dict[str, list[quality.SuiteResult]] = {s.name: [] for s in suite_list}
     for result in results:
         by_suite[result.suite].append(result)
     out = []
-    for suite in SUITES:
+    for suite in suite_list:
         parts = by_suite[suite.name]
         merged = quality.SuiteResult(
             suite.name,
@@ -201,11 +218,11 @@ def check_results(results: Sequence[quality.SuiteResult], partitions: Sequence[s
         )
         out.append(
             dg.AssetCheckResult(
-                asset_key=TABLE_KEYS[suite.table],
+                asset_key=_SUITE_ASSETS[suite.table],
                 check_name=suite.name,
                 passed=merged.success,
                 severity=_CHECK_SEVERITY[suite.severity],
-                metadata={"partitions": ", ".join(partitions), **quality.check_metadata(merged)},
+                metadata={"partitions": ", ".join(partitions) or "-", **quality.check_metadata(merged)},
             )
         )
     return out
@@ -464,7 +481,7 @@ def ingest_raw_files(context: dg.AssetExecutionContext, storage: PipelineStorage
     inventory = build_inventory(raw_dir, on_error=on_error)
     warehouse.write_catalog(warehouse_dir, inventory.catalog)
     quarantine = frames.quarantine_table(inventory.quarantined)
-    warehouse.write_quarantine(warehouse_dir, quarantine)
+    warehouse.write_table(warehouse_dir, v.TABLE_QUARANTINE, quarantine)
 
     # Register the regions seen, and those that still have files in the warehouse, so partitions
     # whose reports disappeared can be rewritten (emptied) too.
@@ -502,7 +519,7 @@ def ingest_raw_files(context: dg.AssetExecutionContext, storage: PipelineStorage
         asset_key=QUARANTINE,
         metadata={
             "dagster/row_count": quarantine.num_rows,
-            "path": dg.MetadataValue.path(str(warehouse.quarantine_path(warehouse_dir))),
+            "path": dg.MetadataValue.path(str(warehouse.table_path(warehouse_dir, v.TABLE_QUARANTINE))),
             "by_reason": dg.MetadataValue.json(dict(sorted(reasons.items()))),
             "preview": dg.MetadataValue.md(markdown_preview(quarantine)),
         },
@@ -543,7 +560,7 @@ def parse_reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -
         all_stats.append(stats)
         written[(year, region)] = tables
 
-    results_by_check = check_results(suite_results, [f"{region}|{year}" for year, region in keys])
+    results_by_check = check_results(SUITES, suite_results, [f"{region}|{year}" for year, region in keys])
     single = len(keys) == 1
     summary = "\n".join(
         ["| year | region | reports | errors | warnings |", "|---|---|---|---|---|"]
@@ -593,4 +610,41 @@ def parse_reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -
         )
 
 
-ALL_ASSETS = [ingest_raw_files, parse_reports]
+@dg.asset(
+    key=CROSS_YEAR,
+    deps=[TABLE_KEYS[v.TABLE_REPORTS], TABLE_KEYS[v.TABLE_REQUESTS], TABLE_KEYS[v.TABLE_ACTIVE_DISCLOSURE]],
+    group_name=GROUP_QUALITY,
+    kinds={"parquet"},
+    check_specs=check_specs(CROSS_YEAR_SUITES),
+    description=(
+        "Consistency of the same agency's consecutive reports (matched by agency name without spaces "
+        "or punctuation, plus place code): carried_over(t) = carried_forward(t-1) per applicant, and "
+        "in_force(t) = in_force(t-1) + issued(t) - repealed(t) for rules and normative documents. "
+        "Mismatches are findings naming both reports; nothing is deleted.\n\n"
+        f"Parquet: `warehouse/{v.TABLE_CROSS_YEAR_ISSUES}/part-0.parquet` (unpartitioned, rewritten whole)."
+    ),
+    metadata=_definition_metadata(
+        SCHEMAS[v.TABLE_CROSS_YEAR_ISSUES], False, f"{v.TABLE_CROSS_YEAR_ISSUES}/part-0.parquet"
+    ),
+)
+def cross_year_issues(storage: PipelineStorage) -> dg.MaterializeResult:
+    warehouse_dir = storage.warehouse_path
+    tables = {
+        name: warehouse.scan(name, warehouse_dir).collect()
+        for name in (v.TABLE_REPORTS, v.TABLE_REQUESTS, v.TABLE_ACTIVE_DISCLOSURE)
+    }
+    results = suite_runner(suites.WAREHOUSE).run(tables)
+    findings = quality.cross_year_table(results)
+    path = warehouse.write_table(warehouse_dir, v.TABLE_CROSS_YEAR_ISSUES, findings)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": findings.num_rows,
+            "path": dg.MetadataValue.path(str(path)),
+            "reports_compared": tables[v.TABLE_REPORTS].height,
+            "preview": dg.MetadataValue.md(markdown_preview(findings)),
+        },
+        check_results=check_results(CROSS_YEAR_SUITES, results),
+    )
+
+
+ALL_ASSETS = [ingest_raw_files, parse_reports, cross_year_issues]

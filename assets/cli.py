@@ -28,7 +28,7 @@ import polars as pl
 from gi_pipeline import vocabulary as v
 from gi_pipeline import warehouse
 
-from .assets import ALL_ASSETS, QUARANTINE, RAW_INVENTORY, TABLE_KEYS, parse_reports, partition_report_counts
+from .assets import ALL_ASSETS, CROSS_YEAR, QUARANTINE, RAW_INVENTORY, TABLE_KEYS, parse_reports, partition_report_counts
 from .partitions import YEARS, region_partitions, report_partition_key
 from .resources import DEFAULT_WAREHOUSE_DIR, PipelineStorage, bundled_sample_reports
 
@@ -117,7 +117,7 @@ def _n(count: int, noun: str) -> str:
 
 def _rows(warehouse_dir: Path, table: str, year: int | None) -> int:
     frame = warehouse.scan(table, warehouse_dir)
-    if year is not None and table != v.TABLE_QUARANTINE:
+    if year is not None and table not in v.UNPARTITIONED_TABLES:
         frame = frame.filter(pl.col("year") == year)
     return int(frame.select(pl.len()).collect().item())
 
@@ -202,6 +202,22 @@ def run(raw_dir: Path | None, warehouse_dir: Path, year: int | None, out: TextIO
                 f"{_n(meta.get('warning_issues', 0), 'warning')} ({time.perf_counter() - t:.2f} s){note}"
             )
 
+        t = time.perf_counter()
+        result = dg.materialize(
+            ALL_ASSETS,
+            selection=[CROSS_YEAR],
+            instance=instance,
+            resources=resources,
+            run_config=QUIET_RUN_CONFIG,
+            raise_on_error=False,
+        )
+        if result.success:
+            found = _materialization_metadata(result, CROSS_YEAR).get("dagster/row_count", 0)
+            say(f"cross-year consistency: {_n(found, 'finding')} ({time.perf_counter() - t:.2f} s)")
+        else:
+            failed.append("cross_year_issues")
+            say(f"cross-year consistency: FAILED: {_failure_message(result)}")
+
     elapsed = time.perf_counter() - started
     scope = f"year {year}" if year is not None else "all years"
     say("")
@@ -209,6 +225,7 @@ def run(raw_dir: Path | None, warehouse_dir: Path, year: int | None, out: TextIO
     for name in v.PARTITIONED_TABLES:
         say(f"  {name:<18} {_rows(warehouse_dir, name, year):>8} rows")
     say(f"  {v.TABLE_QUARANTINE:<18} {_rows(warehouse_dir, v.TABLE_QUARANTINE, None):>8} files (all years)")
+    say(f"  {v.TABLE_CROSS_YEAR_ISSUES:<18} {_rows(warehouse_dir, v.TABLE_CROSS_YEAR_ISSUES, None):>8} rows (all years)")
     say(
         f"{sum(counts[k] for k in wanted)} reports in {len(wanted)} partitions"
         f"{f', {len(stale)} stale partitions emptied' if stale else ''}; "

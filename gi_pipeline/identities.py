@@ -99,3 +99,81 @@ def request_completeness(reports: pl.LazyFrame, requests: pl.LazyFrame) -> pl.La
         .agg(expected_cells=pl.len().cast(pl.Int64), found_cells=pl.col("present").sum().cast(pl.Int64))
         .sort("doc_id")
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Across years: the same agency's consecutive reports
+# --------------------------------------------------------------------------------------------
+
+CROSS_YEAR_CARRY_OVER = "identity_cross_year_carry_over"  # carried_over(t) = carried_forward(t-1)
+CROSS_YEAR_IN_FORCE = "identity_cross_year_in_force"  # in_force(t) = in_force(t-1) + issued(t) - repealed(t)
+CROSS_YEAR_IDENTITIES = (CROSS_YEAR_CARRY_OVER, CROSS_YEAR_IN_FORCE)
+_PUNCTUATION = r"[\s\p{P}]"
+
+
+def agency_key() -> pl.Expr:
+    """Agencies are matched by name without spaces and punctuation, plus their place code."""
+    return pl.col("agency").str.replace_all(_PUNCTUATION, "")
+
+
+def _one_report_per_agency_year(reports: pl.LazyFrame) -> pl.LazyFrame:
+    """Reports that can be paired: agency and place known, and the only report of that agency that year."""
+    keyed = reports.filter(pl.col("agency").is_not_null() & pl.col("admin_code").is_not_null()).with_columns(
+        agency_key=agency_key()
+    )
+    return keyed.filter(pl.len().over("agency_key", "admin_code", "year") == 1).select(
+        "doc_id", "source_file", "year", "agency_key", "admin_code"
+    )
+
+
+def cross_year_identities(
+    reports: pl.LazyFrame, requests: pl.LazyFrame, disclosure: pl.LazyFrame
+) -> pl.LazyFrame:
+    """Pairs of reports (t-1, t) of one agency and place, with both sides of the cross-year identities.
+
+    Columns: the identity frame's (doc_id is the year-t report) plus previous_doc_id and the two
+    source files, so a finding names both reports."""
+    keyed = _one_report_per_agency_year(reports)
+    pairs = keyed.join(
+        keyed.with_columns(pl.col("year") + 1).rename(
+            {"doc_id": "previous_doc_id", "source_file": "previous_source_file"}
+        ),
+        on=["agency_key", "admin_code", "year"],
+    ).select("doc_id", "source_file", "previous_doc_id", "previous_source_file")
+
+    def cells(frame: pl.LazyFrame, where: pl.Expr, column: str, name: str) -> pl.LazyFrame:
+        return frame.filter(where).select("doc_id", pl.col(column).alias("column"), pl.col("value").alias(name))
+
+    carried_over = cells(requests, pl.col("row_key") == "carried_over", "applicant", "lhs")
+    carried_forward = cells(requests, pl.col("row_key") == "carried_forward", "applicant", "rhs")
+    carry = (
+        pairs.join(carried_over, on="doc_id")
+        .join(carried_forward.rename({"doc_id": "previous_doc_id"}), on=["previous_doc_id", "column"])
+        .with_columns(identity=pl.lit(CROSS_YEAR_CARRY_OVER))
+    )
+
+    documents = disclosure.filter(pl.col("metric").is_in(["issued", "repealed", "in_force"]))
+    wide = documents.group_by("doc_id", "item").agg(
+        **{m: pl.col("value").filter(pl.col("metric") == m).first() for m in ("issued", "repealed", "in_force")}
+    )
+    in_force = (
+        pairs.join(wide.rename({"item": "column"}), on="doc_id")
+        .join(
+            wide.select(pl.col("doc_id").alias("previous_doc_id"), pl.col("item").alias("column"), "in_force").rename(
+                {"in_force": "previous_in_force"}
+            ),
+            on=["previous_doc_id", "column"],
+        )
+        .with_columns(
+            identity=pl.lit(CROSS_YEAR_IN_FORCE),
+            lhs=pl.col("in_force"),
+            rhs=pl.col("previous_in_force") + pl.col("issued") - pl.col("repealed"),
+        )
+    )
+    columns = ["doc_id", "identity", "column", "lhs", "rhs", "previous_doc_id", "source_file", "previous_source_file"]
+    return pl.concat(
+        [
+            frame.select(*columns[:3], pl.col("lhs").cast(pl.Int64), pl.col("rhs").cast(pl.Int64), *columns[5:])
+            for frame in (carry, in_force)
+        ]
+    ).sort("doc_id", "identity", "column")

@@ -22,7 +22,7 @@ from . import vocabulary as v
 from .frames import report_tables
 from .records import ParsedReport, QualityIssue
 from .schema import SCHEMAS
-from .suites import ERROR, default_directory
+from .suites import ERROR, PARTITION, default_directory
 
 Tables = dict[str, pl.DataFrame]
 
@@ -34,6 +34,9 @@ FRAMES: dict[str, Callable[[Tables], pl.LazyFrame]] = {
     "request_identities": lambda t: ids.request_identities(t[v.TABLE_REQUESTS].lazy()),
     "review_identities": lambda t: ids.review_identities(t[v.TABLE_REVIEW_LITIGATION].lazy()),
     "request_completeness": lambda t: ids.request_completeness(t[v.TABLE_REPORTS].lazy(), t[v.TABLE_REQUESTS].lazy()),
+    "cross_year_identities": lambda t: ids.cross_year_identities(
+        t[v.TABLE_REPORTS].lazy(), t[v.TABLE_REQUESTS].lazy(), t[v.TABLE_ACTIVE_DISCLOSURE].lazy()
+    ),
 }
 
 # The column that names the row an unexpected record is about, per frame.
@@ -44,6 +47,7 @@ _ROW_COLUMN = {
     "request_identities": "column",
     "review_identities": "column",
     "request_completeness": "template",
+    "cross_year_identities": "column",
 }
 
 
@@ -57,6 +61,7 @@ class Finding:
     row_key: str | None
     detail: str
     deviation: int | None = None  # lhs - rhs, for identities
+    related_doc_id: str | None = None  # the other report of a cross-year finding
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,7 @@ class SuiteResult:
 
 
 @dataclass(frozen=True)
-class _Suite:
+class Suite:
     name: str
     frame: str
     table: str
@@ -83,14 +88,16 @@ class _Suite:
     body: dict
 
 
-def load_suites(directory: Path | None = None) -> list[_Suite]:
+def load_suites(directory: Path | None = None, scope: str = PARTITION) -> list[Suite]:
+    """The suites of one scope (PARTITION: per (year, region); WAREHOUSE: across the warehouse)."""
     suites = []
     for path in sorted((directory or default_directory()).glob("*.json")):
         body = json.loads(path.read_text(encoding="utf-8"))
         meta = body["meta"]["gi_pipeline"]
         if meta["frame"] not in FRAMES:
             raise ValueError(f"{path}: unknown frame {meta['frame']!r}")
-        suites.append(_Suite(body["name"], meta["frame"], meta["table"], meta["severity"], meta["check"], body))
+        if meta["scope"] == scope:
+            suites.append(Suite(body["name"], meta["frame"], meta["table"], meta["severity"], meta["check"], body))
     if not suites:
         raise FileNotFoundError(f"no expectation suites in {directory or default_directory()}")
     return suites
@@ -118,7 +125,10 @@ def _detail(frame: str, record: dict, expectation: dict) -> tuple[str, int | Non
     kwargs = expectation["kwargs"]
     if kwargs.get("column_A") == "lhs":
         lhs, rhs = record["lhs"], record["rhs"]
-        return f"{record['column']}: {lhs} ≠ {rhs} (off by {lhs - rhs:+d})", lhs - rhs
+        detail = f"{record['column']}: {lhs} ≠ {rhs} (off by {lhs - rhs:+d})"
+        if record.get("previous_source_file"):
+            detail += f"; {record['source_file']} vs the year before: {record['previous_source_file']}"
+        return detail, lhs - rhs
     if "value_set" in kwargs:
         return f"{kwargs['column']} {record[kwargs['column']]!r} is not in the vocabulary", None
     if frame == "request_completeness":
@@ -131,8 +141,8 @@ def _detail(frame: str, record: dict, expectation: dict) -> tuple[str, int | Non
 class SuiteRunner:
     """Loads the suites once; ``run`` validates one partition's tables with one GX call per suite."""
 
-    def __init__(self, directory: Path | None = None):
-        self.suites = load_suites(directory)
+    def __init__(self, directory: Path | None = None, scope: str = PARTITION):
+        self.suites = load_suites(directory, scope)
 
     def run(self, tables: Tables) -> list[SuiteResult]:
         sources = dict(
@@ -167,6 +177,7 @@ class SuiteRunner:
                             row_key=record.get(_ROW_COLUMN[suite.frame]),
                             detail=detail,
                             deviation=deviation,
+                            related_doc_id=record.get("previous_doc_id"),
                         )
                     )
             results.append(
@@ -175,15 +186,18 @@ class SuiteRunner:
         return results
 
 
-def findings_table(results: Iterable[SuiteResult]) -> pl.DataFrame:
-    """Findings as ``quality_issues`` rows (same schema as the parser's issues)."""
-    rows = [
-        {"doc_id": f.doc_id, "check": f.check, "severity": f.severity, "table": f.table, "row_key": f.row_key,
-         "detail": f.detail}
-        for r in results
-        for f in r.findings
-    ]
-    return pl.from_arrow(pa.Table.from_pylist(rows, schema=SCHEMAS[v.TABLE_QUALITY_ISSUES]))  # type: ignore[return-value]
+def cross_year_table(results: Iterable[SuiteResult]) -> pa.Table:
+    """Findings of the warehouse-wide suites as ``cross_year_issues`` rows, both reports named."""
+    rows = sorted(
+        (
+            {"doc_id": f.doc_id, "previous_doc_id": f.related_doc_id, "check": f.check, "severity": f.severity,
+             "row_key": f.row_key, "detail": f.detail}
+            for r in results
+            for f in r.findings
+        ),
+        key=lambda row: (row["doc_id"], row["check"], row["row_key"] or ""),
+    )
+    return pa.Table.from_pylist(rows, schema=SCHEMAS[v.TABLE_CROSS_YEAR_ISSUES])
 
 
 def check_metadata(result: SuiteResult, limit: int = 20) -> dict:

@@ -63,6 +63,16 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     v.TABLE_QUARANTINE: pa.schema([("source_file", pa.string()), ("sha256", pa.string()), ("reason", pa.string())]),
+    v.TABLE_CROSS_YEAR_ISSUES: pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("previous_doc_id", pa.string()),
+            ("check", pa.string()),
+            ("severity", pa.string()),
+            ("row_key", pa.string()),
+            ("detail", pa.string()),
+        ]
+    ),
 }
 
 # Human-readable column docs, shown in the Dagster catalog (TableSchema) and the README.
@@ -92,5 +102,6 @@ COLUMN_DOCS: dict[str, str] = {
     "table": "table the issue is about",
     "detail": "what was found",
     "reason": "why the file was not processed",
+    "previous_doc_id": "the same agency's report of the year before",
     "sha256": "sha256 of the raw file bytes",
 }

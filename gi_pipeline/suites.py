@@ -20,18 +20,26 @@ from . import vocabulary as v
 
 ERROR = "ERROR"
 WARN = "WARN"
+# Where a suite runs: on each (year, region) partition, or once over the whole warehouse.
+PARTITION = "partition"
+WAREHOUSE = "warehouse"
 
 
 def _expectation(kind: str, meta_note: str, **kwargs) -> dict:
     return {"type": kind, "kwargs": kwargs, "meta": {"notes": meta_note}}
 
 
-def _suite(name: str, frame: str, table: str, severity: str, check: str | None, expectations: list[dict]) -> dict:
-    return {
-        "name": name,
-        "expectations": expectations,
-        "meta": {"gi_pipeline": {"frame": frame, "table": table, "severity": severity, "check": check}},
-    }
+def _suite(
+    name: str,
+    frame: str,
+    table: str,
+    severity: str,
+    check: str | None,
+    expectations: list[dict],
+    scope: str = PARTITION,
+) -> dict:
+    meta = {"frame": frame, "table": table, "severity": severity, "check": check, "scope": scope}
+    return {"name": name, "expectations": expectations, "meta": {"gi_pipeline": meta}}
 
 
 def _nonnegative(note: str, **condition) -> dict:
@@ -115,6 +123,17 @@ def build_suites() -> dict[str, dict]:
         _suite(
             "active_disclosure_vocabulary", "active_disclosure", v.TABLE_ACTIVE_DISCLOSURE, ERROR, v.Check.VOCABULARY,
             [_in_set("item", v.DISCLOSURE_ITEM_BY_KEY), _in_set("metric", metrics)],
+        ),
+        _suite(
+            "cross_year_identities", "cross_year_identities", v.TABLE_CROSS_YEAR_ISSUES, WARN, None,
+            [
+                _in_set("identity", ids.CROSS_YEAR_IDENTITIES),
+                _lhs_equals_rhs(
+                    "same agency and place, consecutive years: carried_over(t) = carried_forward(t-1); "
+                    "in_force(t) = in_force(t-1) + issued(t) - repealed(t)"
+                ),
+            ],
+            scope=WAREHOUSE,
         ),
     ]
     return {suite["name"]: suite for suite in suites}

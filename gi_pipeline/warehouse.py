@@ -37,7 +37,6 @@ from .schema import COLUMN_DOCS, PARTITION_SCHEMA, SCHEMAS
 PART_FILE = "part-0.parquet"
 CATALOG_DIR = "_catalog"
 STAGE_DIR = "_stage"
-QUARANTINE_DIR = v.TABLE_QUARANTINE
 
 # Fixed writer settings: changing any of them changes the bytes of every file.
 COMPRESSION = "zstd"
@@ -108,7 +107,7 @@ def column_docs(schema: pa.Schema, partitioned: bool = False) -> list[tuple[str,
 def schema_markdown() -> str:
     """The Parquet contract as markdown (the README's schema section is generated from this)."""
     out: list[str] = []
-    for name in (*v.PARTITIONED_TABLES, v.TABLE_QUARANTINE):
+    for name in (*v.PARTITIONED_TABLES, *v.UNPARTITIONED_TABLES):
         partitioned = name in v.PARTITIONED_TABLES
         where = "year=YYYY/region=NNNNNN/part-0.parquet" if partitioned else "part-0.parquet"
         out += [f"**{name}** (`{name}/{where}`)", "", "| column | type | description |", "|---|---|---|"]
@@ -147,8 +146,9 @@ def catalog_path(root: str | os.PathLike) -> Path:
     return Path(root) / CATALOG_DIR / "inventory.parquet"
 
 
-def quarantine_path(root: str | os.PathLike) -> Path:
-    return Path(root) / QUARANTINE_DIR / PART_FILE
+def table_path(root: str | os.PathLike, table: str) -> Path:
+    """``root/<table>/part-0.parquet`` of an unpartitioned table (quarantine, cross_year_issues)."""
+    return Path(root) / table / PART_FILE
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,16 +293,16 @@ def write_stage(root: str | os.PathLike, name: str, year: int, region: str, arro
     return _replace_partition(stage_dir(root, name, year, region), data)
 
 
-def write_quarantine(root: str | os.PathLike, arrow_table: pa.Table) -> Path:
-    """Replace ``root/quarantine/part-0.parquet`` with ``arrow_table`` (kept even when empty).
+def write_table(root: str | os.PathLike, table: str, arrow_table: pa.Table) -> Path:
+    """Replace ``root/<table>/part-0.parquet`` of an unpartitioned table (kept even when empty).
 
-    Merging policy: the quarantine table is *not* appended to.  It is a pure function of the raw
-    directory: the inventory scans the whole raw directory every time and rewrites the whole set,
-    so entries of files that were fixed or removed disappear and re-runs never duplicate rows.
-    Rows are sorted by (source_file, sha256) (see ``frames.quarantine_table``).
+    Merging policy: these tables are *not* appended to. Each is a pure function of its input: the
+    inventory scans the whole raw directory every time and rewrites the whole quarantine set (entries
+    of files fixed or removed disappear, re-runs never duplicate rows); the cross-year check reads
+    the whole warehouse.
     """
-    data = _conform(arrow_table, SCHEMAS[v.TABLE_QUARANTINE], v.TABLE_QUARANTINE)
-    directory = quarantine_path(root).parent
+    data = _conform(arrow_table, SCHEMAS[table], table)
+    directory = table_path(root, table).parent
     path = write_parquet(directory / PART_FILE, data)
     _remove_stale(directory, keep=PART_FILE)
     return path
@@ -364,7 +364,7 @@ def scan(table: str, root: str | os.PathLike) -> pl.LazyFrame:
         raise ValueError(f"unknown warehouse table: {table!r}")
     file_schema = _polars_schema(SCHEMAS[table])
     base = Path(root) / table
-    if table == v.TABLE_QUARANTINE:
+    if table in v.UNPARTITIONED_TABLES:
         files = sorted(base.glob("*.parquet"))
         if not files:
             return pl.LazyFrame(schema=file_schema)

@@ -23,6 +23,7 @@ from assets import cli
 from assets.assets import (
     ALL_ASSETS,
     BACKFILL_POLICY,
+    CROSS_YEAR,
     NORMALIZED_TEXT,
     QUARANTINE,
     RAW_INVENTORY,
@@ -146,7 +147,7 @@ def test_definitions_load() -> None:
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {"raw_inventory", "quarantine", "normalized_text", *v.PARTITIONED_TABLES}
+    assert keys == {"raw_inventory", "quarantine", "normalized_text", *v.PARTITIONED_TABLES, v.TABLE_CROSS_YEAR_ISSUES}
 
     def parents(key: dg.AssetKey) -> set[dg.AssetKey]:
         return set(graph.get(key).parent_keys)
@@ -159,7 +160,9 @@ def test_definitions_load() -> None:
     groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
     assert groups["raw_inventory"] == groups["quarantine"] == "ingest"
     assert groups["normalized_text"] == groups["sections"] == "parse"
-    assert {groups[n] for n in (*v.FACT_TABLES, v.TABLE_REPORTS, v.TABLE_QUALITY_ISSUES)} == {"facts"}
+    assert {groups[n] for n in (*v.FACT_TABLES, v.TABLE_REPORTS)} == {"facts"}
+    assert groups[v.TABLE_QUALITY_ISSUES] == groups[v.TABLE_CROSS_YEAR_ISSUES] == "quality"
+    assert parents(CROSS_YEAR) == {TABLE_KEYS[n] for n in (v.TABLE_REPORTS, v.TABLE_REQUESTS, v.TABLE_ACTIVE_DISCLOSURE)}
 
 
 def test_every_asset_documents_its_parquet_contract() -> None:
@@ -168,7 +171,7 @@ def test_every_asset_documents_its_parquet_contract() -> None:
         assert spec.description and spec.group_name, key
         column_schema = spec.metadata["dagster/column_schema"]
         assert all(column.description for column in column_schema.columns), key
-    for name in [*v.PARTITIONED_TABLES, v.TABLE_QUARANTINE]:
+    for name in [*v.PARTITIONED_TABLES, *v.UNPARTITIONED_TABLES]:
         columns = [c.name for c in specs[dg.AssetKey(name)].metadata["dagster/column_schema"].columns]
         expected = SCHEMAS[name].names + (["year", "region"] if name in v.PARTITIONED_TABLES else [])
         assert columns == expected
@@ -392,7 +395,7 @@ def test_cli_records_runs_in_dagster_home(tmp_path: Path, fake_parser: None, mon
     raw = write_raw(tmp_path / "raw", {"a.txt": "REPORT year=2024 region=640000"})
     assert cli.main(["run", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w")]) == 0
     with dg.DagsterInstance.get() as instance:
-        assert len(instance.get_runs()) == 2  # inventory + one partition
+        assert len(instance.get_runs()) == 3  # inventory, one partition, cross-year consistency
         assert instance.get_dynamic_partitions("region") == ["640000"]
 
 

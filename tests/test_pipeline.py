@@ -17,6 +17,7 @@ import pytest
 from assets.assets import SUITES, TABLE_KEYS
 from assets.cli import run
 from assets.partitions import report_partition_key
+from gi_pipeline import identities as ids
 from gi_pipeline import vocabulary as v
 from gi_pipeline import warehouse
 from gi_pipeline.synth import generate_report
@@ -41,6 +42,19 @@ def _violating_reports(count: int) -> list:
     return found
 
 
+SEED_004 = next(s for s in SEEDS if s.file.startswith("004"))
+NEXT_YEAR_004 = "004_next_year_carried_over_error.txt"
+
+
+def _next_year_of_seed_004() -> bytes:
+    """Seed 004's agency one year later, with carried_over 5 where 2024 carried 4 forward; its
+    normative documents still say 8 in force where 8 + 4 issued - 1 repealed = 11 was due."""
+    text = (SAMPLES / SEED_004.file).read_text(encoding="utf-8").replace("2024", "2025")
+    row = "二、上年結轉政府信息公開申請數量 | 4 | 0 | 0 | 0 | 0 | 0 | 4 |"
+    assert row in text
+    return text.replace(row, row.replace("| 4 |", "| 5 |")).encode("utf-8")
+
+
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("pipeline")
@@ -51,6 +65,7 @@ def pipeline(tmp_path_factory) -> dict:
     violating = _violating_reports(3)
     for s in violating:
         (raw / s.name).write_bytes(s.raw)
+    (raw / NEXT_YEAR_004).write_bytes(_next_year_of_seed_004())
     home = root / "dagster_home"
     mp = pytest.MonkeyPatch()
     mp.setenv("DAGSTER_HOME", str(home))
@@ -63,7 +78,7 @@ def pipeline(tmp_path_factory) -> dict:
 
 def test_run_succeeds_and_reports_progress(pipeline) -> None:
     assert pipeline["code"] == 0, pipeline["out"]
-    assert "[8/8]" in pipeline["out"]
+    assert "[9/9]" in pipeline["out"]
     assert "checks failed: " in pipeline["out"]
 
 
@@ -95,7 +110,8 @@ def test_quality_issues_name_each_violating_report(pipeline) -> None:
     issues = warehouse.scan(v.TABLE_QUALITY_ISSUES, wh).filter(pl.col("check").str.starts_with("identity")).collect()
     reports = warehouse.scan(v.TABLE_REPORTS, wh).collect()
     flagged = set(reports.join(issues, on="doc_id")["source_file"])
-    assert flagged == {s.name for s in pipeline["violating"]}
+    # The next-year copy of seed 004 breaks its own balance too (new + carried over = 109 + 5).
+    assert flagged == {s.name for s in pipeline["violating"]} | {NEXT_YEAR_004}
 
 
 def _check_records(instance: dg.DagsterInstance, suite) -> dict[str, bool]:
@@ -115,6 +131,7 @@ def test_instance_records_failed_checks_for_violating_partitions_only(pipeline) 
         records = {suite.name: _check_records(instance, suite) for suite in SUITES}
     seed_keys = {str(report_partition_key(y, r)) for y, r in SEED_PARTITIONS}
     bad_keys = {str(report_partition_key(s.year, s.province_code)) for s in pipeline["violating"]}
+    bad_keys.add(str(report_partition_key(2025, SEED_004.province_code)))
     for suite in SUITES:
         assert set(records[suite.name]) == seed_keys | bad_keys, suite.name
         for key in seed_keys:
@@ -122,3 +139,26 @@ def test_instance_records_failed_checks_for_violating_partitions_only(pipeline) 
     for key in bad_keys:
         assert any(not records[s.name][key] for s in IDENTITY_SUITES), key
         assert all(records[s.name][key] for s in SUITES if s not in IDENTITY_SUITES), key
+
+
+def test_cross_year_asset_names_both_reports_of_each_mismatch(pipeline) -> None:
+    wh = pipeline["warehouse"]
+    files = dict(warehouse.scan(v.TABLE_REPORTS, wh).select("doc_id", "source_file").collect().iter_rows())
+    found = warehouse.scan(v.TABLE_CROSS_YEAR_ISSUES, wh).collect()
+    got = sorted(
+        (files[d], files[p], c, s, r) for d, p, c, s, r in found.select(
+            "doc_id", "previous_doc_id", "check", "severity", "row_key"
+        ).iter_rows()
+    )
+    pair = (NEXT_YEAR_004, SEED_004.file)
+    assert got == [
+        (*pair, ids.CROSS_YEAR_CARRY_OVER, v.SEVERITY_WARNING, "natural_person"),
+        (*pair, ids.CROSS_YEAR_CARRY_OVER, v.SEVERITY_WARNING, "total"),
+        (*pair, ids.CROSS_YEAR_IN_FORCE, v.SEVERITY_WARNING, "normative_documents"),
+    ]
+    assert "normative_documents: 8 ≠ 11 (off by -3)" in found["detail"].to_list()[-1]
+    with dg.DagsterInstance.from_config(str(pipeline["home"])) as instance:
+        key = dg.AssetCheckKey(dg.AssetKey(v.TABLE_CROSS_YEAR_ISSUES), "cross_year_identities")
+        latest = instance.event_log_storage.get_asset_check_execution_history(key, limit=1)[0]
+        assert latest.evaluation.passed is False
+        assert latest.evaluation.severity == dg.AssetCheckSeverity.WARN

@@ -73,8 +73,8 @@ def test_writes_are_deterministic(tmp_path: Path) -> None:
     chunked = pa.concat_tables([table.slice(0, 4), table.slice(4)]).replace_schema_metadata({"x": "y"})
     other = warehouse.write_partition(tmp_path / "b", v.TABLE_REQUESTS, 2024, "640000", chunked).read_bytes()
     assert first == again == other
-    q1 = warehouse.write_quarantine(tmp_path / "a", _quarantine("x", "y")).read_bytes()
-    q2 = warehouse.write_quarantine(tmp_path / "b", _quarantine("x", "y")).read_bytes()
+    q1 = warehouse.write_table(tmp_path / "a", v.TABLE_QUARANTINE, _quarantine("x", "y")).read_bytes()
+    q2 = warehouse.write_table(tmp_path / "b", v.TABLE_QUARANTINE, _quarantine("x", "y")).read_bytes()
     assert q1 == q2
 
 
@@ -140,7 +140,7 @@ def test_stale_files_are_removed(tmp_path: Path) -> None:
 
     (tmp_path / "quarantine").mkdir()
     (tmp_path / "quarantine" / "part-7.parquet").write_bytes(b"old")
-    warehouse.write_quarantine(tmp_path, _quarantine("a"))
+    warehouse.write_table(tmp_path, v.TABLE_QUARANTINE, _quarantine("a"))
     assert _files(tmp_path / "quarantine") == ["part-0.parquet"]
 
 
@@ -184,10 +184,10 @@ def test_scan_types_and_empty_tables(tmp_path: Path) -> None:
 
 
 def test_quarantine_is_replaced_whole_and_kept_when_empty(tmp_path: Path) -> None:
-    warehouse.write_quarantine(tmp_path, _quarantine("a", "b"))
-    warehouse.write_quarantine(tmp_path, _quarantine("b"))
+    warehouse.write_table(tmp_path, v.TABLE_QUARANTINE, _quarantine("a", "b"))
+    warehouse.write_table(tmp_path, v.TABLE_QUARANTINE, _quarantine("b"))
     assert warehouse.scan(v.TABLE_QUARANTINE, tmp_path).collect()["source_file"].to_list() == ["b"]
-    path = warehouse.write_quarantine(tmp_path, _quarantine())
+    path = warehouse.write_table(tmp_path, v.TABLE_QUARANTINE, _quarantine())
     assert path.exists() and warehouse.scan(v.TABLE_QUARANTINE, tmp_path).collect().height == 0
 
 
