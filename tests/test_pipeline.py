@@ -60,8 +60,8 @@ def pipeline(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("pipeline")
     raw = root / "raw"
     raw.mkdir()
-    for f in SAMPLES.iterdir():
-        shutil.copyfile(f, raw / f.name)
+    for seed in SEEDS:
+        shutil.copyfile(SAMPLES / seed.file, raw / seed.file)
     violating = _violating_reports(3)
     for s in violating:
         (raw / s.name).write_bytes(s.raw)

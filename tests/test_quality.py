@@ -19,6 +19,8 @@ from gi_pipeline.quality import SuiteRunner, validate_reports
 from gi_pipeline.report import parse_report
 from gi_pipeline.suites import PARTITION, build_suites, default_directory
 
+from .seed_labels import SEEDS
+
 SAMPLES = resources.files("gi_pipeline") / "data" / "sample_reports"
 SEED_004 = "06d9dfb0e989612f41a1639fe1b35432a86639ef8d9627f922001cb01cafe018"
 SEED_002 = "dbd8b5d97250c443a17ae26854bd7679e59ac6e14a98f3946229925647fa8b96"
@@ -26,7 +28,7 @@ SEED_002 = "dbd8b5d97250c443a17ae26854bd7679e59ac6e14a98f3946229925647fa8b96"
 
 @pytest.fixture(scope="module")
 def seed_tables() -> dict[str, pl.DataFrame]:
-    reports = [parse_report((SAMPLES / f.name).read_bytes(), f.name) for f in sorted(SAMPLES.iterdir())]
+    reports = [parse_report((SAMPLES / s.file).read_bytes(), s.file) for s in SEEDS]
     return {name: pl.from_arrow(table) for name, table in report_tables(reports).items()}
 
 
@@ -139,7 +141,7 @@ def test_one_changed_cell_fails_exactly_its_expectation(runner, seed_tables, nam
 
 
 def test_findings_join_their_reports_issues(runner) -> None:
-    reports = [parse_report((SAMPLES / f.name).read_bytes(), f.name) for f in sorted(SAMPLES.iterdir())]
+    reports = [parse_report((SAMPLES / s.file).read_bytes(), s.file) for s in SEEDS]
     changed = [
         replace(r, requests=tuple(
             replace(f, value=24) if (f.row_key, f.applicant) == ("granted", "natural_person") else f for f in r.requests
