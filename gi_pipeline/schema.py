@@ -91,7 +91,7 @@ COLUMN_DOCS: dict[str, str] = {
     "traditional": "the report was written in traditional characters",
     "status": "'ok', or 'flagged' when the report has an error-severity quality issue",
     "value": "the number as printed; null when missing, blank, a dash or unreadable (see quality_issues)",
-    "row_key": "table 三 row (canonical vocabulary)",
+    "row_key": "the row the value or issue is about (canonical vocabulary: table 三 row, 二 item, 四 proceeding)",
     "applicant": "table 三 applicant column",
     "item": "table 二 item",
     "metric": "table 二 column",
