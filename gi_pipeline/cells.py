@@ -3,6 +3,10 @@
 Layouts seen in real reports: pipe tables (``a | 0 | 0 |||``), tab tables, markdown tables, one cell
 per line with blank lines between rows, and label/number pairs on one line (``行政许可 97``). Every line
 becomes a ``Line`` of ``Cell``s; the extractor (``gi_pipeline.tables``) anchors on labels, not on layout.
+
+Tables read from HTML, DOCX and PDF (``gi_pipeline.readers``) arrive as exact grid rows: one row per line,
+cells joined by ``GRID_SEP`` (U+001F). Their empty cells are real cells of the row, so a grid line keeps
+every field after its last label, trailing empty ones included (``Line.grid`` tells the extractor so).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ BREAK = "break"  # a blank line: may end a row
 PROSE = "prose"  # a sentence, not table content
 SKIP = "skip"  # markdown rules, lines of empty cells
 
+GRID_SEP = "\x1f"  # ASCII unit separator: joins the cells of a structured table's row (readers/grid.py)
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -47,6 +53,7 @@ class Line:
     kind: str
     cells: tuple[Cell, ...]
     number: int  # 1-based line number within the table's region
+    grid: bool = False  # an exact grid row from a structured table: its blank cells are cells of the row
 
 
 def classify(token: str) -> str:
@@ -97,7 +104,24 @@ def _trim_blanks(cells: list[Cell]) -> list[Cell]:
     return [c for i, c in enumerate(cells) if c.kind != BLANK or first < i < last]
 
 
+def _grid_line(raw: str, number: int) -> Line:
+    """A structured table's row. Blanks before and among its labels are empty label slots (a corner, a
+    merged label column) and are dropped; every field after the last label is a cell of the row, empty
+    or not. A row without labels keeps all its fields: a leading empty cell there is a column's cell."""
+    cells = [cell for field in raw.split(GRID_SEP) for cell in (_field_cells(field) or [Cell(BLANK, "")])]
+    label_at = [i for i, c in enumerate(cells) if c.kind == LABEL]
+    if label_at:
+        cells = [c for i, c in enumerate(cells) if i > label_at[-1] or c.kind != BLANK]
+    elif all(c.kind == BLANK for c in cells):
+        return Line(SKIP, (), number, grid=True)
+    return Line(ROW if len(cells) > 1 else SINGLE, tuple(cells), number, grid=True)
+
+
 def split_line(raw: str, number: int) -> Line:
+    # Checked first: str.strip() and str.split() treat U+001F as whitespace, so the text-layout rules
+    # below would eat a grid row's empty trailing cells.
+    if GRID_SEP in raw:
+        return _grid_line(raw, number)
     if not raw.strip():
         # An empty line separates rows. In the one-cell-per-line layout a line holding only a tab is an
         # empty cell: a merged label slot before a label, a blank value between numbers.

@@ -7,8 +7,8 @@ import hashlib
 from . import metadata as md
 from . import vocabulary as v
 from .cells import Line, split_lines
-from .decode import DecodeError, decode_bytes
 from .normalize import normalize_text
+from .readers import Unreadable, read_document
 from .records import ParsedReport, QualityIssue, Quarantined, RegionMatch, ReportMetadata, SectionRecord
 from .regions import resolve_region
 from .sections import split_sections
@@ -17,18 +17,29 @@ from .tables import has_numbers, requests_template
 
 # Fewer standard sections than this and no title: not an annual report.
 _MIN_SECTIONS = 3
+# Larger files are quarantined unread: a report is at most a few MB even as a PDF with images, and the
+# readers hold the whole file (and its text and tables) in memory.
+MAX_REPORT_BYTES = 50 * 1024 * 1024
 
 
 def parse_report(raw: bytes, source_file: str) -> ParsedReport | Quarantined:
-    """Decode, normalize, section, extract tables and metadata. Bad input is quarantined, not raised."""
+    """Read (any format), normalize, section, extract tables and metadata. Total: bad input of any kind
+    is quarantined with a reason, and no exception escapes, so one file never stops a run."""
     doc_id = hashlib.sha256(raw).hexdigest()
-    if not raw.strip():
-        return Quarantined(source_file, doc_id, "empty file")
     try:
-        original, _encoding = decode_bytes(raw)
-    except DecodeError as exc:
-        return Quarantined(source_file, doc_id, f"cannot decode: {exc}")
-    return parse_text(original, source_file, doc_id)
+        if len(raw) > MAX_REPORT_BYTES:
+            return Quarantined(
+                source_file, doc_id, f"file too large: {len(raw)} bytes, limit {MAX_REPORT_BYTES} (not parsed)"
+            )
+        if not raw.strip():
+            return Quarantined(source_file, doc_id, "empty file")
+        try:
+            original = read_document(raw, source_file)
+        except Unreadable as exc:
+            return Quarantined(source_file, doc_id, exc.reason or "unreadable file")
+        return parse_text(original, source_file, doc_id)
+    except Exception as exc:  # noqa: BLE001 - the run must go on; the reason says what broke
+        return Quarantined(source_file, doc_id, f"parser error: {type(exc).__name__}: {exc}"[:500])
 
 
 def _table_lines(

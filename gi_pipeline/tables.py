@@ -32,6 +32,7 @@ class Run:
     same_line: list[str]  # labels on the run's own line, before its first number
     buffer: list[str | None]  # labels since the previous run (None: a prose line)
     line: int
+    grid: bool = False  # from an exact grid row (cells.GRID_SEP): its blank cells are cells of the row
 
     def show(self) -> str:
         return " ".join(c.text or "∅" for c in self.cells)
@@ -45,7 +46,7 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
     def close() -> None:
         nonlocal current
         if current is not None:
-            while current.cells and current.cells[-1].kind == BLANK:
+            while not current.grid and current.cells and current.cells[-1].kind == BLANK:
                 current.cells.pop()  # an empty cell after the last number is padding, not a cell
             runs.append(current)
             current = None
@@ -67,9 +68,9 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
                     same_line.append(cell.text)
                 continue
             if current is None:
-                if cell.kind == BLANK:
-                    continue  # an empty cell before any number: a merged label slot
-                current = Run([], same_line, buffer, line.number)
+                if cell.kind == BLANK and not line.grid:
+                    continue  # an empty cell before any number: a merged label slot (text layouts)
+                current = Run([], same_line, buffer, line.number, line.grid)
                 buffer, same_line = [], []
             current.cells.append(cell)
         if line.kind == ROW:

@@ -1,0 +1,11 @@
+"""The one error readers raise: the file cannot become report text, with the reason for quarantine."""
+
+from __future__ import annotations
+
+
+class Unreadable(ValueError):
+    """Raised with a reason a person can act on ("scanned PDF, needs OCR")."""
+
+    @property
+    def reason(self) -> str:
+        return str(self)

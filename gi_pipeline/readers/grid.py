@@ -1,0 +1,109 @@
+"""Table cells with spans → grid rows of text, one line per row (the contract of ``cells.GRID_SEP``).
+
+Every reader (HTML, DOCX, PDF) turns its table into ``Placed`` cells: text, top-left slot and spans. The
+rendering rule is the same for all of them:
+
+* a vertical span (rowspan, Word's vMerge) repeats its text on every row it covers, so every row carries
+  its own row labels (``三、本年度办理结果`` on each of its twenty rows);
+* a horizontal span (colspan, gridSpan) is one field: publishers widen a cell to fill the table, and
+  repeating ``13`` over two columns would give the row a number it does not print;
+* an empty cell is an empty field, a slot no cell covers is nothing (a short row has no padding).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ..cells import GRID_SEP
+
+# Spans beyond these are markup errors (HTML caps colspan at 1000); the caps keep a hostile file from
+# making a huge grid. Annual-report tables have at most 16 columns.
+MAX_COLSPAN = 100
+MAX_ROWSPAN = 1000
+# A cell this long is a layout container (a whole page in a <td>), not a table cell.
+MAX_CELL_CHARS = 200
+
+_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SPACES = re.compile(r"[ \t\u3000\xa0]+")
+_ASCII_WORD = re.compile(r"[0-9A-Za-z]")
+
+
+@dataclass(frozen=True)
+class Placed:
+    text: str
+    row: int
+    col: int
+    rowspan: int = 1
+    colspan: int = 1
+
+
+def span(value: object, default: int = 1, cap: int = MAX_COLSPAN) -> int:
+    """A span attribute as an int: digits at its start (``"2"``, ``"2;"``), else the default; capped."""
+    m = re.match(r"\s*(\d{1,6})", str(value or ""))
+    n = int(m.group(1)) if m else default
+    return max(1, min(n, cap)) if n else 0
+
+
+def join_lines(parts: Iterable[str]) -> str:
+    """Lines of one cell as one field: wrapped Chinese and a number wrapped in a narrow column join
+    without a space (``本年新<br>制作数量`` → ``本年新制作数量``), Latin words keep one."""
+    out = ""
+    for part in parts:
+        part = part.strip()
+        if not part:
+            continue
+        if out and _ASCII_WORD.match(out[-1]) and _ASCII_WORD.match(part[0]):
+            if not (out[-1].isdigit() and part[0].isdigit()):
+                out += " "
+        out += part
+    return out
+
+
+def plain_line(text: str) -> str:
+    """A paragraph line: control characters (the cell separator among them) become spaces, so prose
+    never reads as a grid row."""
+    return _CTRL.sub(" ", text)
+
+
+def clean_cell(text: str) -> str:
+    """One field: no line breaks, no separators, single spaces."""
+    text = join_lines(_CTRL.sub("\n", text).split("\n"))
+    return _SPACES.sub(" ", text).strip()
+
+
+def place_rows(rows: Sequence[Sequence[tuple[str, int, int]]]) -> list[Placed]:
+    """HTML's table model: each (text, rowspan, colspan) takes the first slot of its row not yet covered
+    by a cell from above. rowspan 0 means "to the end of the table"."""
+    height = len(rows)
+    taken: set[tuple[int, int]] = set()
+    placed = []
+    for r, row in enumerate(rows):
+        c = 0
+        for text, rowspan, colspan in row:
+            while (r, c) in taken:
+                c += 1
+            rowspan = height - r if rowspan == 0 else min(rowspan, height - r, MAX_ROWSPAN)
+            colspan = max(1, colspan)
+            if rowspan > 1:  # only slots below this row can be taken by it
+                taken.update((r + dr, c + dc) for dr in range(1, rowspan) for dc in range(colspan))
+            placed.append(Placed(text, r, c, rowspan, colspan))
+            c += colspan
+    return placed
+
+
+def render(cells: Iterable[Placed]) -> list[str]:
+    """Grid rows as lines. A row whose only field is text stays a plain line (no separator): the text
+    layouts' rules read a lone label or heading; an all-empty row is dropped."""
+    by_row: dict[int, list[Placed]] = {}
+    for cell in cells:
+        for r in range(cell.row, cell.row + max(1, cell.rowspan)):
+            by_row.setdefault(r, []).append(cell)
+    lines = []
+    for r in sorted(by_row):
+        fields = [clean_cell(cell.text) for cell in sorted(by_row[r], key=lambda x: x.col)]
+        if not any(fields):
+            continue
+        lines.append(fields[0] if len(fields) == 1 else GRID_SEP.join(fields))
+    return lines
