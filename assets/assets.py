@@ -293,17 +293,32 @@ def _classify(result: ParsedReport | Quarantined, source_file: str, sha256: str)
     return {"role": warehouse.ROLE_REPORT, "doc_id": result.doc_id, "year": year, "region": region}
 
 
+_CLASSIFICATION = ("role", "doc_id", "year", "region", "reason")
+
+
+def known_classifications(catalog: pa.Table) -> dict[str, dict]:
+    """sha256 -> what parsing that content gave (role, doc_id, year, region, reason), from a catalog."""
+    return {
+        row["sha256"]: {k: row[k] for k in _CLASSIFICATION}
+        for row in catalog.to_pylist()
+        if row["sha256"] and row["role"] != warehouse.ROLE_DUPLICATE
+    }
+
+
 def build_inventory(
     raw_dir: Path,
     parse: Callable[[bytes, str], ParsedReport | Quarantined] | None = None,
     on_error: Callable[[str, str], None] | None = None,
+    known: dict[str, dict] | None = None,
 ) -> Inventory:
     """Hash and parse every raw file once; exact duplicates (same sha256) are parsed once.
 
     Nothing a single file does stops the inventory: an exception while reading or parsing it
     becomes a quarantine row carrying the error message (``on_error(source_file, traceback)``
-    is told too).
+    is told too). ``known`` (sha256 -> classification, see ``known_classifications``) lets the
+    sensor skip parsing content it has already catalogued.
     """
+    known = known or {}
     parse = parse or gi_report.parse_report
     rows: list[dict] = []
     quarantined: list[Quarantined] = []
@@ -329,6 +344,8 @@ def build_inventory(
                     duplicate_of=first["source_file"],
                     reason=first.get("reason"),
                 )
+            elif sha in known:
+                row.update(known[sha])
             else:
                 try:
                     row.update(_classify(parse(raw, source_file), source_file, sha))
@@ -340,6 +357,7 @@ def build_inventory(
                     errors.append(source_file)
                     if on_error is not None:
                         on_error(source_file, traceback.format_exc())
+            if first is None:
                 first_by_sha[sha] = row
         rows.append(row)
         is_bad_duplicate = row["role"] == warehouse.ROLE_DUPLICATE and row.get("reason")
@@ -406,6 +424,7 @@ class PartitionStats:
     errors: int  # error-severity quality issues
     warnings: int
     rows: dict[str, int]  # rows written per table
+    removed: tuple[str, ...] = ()  # source files of reports the partition held before and no longer does
 
     @property
     def label(self) -> str:
@@ -419,6 +438,9 @@ def write_partition_tables(
 
     Returns the stats and the tables written, keyed by table name (normalized_text included).
     """
+    before = warehouse.read_partition(warehouse_dir, v.TABLE_REPORTS, year, region, ["doc_id", "source_file"])
+    kept = {r.doc_id for r in reports}
+    removed = tuple(sorted(f for d, f in zip(before["doc_id"].to_pylist(), before["source_file"].to_pylist()) if d not in kept))
     text = normalized_text_table(reports)
     warehouse.write_stage(warehouse_dir, warehouse.STAGE_NORMALIZED_TEXT, year, region, text)
     tables = frames.report_tables(reports)
@@ -432,6 +454,7 @@ def write_partition_tables(
         errors=severities[v.SEVERITY_ERROR],
         warnings=sum(severities.values()) - severities[v.SEVERITY_ERROR],
         rows={warehouse.STAGE_NORMALIZED_TEXT: text.num_rows, **{n: t.num_rows for n, t in tables.items()}},
+        removed=removed,
     )
     return stats, {warehouse.STAGE_NORMALIZED_TEXT: text, **tables}
 
@@ -557,6 +580,9 @@ def parse_reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -
         suite_results += results
         stats, tables = write_partition_tables(warehouse_dir, year, region, reports)
         context.log.info(f"{stats.label}: {stats.reports} reports, {stats.errors} errors, {stats.warnings} warnings")
+        if stats.removed:
+            context.log.info(f"{stats.label}: removed the facts of {len(stats.removed)} reports gone from the raw "
+                             f"directory: {', '.join(stats.removed)}")
         all_stats.append(stats)
         written[(year, region)] = tables
 
@@ -592,6 +618,7 @@ def parse_reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -
                     "error_issues": sum(s.errors for s in all_stats),
                     "warning_issues": sum(s.warnings for s in all_stats),
                     "flagged_reports": int(pc.sum(pc.equal(combined["status"], "flagged")).as_py() or 0),
+                    "removed_reports": ", ".join(f for s in all_stats for f in s.removed) or "-",
                     "by_partition": dg.MetadataValue.md(summary),
                     "preview": dg.MetadataValue.md(
                         markdown_preview(

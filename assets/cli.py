@@ -194,6 +194,8 @@ def run(raw_dir: Path | None, warehouse_dir: Path, year: int | None, out: TextIO
                 continue
             meta = _materialization_metadata(result, TABLE_KEYS[v.TABLE_REPORTS])
             note = " (no reports any more: stale files removed)" if (y, region) in stale else ""
+            if meta.get("removed_reports", "-") != "-":
+                note += f"; removed facts of reports gone from the raw directory: {meta['removed_reports']}"
             failed_checks = sorted(e.check_name for e in result.get_asset_check_evaluations() if not e.passed)
             if failed_checks:
                 note += f"; checks failed: {', '.join(failed_checks)}"

@@ -314,6 +314,14 @@ def write_catalog(root: str | os.PathLike, arrow_table: pa.Table) -> Path:
     return write_parquet(catalog_path(root), data)
 
 
+def read_partition(root: str | os.PathLike, table: str, year: int, region: str, columns: list[str]) -> pa.Table:
+    """Columns of one partition's file as written (empty when the partition has none)."""
+    path = partition_dir(root, table, year, region) / PART_FILE
+    if not path.exists():
+        return SCHEMAS[table].empty_table().select(columns)
+    return pq.read_table(path, columns=columns, schema=SCHEMAS[table])
+
+
 def read_catalog(root: str | os.PathLike) -> pa.Table:
     """The raw-file catalog; raises FileNotFoundError when the inventory has not run yet."""
     path = catalog_path(root)
