@@ -21,7 +21,7 @@ HEADER = "header"
 _DROP = re.compile(r"[\s“”\"'‘’「」『』]")
 _ENUM_PUNCT = re.compile(r"(?<=\d)[、,]")
 # Units in column headers (采购总金额(万元), 本年收费金额(单位:万元)) are read separately; not part of the label.
-_UNIT_SUFFIX = re.compile(r"\((?:单位:?)?(?:万元|元)\)$")
+_UNIT_SUFFIX = re.compile(r"\((?:单位:?)?(万元|元)\)$")
 _ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十\d]+\)|\d+\.)")
 # Rivals closer than this are a toss-up: no match rather than a guess.
 _MARGIN = 4.0
@@ -43,6 +43,12 @@ class Match:
 def label_key(text: str) -> str:
     """Comparable form of a label: no spaces or quotes, ``1、`` written ``1.``."""
     return _UNIT_SUFFIX.sub("", _ENUM_PUNCT.sub(".", _DROP.sub("", text)))
+
+
+def unit_suffix(text: str) -> str | None:
+    """The money unit a header prints at its end (``本年收费金额(单位:万元)`` → ``万元``)."""
+    m = _UNIT_SUFFIX.search(_DROP.sub("", text))
+    return m.group(1) if m else None
 
 
 def core(text: str) -> str:

@@ -10,7 +10,6 @@ shifted to fit.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -21,7 +20,9 @@ from .cells import amount_10k_yuan, count_value
 from .labels import GROUP, HEADER, LabelMatcher, LabelRef, label_key
 from .records import DisclosureFact, QualityIssue, RequestFact, ReviewFact
 
-_PROSE_MARK = None  # buffer entry for a prose line: unknown content between a label and its numbers
+# Buffer entry for a prose line: unknown content between a label and its numbers (normalized text
+# never holds a NUL).
+_PROSE_MARK = "\x00<prose>"
 
 
 @dataclass
@@ -30,7 +31,7 @@ class Run:
 
     cells: list[Cell]
     same_line: list[str]  # labels on the run's own line, before its first number
-    buffer: list[str | None]  # labels since the previous run (None: a prose line)
+    buffer: list[str]  # labels since the previous run (_PROSE_MARK: a prose line)
     line: int
     grid: bool = False  # from an exact grid row (cells.GRID_SEP): its blank cells are cells of the row
 
@@ -40,7 +41,7 @@ class Run:
 
 def collect_runs(lines: Sequence[Line]) -> list[Run]:
     runs: list[Run] = []
-    buffer: list[str | None] = []
+    buffer: list[str] = []
     current: Run | None = None
 
     def close() -> None:
@@ -95,26 +96,23 @@ class RowCells:
     labels: list[str] = field(default_factory=list)  # every label seen, for template evidence
 
 
-_HEADER_UNIT = re.compile(r"(万元|元)\)?$")
-
-
-def _header_unit(buffer: Sequence[str | None]) -> str | None:
+def _header_unit(buffer: Sequence[str]) -> str | None:
+    """The money unit printed in the nearest column header before a row (采购总金额(万元))."""
     for text in reversed(buffer):
-        if text and "单位" in text or (text and text.endswith(("(万元)", "(元)"))):
-            m = _HEADER_UNIT.search(text)
-            if m:
-                return m.group(1)
+        unit = labels.unit_suffix(text)
+        if unit:
+            return unit
     return None
 
 
-def _classify_buffer(buffer: Sequence[str | None], matcher: LabelMatcher) -> tuple[list[LabelRef], list[str]]:
+def _classify_buffer(buffer: Sequence[str], matcher: LabelMatcher) -> tuple[list[LabelRef], list[str]]:
     """Row labels and unknown text among the labels before a run (labels wrapped over up to three
     cells are joined again)."""
     rows: list[LabelRef] = []
     unknown: list[str] = []
     i = 0
     while i < len(buffer):
-        if buffer[i] is _PROSE_MARK:
+        if buffer[i] == _PROSE_MARK:
             unknown.append("<prose>")
             i += 1
             continue
@@ -123,12 +121,12 @@ def _classify_buffer(buffer: Sequence[str | None], matcher: LabelMatcher) -> tup
             part = buffer[i : i + k]
             if len(part) < k or _PROSE_MARK in part:
                 break
-            found = matcher.match("".join(part))  # type: ignore[arg-type]
+            found = matcher.match("".join(part))
             if found and (best is None or found.score > best.score):
                 best, width = found, k
         if best is None:
-            if len(label_key(buffer[i])) >= 3:  # type: ignore[arg-type]
-                unknown.append(buffer[i])  # type: ignore[arg-type]
+            if len(label_key(buffer[i])) >= 3:
+                unknown.append(buffer[i])
             i += 1
             continue
         if best.ref.kind == labels.ROW:

@@ -8,7 +8,6 @@ import io
 import math
 import shutil
 from importlib import resources
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
