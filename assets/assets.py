@@ -619,6 +619,9 @@ def parse_reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -
                     "warning_issues": sum(s.warnings for s in all_stats),
                     "flagged_reports": int(pc.sum(pc.equal(combined["status"], "flagged")).as_py() or 0),
                     "removed_reports": ", ".join(f for s in all_stats for f in s.removed) or "-",
+                    "reports_failing_identities": len(
+                        {f.doc_id for r in suite_results for f in r.findings if f.check.startswith(v.Check.IDENTITY_PREFIX)}
+                    ),
                     "by_partition": dg.MetadataValue.md(summary),
                     "preview": dg.MetadataValue.md(
                         markdown_preview(
