@@ -432,7 +432,7 @@ class PartitionStats:
 
 
 def write_partition_tables(
-    warehouse_dir: Path, year: int, region: str, reports: Sequence[ParsedReport]
+    warehouse_dir: warehouse.Root, year: int, region: str, reports: Sequence[ParsedReport]
 ) -> tuple[PartitionStats, dict[str, pa.Table]]:
     """Write (or, when there are no reports, remove) every table of partition (year, region).
 
@@ -606,11 +606,11 @@ def parse_reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -
         if single:
             metadata["dagster/partition_row_count"] = rows_in_run
         if name == warehouse.STAGE_NORMALIZED_TEXT:
-            metadata["path"] = dg.MetadataValue.path(str(warehouse_dir / warehouse.STAGE_DIR / name))
+            metadata["path"] = dg.MetadataValue.path(str(warehouse.join(warehouse_dir, warehouse.STAGE_DIR, name)))
             metadata["characters"] = sum(len(t) for t in combined["text"].to_pylist())
             metadata["preview"] = dg.MetadataValue.md(markdown_preview(combined, columns=["doc_id", "source_file"]))
         else:
-            metadata["path"] = dg.MetadataValue.path(str(warehouse_dir / name))
+            metadata["path"] = dg.MetadataValue.path(str(warehouse.join(warehouse_dir, name)))
         if name == v.TABLE_REPORTS:
             metadata.update(
                 {

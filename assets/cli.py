@@ -58,9 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--warehouse",
-        type=Path,
-        default=Path(DEFAULT_WAREHOUSE_DIR),
-        help="warehouse directory to write (default: ./warehouse)",
+        default=DEFAULT_WAREHOUSE_DIR,
+        help="warehouse directory, or fsspec URL such as s3://bucket/warehouse, to write (default: ./warehouse)",
     )
     run.add_argument(
         "--year",
@@ -115,17 +114,17 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _rows(warehouse_dir: Path, table: str, year: int | None) -> int:
+def _rows(warehouse_dir: warehouse.Root, table: str, year: int | None) -> int:
     frame = warehouse.scan(table, warehouse_dir)
     if year is not None and table not in v.UNPARTITIONED_TABLES:
         frame = frame.filter(pl.col("year") == year)
     return int(frame.select(pl.len()).collect().item())
 
 
-def run(raw_dir: Path | None, warehouse_dir: Path, year: int | None, out: TextIO | None = None) -> int:
+def run(raw_dir: Path | None, warehouse_dir: Path | str, year: int | None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     raw_dir = (raw_dir or bundled_sample_reports()).expanduser().resolve()
-    warehouse_dir = warehouse_dir.expanduser().resolve()
+    warehouse_dir = warehouse.resolve_root(warehouse_dir)  # a local Path, or an fsspec URL as given
     if not raw_dir.is_dir():
         print(f"gi-pipeline: raw directory not found: {raw_dir}", file=sys.stderr)
         return 2

@@ -9,6 +9,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from gi_pipeline import warehouse
+
 RAW_DIR_ENV = "GI_PIPELINE_RAW_DIR"
 WAREHOUSE_DIR_ENV = "GI_PIPELINE_WAREHOUSE_DIR"
 DEFAULT_WAREHOUSE_DIR = "warehouse"
@@ -24,19 +26,27 @@ def default_raw_dir() -> str:
 
 
 def default_warehouse_dir() -> str:
-    return os.path.abspath(os.environ.get(WAREHOUSE_DIR_ENV) or DEFAULT_WAREHOUSE_DIR)
+    """$GI_PIPELINE_WAREHOUSE_DIR (a directory, or an fsspec URL such as s3://bucket/warehouse), else
+    ./warehouse; local directories are made absolute here, URLs are kept as they are."""
+    value = os.environ.get(WAREHOUSE_DIR_ENV) or DEFAULT_WAREHOUSE_DIR
+    return value if warehouse.is_url(value) else os.path.abspath(value)
 
 
 class PipelineStorage(dg.ConfigurableResource):
-    """The raw-report directory (read only) and the Parquet warehouse directory (written)."""
+    """The raw-report directory (read only) and the Parquet warehouse (written): a directory or an
+    fsspec URL (``file://``, ``s3://`` ...; see ``gi_pipeline.warehouse``)."""
 
     raw_dir: str = Field(description="Directory of raw annual reports, read recursively.")
-    warehouse_dir: str = Field(description="Root of the Parquet warehouse (hive-partitioned tables).")
+    warehouse_dir: str = Field(
+        description="Root of the Parquet warehouse (hive-partitioned tables): a directory or an fsspec URL."
+    )
 
     @property
     def raw_path(self) -> Path:
         return Path(self.raw_dir).expanduser().resolve()
 
     @property
-    def warehouse_path(self) -> Path:
-        return Path(self.warehouse_dir).expanduser().resolve()
+    def warehouse_path(self) -> warehouse.Location:
+        """A local warehouse (a directory or a ``file://`` URL) as an absolute Path; any other fsspec
+        URL as a string, which every ``gi_pipeline.warehouse`` function accepts as its root."""
+        return warehouse.resolve_root(self.warehouse_dir)

@@ -16,6 +16,15 @@ directory, fsync'd, then ``os.replace``'d over the old file, so a reader (or a c
 old file or the new one, never half a file.  Output is deterministic: same rows in, byte-identical
 file out (fixed codec and level, no timestamps; pyarrow writes only its version in the footer).
 
+``root`` is a local directory (a path, or a ``file://`` URL, both handled by the local code above)
+or any other fsspec URL (``s3://bucket/wh`` with s3fs installed, ``gs://``, ``memory://`` ...), so
+workers on other machines can share one warehouse on object storage.  Remote objects are written
+whole in one PUT (object stores replace an object atomically, so readers again see the old or the
+new file) from bytes built in memory: the bytes are identical to a local write.  Functions that
+return a location give a ``Path`` for a local root and a URL string for a remote one.  Credentials
+and endpoints come from fsspec's own configuration (``FSSPEC_S3='{"endpoint_url": ...}'``,
+``AWS_*`` variables, ``~/.config/fsspec``), the same in every process.
+
 Pure library: no Dagster here.
 """
 
@@ -27,9 +36,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import fsspec
 import polars as pl
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
+from fsspec.implementations.local import LocalFileSystem
 
 from . import vocabulary as v
 from .schema import COLUMN_DOCS, PARTITION_SCHEMA, SCHEMAS
@@ -131,24 +143,67 @@ def _check_key(year: int, region: str) -> None:
         raise ValueError(f"region must be a 6-digit code string, got {region!r}")
 
 
-def partition_dir(root: str | os.PathLike, table: str, year: int, region: str) -> Path:
+# A warehouse root: a local directory (path, or file:// URL) or an fsspec URL of another filesystem.
+Root = str | os.PathLike
+# A location inside the warehouse: a Path under a local root, a URL string under a remote one.
+Location = Path | str
+
+# fsspec rather than universal-pathlib's UPath (both are already installed: dagster depends on
+# universal-pathlib, which is built on fsspec): the warehouse needs five operations (put bytes,
+# list, glob, remove, read bytes), all plain fsspec calls, and pyarrow takes an fsspec filesystem
+# directly; a Path-like layer over it would add a second set of semantics to reason about for no gain.
+
+
+def is_url(root: Root) -> bool:
+    """True for a URL string (``scheme://...``, also fsspec chains ``a::b://...``), even ``file://``."""
+    return not isinstance(root, os.PathLike) and "://" in str(root)
+
+
+def local_dir(root: Root) -> Path | None:
+    """The local directory of ``root`` (a path, or a URL of the local filesystem such as
+    ``file:///data/wh``), or None when ``root`` is on another filesystem."""
+    if not is_url(root):
+        return Path(root)
+    url = str(root)
+    # By protocol, without instantiating the filesystem (s3:// must not need s3fs just to join paths).
+    if fsspec.core.split_protocol(url)[0] in LocalFileSystem.protocol and "::" not in url:
+        return Path(LocalFileSystem._strip_protocol(url))
+    return None
+
+
+def resolve_root(root: Root) -> Location:
+    """A local root as an absolute Path (``~`` expanded, ``file://`` stripped); a remote URL as given
+    (without a trailing slash)."""
+    local = local_dir(root)
+    return local.expanduser().resolve() if local is not None else str(root).rstrip("/")
+
+
+def join(root: Root, *parts: str) -> Location:
+    """``root/part/...``: a Path under a local root, a URL string under a remote one."""
+    local = local_dir(root)
+    if local is not None:
+        return local.joinpath(*parts)
+    return "/".join([str(root).rstrip("/"), *parts])
+
+
+def partition_dir(root: Root, table: str, year: int, region: str) -> Location:
     """``root/<table>/year=YYYY/region=NNNNNN``."""
     _check_key(year, region)
-    return Path(root) / table / f"year={year:04d}" / f"region={region}"
+    return join(root, table, f"year={year:04d}", f"region={region}")
 
 
-def stage_dir(root: str | os.PathLike, name: str, year: int, region: str) -> Path:
+def stage_dir(root: Root, name: str, year: int, region: str) -> Location:
     """``root/_stage/<name>/year=YYYY/region=NNNNNN`` (intermediates, not part of the contract)."""
-    return partition_dir(Path(root) / STAGE_DIR, name, year, region)
+    return partition_dir(join(root, STAGE_DIR), name, year, region)
 
 
-def catalog_path(root: str | os.PathLike) -> Path:
-    return Path(root) / CATALOG_DIR / "inventory.parquet"
+def catalog_path(root: Root) -> Location:
+    return join(root, CATALOG_DIR, "inventory.parquet")
 
 
-def table_path(root: str | os.PathLike, table: str) -> Path:
+def table_path(root: Root, table: str) -> Location:
     """``root/<table>/part-0.parquet`` of an unpartitioned table (quarantine, cross_year_issues)."""
-    return Path(root) / table / PART_FILE
+    return join(root, table, PART_FILE)
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,13 +248,38 @@ def _mkdirs(path: Path) -> None:
                 raise
 
 
-def write_parquet(path: str | os.PathLike, table: pa.Table) -> Path:
+def _write_table_to(table: pa.Table, sink) -> None:
+    """The one place the writer settings live: every file, local or remote, gets the same bytes."""
+    pq.write_table(
+        table,
+        sink,
+        compression=COMPRESSION,
+        compression_level=COMPRESSION_LEVEL,
+        use_dictionary=True,
+        write_statistics=True,
+        data_page_size=1 << 20,
+        row_group_size=1 << 20,
+    )
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    """The bytes ``write_parquet`` writes for ``table`` (already conformed)."""
+    sink = pa.BufferOutputStream()
+    _write_table_to(table, sink)
+    return sink.getvalue().to_pybytes()
+
+
+def write_parquet(path: Root, table: pa.Table) -> Location:
     """Write ``table`` to ``path`` atomically and deterministically; return the path.
 
-    The bytes go to a hidden temporary file in the same directory, are fsync'd, and the file is
-    ``os.replace``'d over ``path``: the previous file stays intact if anything fails before that.
+    Local: the bytes go to a hidden temporary file in the same directory, are fsync'd, and the file
+    is ``os.replace``'d over ``path``: the previous file stays intact if anything fails before that.
+    Remote (an fsspec URL): one PUT of the whole object (see ``_put_remote``).
     """
-    path = Path(path)
+    local = local_dir(path)
+    if local is None:
+        return _put_remote(str(path), table)
+    path = local
     for attempt in range(5):
         _mkdirs(path.parent)
         try:
@@ -211,16 +291,7 @@ def write_parquet(path: str | os.PathLike, table: pa.Table) -> Path:
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as f:
-            pq.write_table(
-                table,
-                f,
-                compression=COMPRESSION,
-                compression_level=COMPRESSION_LEVEL,
-                use_dictionary=True,
-                write_statistics=True,
-                data_page_size=1 << 20,
-                row_group_size=1 << 20,
-            )
+            _write_table_to(table, f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -260,7 +331,71 @@ def _remove_tree(directory: Path) -> None:
     directory.rmdir()
 
 
-def _replace_partition(directory: Path, table: pa.Table) -> Path | None:
+# --------------------------------------------------------------------------------------------
+# Remote filesystems (fsspec URLs other than the local filesystem)
+# --------------------------------------------------------------------------------------------
+
+
+def _remote(url: str) -> tuple[fsspec.AbstractFileSystem, str]:
+    """(filesystem, path without protocol) of ``url``; fsspec caches filesystem instances."""
+    return fsspec.core.url_to_fs(url)
+
+
+def _put_remote(url: str, table: pa.Table) -> str:
+    """Write ``table`` as the object ``url`` in one PUT.
+
+    No temporary object and rename: object stores (S3, GCS, Azure) make a PUT visible atomically --
+    readers get the old object or the new one, never part of one -- and have no atomic rename.  The
+    bytes are built in memory first (a partition file is small), so a failure while encoding
+    leaves the old object untouched.
+    """
+    data = parquet_bytes(table)
+    fs, path = _remote(url)
+    try:
+        fs.pipe_file(path, data)
+    except FileNotFoundError:  # filesystems with real directories (sftp, hdfs ...) need the parent
+        fs.makedirs(fs._parent(path), exist_ok=True)
+        fs.pipe_file(path, data)
+    return url
+
+
+def _remote_entries(fs: fsspec.AbstractFileSystem, path: str) -> list[str]:
+    fs.invalidate_cache(path)  # listings may be cached (s3fs): another process may have written
+    try:
+        return [entry.rstrip("/") for entry in fs.ls(path, detail=False)]
+    except FileNotFoundError:
+        return []
+
+
+def _remove_stale_remote(directory: str, keep: str | None) -> None:
+    """Remove every object under the prefix ``directory`` but ``keep`` (no temp files remotely)."""
+    fs, path = _remote(directory)
+    stale = [e for e in _remote_entries(fs, path) if e.rsplit("/", 1)[-1] != keep and e != path]
+    if stale:
+        fs.rm(stale, recursive=True)
+
+
+def _replace_partition_remote(directory: str, table: pa.Table) -> str | None:
+    if table.num_rows == 0:
+        _remove_stale_remote(directory, keep=None)
+        # Object stores have no empty directories; filesystems that do (memory, sftp) keep them.
+        fs, path = _remote(directory)
+        for d in (path, fs._parent(path)):  # region=..., then year=... if now empty
+            try:
+                if not fs.isdir(d) or fs.ls(d, detail=False):
+                    break
+                fs.rmdir(d)
+            except (OSError, NotImplementedError):
+                break
+        return None
+    url = _put_remote(f"{directory}/{PART_FILE}", table)
+    _remove_stale_remote(directory, keep=PART_FILE)
+    return url
+
+
+def _replace_partition(directory: Location, table: pa.Table) -> Location | None:
+    if isinstance(directory, str):
+        return _replace_partition_remote(directory, table)
     if table.num_rows == 0:
         # A partition whose reports disappeared must not keep stale facts.
         _remove_stale(directory, keep=None)
@@ -275,7 +410,7 @@ def _replace_partition(directory: Path, table: pa.Table) -> Path | None:
     return path
 
 
-def write_partition(root: str | os.PathLike, table: str, year: int, region: str, arrow_table: pa.Table) -> Path | None:
+def write_partition(root: Root, table: str, year: int, region: str, arrow_table: pa.Table) -> Location | None:
     """Replace partition (year, region) of ``table`` with ``arrow_table``.
 
     Writes exactly one file, ``part-0.parquet``, and removes anything else in the partition
@@ -287,13 +422,13 @@ def write_partition(root: str | os.PathLike, table: str, year: int, region: str,
     return _replace_partition(partition_dir(root, table, year, region), data)
 
 
-def write_stage(root: str | os.PathLike, name: str, year: int, region: str, arrow_table: pa.Table) -> Path | None:
+def write_stage(root: Root, name: str, year: int, region: str, arrow_table: pa.Table) -> Location | None:
     """Like ``write_partition`` for an intermediate under ``root/_stage``."""
     data = _conform(arrow_table, STAGE_SCHEMAS[name], name)
     return _replace_partition(stage_dir(root, name, year, region), data)
 
 
-def write_table(root: str | os.PathLike, table: str, arrow_table: pa.Table) -> Path:
+def write_table(root: Root, table: str, arrow_table: pa.Table) -> Location:
     """Replace ``root/<table>/part-0.parquet`` of an unpartitioned table (kept even when empty).
 
     Merging policy: these tables are *not* appended to. Each is a pure function of its input: the
@@ -302,37 +437,74 @@ def write_table(root: str | os.PathLike, table: str, arrow_table: pa.Table) -> P
     the whole warehouse.
     """
     data = _conform(arrow_table, SCHEMAS[table], table)
-    directory = table_path(root, table).parent
+    location = table_path(root, table)
+    if isinstance(location, str):
+        path = _put_remote(location, data)
+        _remove_stale_remote(location.rsplit("/", 1)[0], keep=PART_FILE)
+        return path
+    directory = location.parent
     path = write_parquet(directory / PART_FILE, data)
     _remove_stale(directory, keep=PART_FILE)
     return path
 
 
-def write_catalog(root: str | os.PathLike, arrow_table: pa.Table) -> Path:
+def write_catalog(root: Root, arrow_table: pa.Table) -> Location:
     """Replace the raw-file catalog (``root/_catalog/inventory.parquet``)."""
     data = _conform(arrow_table, CATALOG_SCHEMA, "catalog")
     return write_parquet(catalog_path(root), data)
 
 
-def read_partition(root: str | os.PathLike, table: str, year: int, region: str, columns: list[str]) -> pa.Table:
+def _read_remote(url: str, **kwargs) -> pa.Table | None:
+    """The Parquet object at ``url`` in one GET (None when there is none)."""
+    fs, path = _remote(url)
+    try:
+        data = fs.cat_file(path)
+    except FileNotFoundError:
+        return None
+    return pq.read_table(pa.BufferReader(data), **kwargs)
+
+
+def read_partition(root: Root, table: str, year: int, region: str, columns: list[str]) -> pa.Table:
     """Columns of one partition's file as written (empty when the partition has none)."""
-    path = partition_dir(root, table, year, region) / PART_FILE
+    directory = partition_dir(root, table, year, region)
+    if isinstance(directory, str):
+        found = _read_remote(f"{directory}/{PART_FILE}", columns=columns, schema=SCHEMAS[table])
+        return found if found is not None else SCHEMAS[table].empty_table().select(columns)
+    path = directory / PART_FILE
     if not path.exists():
         return SCHEMAS[table].empty_table().select(columns)
     return pq.read_table(path, columns=columns, schema=SCHEMAS[table])
 
 
-def read_catalog(root: str | os.PathLike) -> pa.Table:
+def read_catalog(root: Root) -> pa.Table:
     """The raw-file catalog; raises FileNotFoundError when the inventory has not run yet."""
     path = catalog_path(root)
+    if isinstance(path, str):
+        found = _read_remote(path, schema=CATALOG_SCHEMA)
+        if found is None:
+            raise FileNotFoundError(f"no catalog at {path}: materialize raw_inventory first")
+        return found
     if not path.exists():
         raise FileNotFoundError(f"no catalog at {path}: materialize raw_inventory first")
     return pq.read_table(path, schema=CATALOG_SCHEMA)
 
 
-def existing_partitions(root: str | os.PathLike, table: str) -> list[tuple[int, str]]:
+def _partition_key(year_name: str, region_name: str) -> tuple[int, str] | None:
+    year = year_name.removeprefix("year=")
+    region = region_name.removeprefix("region=")
+    if year.isdigit() and _REGION_RE.match(region):
+        return int(year), region
+    return None
+
+
+def existing_partitions(root: Root, table: str) -> list[tuple[int, str]]:
     """(year, region) pairs that currently have a directory for ``table``, sorted."""
-    base = Path(root) / table
+    base = join(root, table)
+    if isinstance(base, str):  # remote: a "directory" is a prefix with objects under it
+        fs, path = _remote(base)
+        fs.invalidate_cache(path)
+        keys = (_partition_key(*p.rstrip("/").rsplit("/", 2)[-2:]) for p in fs.glob(f"{path}/year=*/region=*"))
+        return sorted(k for k in keys if k is not None)
     found: list[tuple[int, str]] = []
     if not base.is_dir():
         return found
@@ -347,7 +519,7 @@ def existing_partitions(root: str | os.PathLike, table: str) -> list[tuple[int, 
     return sorted(found)
 
 
-def written_partitions(root: str | os.PathLike) -> set[tuple[int, str]]:
+def written_partitions(root: Root) -> set[tuple[int, str]]:
     """(year, region) pairs with a directory in any partitioned table or stage intermediate."""
     names = [*v.PARTITIONED_TABLES, *(f"{STAGE_DIR}/{name}" for name in STAGE_SCHEMAS)]
     return {key for name in names for key in existing_partitions(root, name)}
@@ -362,7 +534,28 @@ def _polars_schema(schema: pa.Schema) -> pl.Schema:
     return pl.from_arrow(schema.empty_table()).schema  # type: ignore[union-attr]
 
 
-def scan(table: str, root: str | os.PathLike) -> pl.LazyFrame:
+def _scan_remote(base: str, pattern: str, file_schema: pa.Schema, partitioned: bool) -> pl.LazyFrame | None:
+    """Lazily read the objects under ``base`` matching ``pattern`` through pyarrow's dataset API on
+    the fsspec filesystem (polars' own cloud reader does not know fsspec-only filesystems such as
+    ``memory://`` and takes its credentials elsewhere); None when there are none."""
+    fs, path = _remote(base)
+    fs.invalidate_cache(path)
+    files = sorted(fs.glob(f"{path}/{pattern}"))
+    if not files:
+        return None
+    arrow_schema = pa.schema([*file_schema, *(PARTITION_SCHEMA if partitioned else [])])
+    dataset = ds.dataset(
+        files,
+        filesystem=fs,
+        format="parquet",
+        schema=arrow_schema,
+        partitioning=ds.partitioning(PARTITION_SCHEMA, flavor="hive") if partitioned else None,
+        partition_base_dir=path if partitioned else None,
+    )
+    return pl.scan_pyarrow_dataset(dataset)
+
+
+def scan(table: str, root: Root) -> pl.LazyFrame:
     """Lazily read a warehouse table.
 
     Partitioned tables get the hive columns ``year`` (Int32) and ``region`` (String) after the file
@@ -371,8 +564,11 @@ def scan(table: str, root: str | os.PathLike) -> pl.LazyFrame:
     if table not in SCHEMAS:
         raise ValueError(f"unknown warehouse table: {table!r}")
     file_schema = _polars_schema(SCHEMAS[table])
-    base = Path(root) / table
+    base = join(root, table)
     if table in v.UNPARTITIONED_TABLES:
+        if isinstance(base, str):
+            frame = _scan_remote(base, "*.parquet", SCHEMAS[table], partitioned=False)
+            return frame if frame is not None else pl.LazyFrame(schema=file_schema)
         files = sorted(base.glob("*.parquet"))
         if not files:
             return pl.LazyFrame(schema=file_schema)
@@ -381,6 +577,9 @@ def scan(table: str, root: str | os.PathLike) -> pl.LazyFrame:
     hive_schema = _polars_schema(PARTITION_SCHEMA)
     full_schema = pl.Schema({**file_schema, **hive_schema})
     pattern = "year=*/region=*/*.parquet"
+    if isinstance(base, str):
+        frame = _scan_remote(base, pattern, SCHEMAS[table], partitioned=True)
+        return frame.select(list(full_schema)) if frame is not None else pl.LazyFrame(schema=full_schema)
     if not any(base.glob(pattern)):
         return pl.LazyFrame(schema=full_schema)
     return pl.scan_parquet(
