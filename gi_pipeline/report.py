@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from . import metadata as md
 from . import vocabulary as v
 from .cells import Line, split_lines
 from .normalize import normalize_text
 from .readers import Unreadable, read_document
-from .records import ParsedReport, QualityIssue, Quarantined, RegionMatch, ReportMetadata, SectionRecord
+from .records import DisclosureFact, ParsedReport, QualityIssue, Quarantined, RegionMatch, ReportMetadata
+from .records import RequestFact, ReviewFact, SectionRecord
 from .regions import resolve_region
 from .sections import split_sections
 from .tables import anchor_requests, disclosure_template, extract_disclosure, extract_requests, extract_review
@@ -64,28 +66,18 @@ def _region_issues(region: RegionMatch) -> list[QualityIssue]:
     return [QualityIssue(check, v.SEVERITY_WARNING, v.TABLE_REPORTS, None, detail) for check, detail in region.issues]
 
 
-def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Quarantined:
-    normalized = normalize_text(original)
-    text = normalized.text
-    section_list = split_sections(text)
-    sections = {s.section_key: s for s in section_list}
-    title = md.find_title(text)
-    standard = len(sections) - (v.PREAMBLE.key in sections)
-    if "政府信息公开" not in text or (standard < _MIN_SECTIONS and title is None):
-        return Quarantined(source_file, doc_id, f"not an annual report ({standard} standard sections, no title)")
-    overview = sections.get("overview")
-    year = md.find_year(title, text, overview.text if overview else None)
-    if year is None:
-        return Quarantined(source_file, doc_id, "no report year in title, statistics period or overview")
-    issues = [
-        QualityIssue(v.Check.SECTION_MISSING, v.SEVERITY_WARNING, v.TABLE_SECTIONS, s.key, f"no heading {s.title}")
-        for s in v.SECTIONS
-        if s.key not in sections
-    ]
-    agency = md.find_agency(title, text)
-    if agency is None:
-        issues.append(QualityIssue(v.Check.AGENCY_UNKNOWN, v.SEVERITY_WARNING, v.TABLE_REPORTS, None, "no agency named"))
+@dataclass(frozen=True)
+class Tables:
+    template: str | None
+    disclosure: tuple[DisclosureFact, ...]
+    requests: tuple[RequestFact, ...]
+    review: tuple[ReviewFact, ...]
+    issues: list[QualityIssue]
 
+
+def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | None) -> Tables:
+    """Tables 二, 三 and 四 from their sections, and the template they are read with."""
+    issues: list[QualityIssue] = []
     disclosure_lines = _table_lines(sections, "active_disclosure", v.TABLE_ACTIVE_DISCLOSURE, issues)
     request_lines = _table_lines(sections, "requests", v.TABLE_REQUESTS, issues)
     review_lines = _table_lines(sections, "review_litigation", v.TABLE_REVIEW_LITIGATION, issues)
@@ -108,16 +100,43 @@ def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Q
     disclosure = extract_disclosure(disclosure_lines, has_numbers(disclosure_lines), from_disclosure or template)
     requests = extract_requests(request_cells, has_numbers(request_lines), template)
     review = extract_review(review_lines)
+    issues += [*disclosure.issues, *requests.issues, *review.issues]
+    return Tables(template, disclosure.facts, requests.facts, review.facts, issues)
+
+
+def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Quarantined:
+    normalized = normalize_text(original)
+    text = normalized.text
+    section_list = split_sections(text)
+    sections = {s.section_key: s for s in section_list}
+    title = md.find_title(text)
+    standard = len(sections) - (v.PREAMBLE.key in sections)
+    if "政府信息公开" not in text or (standard < _MIN_SECTIONS and title is None):
+        return Quarantined(source_file, doc_id, f"not an annual report ({standard} standard sections, no title)")
+    overview = sections.get("overview")
+    year = md.find_year(title, text, overview.text if overview else None)
+    if year is None:
+        return Quarantined(source_file, doc_id, "no report year in title, statistics period or overview")
+    issues = [
+        QualityIssue(v.Check.SECTION_MISSING, v.SEVERITY_WARNING, v.TABLE_SECTIONS, s.key, f"no heading {s.title}")
+        for s in v.SECTIONS
+        if s.key not in sections
+    ]
+    agency = md.find_agency(title, text)
+    if agency is None:
+        issues.append(QualityIssue(v.Check.AGENCY_UNKNOWN, v.SEVERITY_WARNING, v.TABLE_REPORTS, None, "no agency named"))
+
+    tables = extract_tables(text, sections, year)
+    issues += tables.issues
 
     region = resolve_region(title, agency, text, year)
     issues += _region_issues(region)
-    issues += [*disclosure.issues, *requests.issues, *review.issues]
     meta = ReportMetadata(
         title=title,
         agency=agency,
         year=year,
         published_date=md.find_published_date(text),
-        template=template,
+        template=tables.template,
         traditional=normalized.traditional,
         region=region,
     )
@@ -128,8 +147,8 @@ def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Q
         original_text=original,
         text=text,
         sections=tuple(section_list),
-        disclosure=disclosure.facts,
-        requests=requests.facts,
-        review=review.facts,
+        disclosure=tables.disclosure,
+        requests=tables.requests,
+        review=tables.review,
         issues=tuple(issues),
     )
