@@ -177,6 +177,8 @@ def parse_decimal(text: str) -> tuple[Decimal, str | None] | None:
 
 def count_value(text: str) -> int | None:
     """An integer count (``1,234``, ``12件``, ``1.2万``); None if the cell is not a whole number."""
+    if text.isascii() and text.isdigit():  # most cells: skip the Decimal path
+        return int(text)
     parsed = parse_decimal(text)
     if parsed is None:
         return None

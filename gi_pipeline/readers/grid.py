@@ -39,9 +39,14 @@ class Placed:
     colspan: int = 1
 
 
+_SPAN = re.compile(r"\s*(\d{1,6})")
+
+
 def span(value: object, default: int = 1, cap: int = MAX_COLSPAN) -> int:
     """A span attribute as an int: digits at its start (``"2"``, ``"2;"``), else the default; capped."""
-    m = re.match(r"\s*(\d{1,6})", str(value or ""))
+    if value is None:  # the common case: no span attribute at all
+        return default
+    m = _SPAN.match(str(value))
     n = int(m.group(1)) if m else default
     return max(1, min(n, cap)) if n else 0
 
