@@ -1,0 +1,234 @@
+"""Per-stage library throughput on in-memory bytes, and the floor.
+
+Stages, each timed over a whole group of documents (one format, one script) after a warm-up:
+
+* ``decode``: ``readers.read_document`` (format sniffing + ``decode_bytes`` for text; the HTML, DOCX and
+  PDF readers for the others) -- bytes to report text;
+* ``normalize``: ``normalize.normalize_text``;
+* ``sections``: ``sections.split_sections``;
+* ``metadata``: title, year, agency, publication date and ``regions.resolve_region`` (the place);
+* ``tables``: what ``report.parse_text`` does with the sections: ``split_lines`` of the three table
+  sections, the template (tables' own headers, then the declared one, then the year's), and
+  ``extract_disclosure`` / ``extract_requests`` / ``extract_review``;
+* ``e2e``: ``report.parse_report`` (the above plus hashing, issues and records) -- the library's cost.
+
+The stage functions make the same calls as ``report.parse_text`` (kept in step with it by
+``check_stage_equivalence``): their sum is close to ``e2e``, the rest is record building.
+
+The floor (``floor``): the same files read from disk, decoded, and one regex pass over the text (numbers):
+the least any reader of these files does.  Text and HTML: BOM / UTF-8 / GB18030 decode; DOCX: unzip of
+``word/document.xml``; PDF: the raw bytes as Latin-1 (a PDF has no cheaper text: the floor is weak there).
+``library_vs_floor`` = (read time + ``e2e``) / floor: the figure to drive down.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import re
+import time
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gi_pipeline import metadata as md
+from gi_pipeline import vocabulary as v
+from gi_pipeline.normalize import NormalizedText, normalize_text
+from gi_pipeline.records import ParsedReport, SectionRecord
+from gi_pipeline.regions import resolve_region
+from gi_pipeline.report import _MIN_SECTIONS, extract_tables, parse_report
+from gi_pipeline.sections import split_sections
+
+from .corpus import Doc
+
+STAGES: tuple[str, ...] = ("decode", "normalize", "sections", "metadata", "tables")
+_MB = 1_000_000
+
+
+def _read_document() -> Callable[[bytes, str], str]:
+    try:
+        from gi_pipeline.readers import read_document
+    except ImportError:  # before gi_pipeline.readers: text only
+        from gi_pipeline.decode import decode_bytes
+
+        return lambda raw, _name: decode_bytes(raw)[0]
+    return read_document
+
+
+@dataclass
+class _Meta:
+    title: str | None
+    year: int | None
+    agency: str | None
+    skip: bool  # parse_text would quarantine the report here: no tables stage
+
+
+def _metadata(text: str, sections: dict[str, SectionRecord]) -> _Meta:
+    title = md.find_title(text)
+    standard = len(sections) - (v.PREAMBLE.key in sections)
+    if "政府信息公开" not in text or (standard < _MIN_SECTIONS and title is None):
+        return _Meta(title, None, None, True)
+    overview = sections.get("overview")
+    year = md.find_year(title, text, overview.text if overview else None)
+    if year is None:
+        return _Meta(title, None, None, True)
+    agency = md.find_agency(title, text)
+    resolve_region(title, agency, text, year)
+    md.find_published_date(text)
+    return _Meta(title, year, agency, False)
+
+
+def _tables(text: str, sections: dict[str, SectionRecord], year: int) -> int:
+    tables = extract_tables(text, sections, year)  # the table step of report.parse_text, as it runs there
+    return len(tables.disclosure) + len(tables.requests) + len(tables.review)
+
+
+def _rate(seconds: float, n: int, nbytes: int) -> dict:
+    return {
+        "s": round(seconds, 4),
+        "ms_per_report": round(1000 * seconds / n, 3) if n else None,
+        "reports_per_s": round(n / seconds, 1) if seconds > 0 else None,
+        "mb_per_s": round(nbytes / _MB / seconds, 3) if seconds > 0 else None,
+    }
+
+
+def measure_group(docs: Sequence[Doc], repeat: int = 1) -> dict:
+    """Every stage over ``docs`` (best of ``repeat`` passes), e2e, and the parse outcomes."""
+    read = _read_document()
+    n, nbytes = len(docs), sum(len(d.raw) for d in docs)
+    best: dict[str, float] = {}
+    results: list = []
+    gc.collect()
+    for _ in range(max(1, repeat)):
+        times: dict[str, float] = {}
+        clock = time.perf_counter
+        t = clock()
+        texts = [read(d.raw, d.name) for d in docs]
+        times["decode"] = clock() - t
+        t = clock()
+        normalized = [normalize_text(x) for x in texts]
+        times["normalize"] = clock() - t
+        norm_texts = [x.text for x in normalized]
+        t = clock()
+        section_lists = [split_sections(x) for x in norm_texts]
+        times["sections"] = clock() - t
+        by_key = [{s.section_key: s for s in sl} for sl in section_lists]
+        t = clock()
+        metas = [_metadata(x, s) for x, s in zip(norm_texts, by_key)]
+        times["metadata"] = clock() - t
+        t = clock()
+        for x, s, m in zip(norm_texts, by_key, metas):
+            if not m.skip:
+                _tables(x, s, m.year)  # type: ignore[arg-type]
+        times["tables"] = clock() - t
+        t = clock()
+        results = [parse_report(d.raw, d.name) for d in docs]
+        times["e2e"] = clock() - t
+        for k, seconds in times.items():
+            best[k] = min(best.get(k, seconds), seconds)
+    out: dict = {"reports": n, "mb": round(nbytes / _MB, 3), "mean_kb": round(nbytes / n / 1000, 1) if n else 0}
+    out["stages"] = {k: _rate(best[k], n, nbytes) for k in (*STAGES, "e2e")}
+    stage_sum = sum(best[k] for k in STAGES)
+    out["sum_of_stages_s"] = round(stage_sum, 4)
+    out["e2e_minus_stages_s"] = round(best["e2e"] - stage_sum, 4)
+    out["share_of_stage_time"] = {k: round(best[k] / stage_sum, 3) for k in STAGES} if stage_sum else {}
+    out["outcomes"] = _outcomes(docs, results)
+    return out
+
+
+def _outcomes(docs: Sequence[Doc], results: Sequence) -> dict:
+    parsed = [r for r in results if isinstance(r, ParsedReport)]
+    reasons = Counter(getattr(r, "reason", "")[:60] for r in results if not isinstance(r, ParsedReport))
+    clean = [r for d, r in zip(docs, results) if isinstance(r, ParsedReport) and not d.defects]
+    return {
+        "parsed": len(parsed),
+        "quarantined": len(results) - len(parsed),
+        "quarantine_reasons": dict(reasons.most_common(3)),
+        # A sanity check of the rebuilt formats: clean synthetic reports should raise no error issue.
+        "clean_reports": len(clean),
+        "clean_reports_with_errors": sum(any(i.severity == v.SEVERITY_ERROR for i in r.issues) for r in clean),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Floor
+# --------------------------------------------------------------------------------------------
+
+_FLOOR_REGEX = re.compile(r"\d+(?:\.\d+)?")
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _floor_text(raw: bytes, fmt: str) -> str:
+    if fmt == "docx":
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            return zf.read("word/document.xml").decode("utf-8")
+    if fmt == "pdf":
+        return raw.decode("latin-1")
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return raw.decode(encoding)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030", errors="replace")
+
+
+def measure_floor(paths: Sequence[Path], fmts: Sequence[str], repeat: int = 3) -> dict:
+    """Read + decode + one regex pass, best of ``repeat`` (files are in the page cache after the first)."""
+    best_read = best_rest = float("inf")
+    matches = 0
+    for _ in range(max(1, repeat)):
+        t = time.perf_counter()
+        raws = [p.read_bytes() for p in paths]
+        t_read = time.perf_counter() - t
+        t = time.perf_counter()
+        matches = sum(len(_FLOOR_REGEX.findall(_floor_text(raw, f))) for raw, f in zip(raws, fmts))
+        t_rest = time.perf_counter() - t
+        best_read, best_rest = min(best_read, t_read), min(best_rest, t_rest)
+    n, nbytes = len(paths), sum(p.stat().st_size for p in paths)
+    total = best_read + best_rest
+    return {
+        "read_s": round(best_read, 4),
+        "decode_and_regex_s": round(best_rest, 4),
+        "regex_matches": matches,
+        **_rate(total, n, nbytes),
+    }
+
+
+def check_stage_equivalence(docs: Sequence[Doc]) -> list[str]:
+    """Documents where the staged calls disagree with parse_report on what is extracted (should be none:
+    the stage breakdown must time the same work)."""
+    read = _read_document()
+    problems = []
+    for d in docs:
+        result = parse_report(d.raw, d.name)
+        norm: NormalizedText = normalize_text(read(d.raw, d.name))
+        sections = {s.section_key: s for s in split_sections(norm.text)}
+        meta = _metadata(norm.text, sections)
+        if isinstance(result, ParsedReport):
+            facts = len(result.disclosure) + len(result.requests) + len(result.review)
+            if meta.skip or meta.year != result.metadata.year or _tables(norm.text, sections, meta.year) != facts:
+                problems.append(d.name)
+        elif not meta.skip:
+            problems.append(d.name)
+    return problems
+
+
+def warm_up(docs: Sequence[Doc]) -> float:
+    """First calls (imports, OpenCC dictionaries, gazetteer, label matchers): not part of throughput."""
+    t = time.perf_counter()
+    for d in docs:
+        parse_report(d.raw, d.name)
+    return time.perf_counter() - t
+
+
+def combine(groups: Sequence[dict]) -> dict:
+    """Several groups' figures as one (times and sizes added): a format over both scripts."""
+    n = sum(g["reports"] for g in groups)
+    nbytes = sum(g["mb"] for g in groups) * _MB
+    stages = {}
+    for k in (*STAGES, "e2e"):
+        stages[k] = _rate(sum(g["stages"][k]["s"] for g in groups), n, int(nbytes))
+    return {"reports": n, "mb": round(nbytes / _MB, 3), "stages": stages}
