@@ -142,14 +142,19 @@ def run(raw_dir: Path | None, warehouse_dir: Path | str, year: int | None, out: 
     with _instance() as instance:
         say(f"raw reports: {raw_dir}")
         say(f"warehouse:   {warehouse_dir}")
-        result = dg.materialize(
-            ALL_ASSETS,
-            selection=[RAW_INVENTORY, QUARANTINE],
-            instance=instance,
-            resources=resources,
-            run_config=QUIET_RUN_CONFIG,
-            raise_on_error=False,
-        )
+
+        def materialize(selection: Sequence[dg.AssetKey], partition_key: str | None = None) -> dg.ExecuteInProcessResult:
+            return dg.materialize(
+                ALL_ASSETS,
+                selection=selection,
+                instance=instance,
+                resources=resources,
+                partition_key=partition_key,
+                run_config=QUIET_RUN_CONFIG,
+                raise_on_error=False,
+            )
+
+        result = materialize([RAW_INVENTORY, QUARANTINE])
         if not result.success:
             say(f"raw_inventory FAILED: {_failure_message(result)}")
             return 1
@@ -178,15 +183,7 @@ def run(raw_dir: Path | None, warehouse_dir: Path | str, year: int | None, out: 
         for i, (y, region) in enumerate(targets, start=1):
             label = f"[{i}/{len(targets)}] {y}|{region}"
             t = time.perf_counter()
-            result = dg.materialize(
-                ALL_ASSETS,
-                selection=parse_keys,
-                instance=instance,
-                resources=resources,
-                partition_key=str(report_partition_key(y, region)),
-                run_config=QUIET_RUN_CONFIG,
-                raise_on_error=False,
-            )
+            result = materialize(parse_keys, str(report_partition_key(y, region)))
             if not result.success:
                 failed.append(f"{y}|{region}")
                 say(f"{label}: FAILED: {_failure_message(result)}")
@@ -204,14 +201,7 @@ def run(raw_dir: Path | None, warehouse_dir: Path | str, year: int | None, out: 
             )
 
         t = time.perf_counter()
-        result = dg.materialize(
-            ALL_ASSETS,
-            selection=[CROSS_YEAR],
-            instance=instance,
-            resources=resources,
-            run_config=QUIET_RUN_CONFIG,
-            raise_on_error=False,
-        )
+        result = materialize([CROSS_YEAR])
         if result.success:
             found = _materialization_metadata(result, CROSS_YEAR).get("dagster/row_count", 0)
             say(f"cross-year consistency: {_n(found, 'finding')} ({time.perf_counter() - t:.2f} s)")
