@@ -11,9 +11,12 @@ every field after its last label, trailing empty ones included (``Line.grid`` te
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 VALUE = "value"  # a number, possibly with thousands separators and a unit
 PLACEHOLDER = "placeholder"  # a dash, slash or 无 where a number belongs
@@ -31,6 +34,11 @@ _UNREADABLE = re.compile(r"^[+-]?(?=.*[OoIlZSbBg])[\dOoIlZSbBg.,]{1,12}$")
 _MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s")
 _PROSE_MAX_CHARS = 60
+# Parses are cached by text: row labels, small numbers and whole lines repeat across reports (about 99 %
+# of fields and 89 % of lines over 500 reports). Bounded, and the cached values are tuples of frozen
+# cells, never mutated.
+_TOKEN_CACHE = 1 << 16
+_LINE_CACHE = 1 << 14
 
 # Line kinds
 ROW = "row"  # several cells on one line: labels on it belong to its numbers
@@ -48,14 +56,14 @@ class Cell:
     text: str
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):  # immutable like a frozen dataclass; one per table line, built 2x faster
     kind: str
     cells: tuple[Cell, ...]
     number: int  # 1-based line number within the table's region
     grid: bool = False  # an exact grid row from a structured table: its blank cells are cells of the row
 
 
+@functools.lru_cache(maxsize=_TOKEN_CACHE)
 def classify(token: str) -> str:
     if _VALUE.match(token):
         return VALUE
@@ -66,7 +74,7 @@ def classify(token: str) -> str:
     return LABEL
 
 
-def _field_cells(field: str) -> list[Cell]:
+def _split_field(field: str) -> tuple[Cell, ...]:
     """Cells of one delimited field: whitespace separates a label from its numbers (``行政许可 97``),
     while words of a label broken by spaces (``商业 企业``) are joined again."""
     cells: list[Cell] = []
@@ -78,10 +86,14 @@ def _field_cells(field: str) -> list[Cell]:
             cells[-1] = Cell(LABEL, cells[-1].text + piece)
         else:
             cells.append(Cell(kind, piece))
-    return cells
+    return tuple(cells)
 
 
-def _is_prose(cells: list[Cell], line: str) -> bool:
+# Delimited fields are short and repeat; a whole undelimited line goes uncached (the line cache has it).
+_field_cells = functools.lru_cache(maxsize=_TOKEN_CACHE)(_split_field)
+
+
+def _is_prose(cells: Sequence[Cell], line: str) -> bool:
     if "。" in line or len(line) > _PROSE_MAX_CHARS:
         return True
     # A number followed by more words is a sentence ("市科委 2024 年根据…"), not a label and its cells.
@@ -104,52 +116,62 @@ def _trim_blanks(cells: list[Cell]) -> list[Cell]:
     return [c for i, c in enumerate(cells) if c.kind != BLANK or first < i < last]
 
 
-def _grid_line(raw: str, number: int) -> Line:
+_Parsed = tuple[str, tuple[Cell, ...]]  # a line's kind and cells, without its number
+_BLANK_FIELD = (Cell(BLANK, ""),)
+
+
+def _grid_line(raw: str) -> _Parsed:
     """A structured table's row. Blanks before and among its labels are empty label slots (a corner, a
     merged label column) and are dropped; every field after the last label is a cell of the row, empty
     or not. A row without labels keeps all its fields: a leading empty cell there is a column's cell."""
-    cells = [cell for field in raw.split(GRID_SEP) for cell in (_field_cells(field) or [Cell(BLANK, "")])]
+    cells = [cell for field in raw.split(GRID_SEP) for cell in (_field_cells(field) or _BLANK_FIELD)]
     label_at = [i for i, c in enumerate(cells) if c.kind == LABEL]
     if label_at:
         cells = [c for i, c in enumerate(cells) if i > label_at[-1] or c.kind != BLANK]
     elif all(c.kind == BLANK for c in cells):
-        return Line(SKIP, (), number, grid=True)
-    return Line(ROW if len(cells) > 1 else SINGLE, tuple(cells), number, grid=True)
+        return SKIP, ()
+    return ROW if len(cells) > 1 else SINGLE, tuple(cells)
 
 
-def split_line(raw: str, number: int) -> Line:
+@functools.lru_cache(maxsize=_LINE_CACHE)
+def _parse_line(raw: str) -> _Parsed:
     # Checked first: str.strip() and str.split() treat U+001F as whitespace, so the text-layout rules
     # below would eat a grid row's empty trailing cells.
     if GRID_SEP in raw:
-        return _grid_line(raw, number)
+        return _grid_line(raw)
     if not raw.strip():
         # An empty line separates rows. In the one-cell-per-line layout a line holding only a tab is an
         # empty cell: a merged label slot before a label, a blank value between numbers.
         if "|" in raw:
-            return Line(SKIP, (), number)
-        return Line(SINGLE, (Cell(BLANK, ""),), number) if "\t" in raw else Line(BREAK, (), number)
+            return SKIP, ()
+        return (SINGLE, _BLANK_FIELD) if "\t" in raw else (BREAK, ())
     if _MARKDOWN_RULE.match(raw) or _MARKDOWN_HEADING.match(raw):
-        return Line(SKIP, (), number)  # rules and captions (## 表三:…) are not cells
+        return SKIP, ()  # rules and captions (## 表三:…) are not cells
     if "|" in raw:
         fields = raw.strip().strip("|").split("|")
     elif "\t" in raw:
         fields = raw.split("\t")
     else:
-        cells = _field_cells(raw)
+        cells = _split_field(raw)
         if _is_prose(cells, raw.strip()):
-            return Line(PROSE, (), number)
-        return Line(ROW if len(cells) > 1 else SINGLE, tuple(cells), number)
-    cells = []
+            return PROSE, ()
+        return ROW if len(cells) > 1 else SINGLE, cells
+    found: list[Cell] = []
     for field in fields:
-        cells.extend(_field_cells(field) or [Cell(BLANK, "")])
-    cells = _trim_blanks(cells)
-    if not cells:
-        return Line(SKIP, (), number)
-    return Line(ROW if len(cells) > 1 else SINGLE, tuple(cells), number)
+        found.extend(_field_cells(field) or _BLANK_FIELD)
+    found = _trim_blanks(found)
+    if not found:
+        return SKIP, ()
+    return ROW if len(found) > 1 else SINGLE, tuple(found)
+
+
+def split_line(raw: str, number: int) -> Line:
+    kind, cells = _parse_line(raw)
+    return Line(kind, cells, number, GRID_SEP in raw)
 
 
 def split_lines(text: str) -> list[Line]:
-    return [split_line(raw, i) for i, raw in enumerate(text.split("\n"), start=1)]
+    return [Line(*_parse_line(raw), i, GRID_SEP in raw) for i, raw in enumerate(text.split("\n"), start=1)]
 
 
 # --------------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ def label_key(text: str) -> str:
     return _UNIT_SUFFIX.sub("", _ENUM_PUNCT.sub(".", _DROP.sub("", text)))
 
 
+@functools.lru_cache(maxsize=1 << 14)  # asked for every label before every row's numbers
 def unit_suffix(text: str) -> str | None:
     """The money unit a header prints at its end (``本年收费金额(单位:万元)`` → ``万元``)."""
     m = _UNIT_SUFFIX.search(_DROP.sub("", text))

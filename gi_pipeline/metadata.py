@@ -24,7 +24,10 @@ _MAX_TITLE_PART = 40
 
 
 def _compact(line: str) -> str:
-    return _SPACE_NEAR_CJK.sub("", line.strip())
+    line = line.strip()
+    if len(line.split(None, 1)) < 2:
+        return line  # no inner whitespace to remove (most lines): skip the regex
+    return _SPACE_NEAR_CJK.sub("", line)
 
 
 def find_title(text: str) -> str | None:

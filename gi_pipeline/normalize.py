@@ -1,7 +1,7 @@
 """Text normalization: one canonical form for every report, whatever its source quirks.
 
 Steps, in order: line endings; HTML tags/entities and ``[bookmark: …]`` residue; pinyin residue such as
-``區(qū)``; traditional→simplified (only when the text is traditional: OpenCC is slow); full-width
+``區(qū)``; traditional→simplified (only when the text is traditional); full-width
 ASCII and ideographic spaces to half-width; stray ``?`` marks and page-number lines.
 """
 
@@ -17,9 +17,10 @@ _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _ENTITY = re.compile(r"&(?:#\d{1,6}|#x[0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});")
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 # A CJK character followed by its pinyin with a tone mark: 區(qū), 發(fā). The tone mark keeps
-# ordinary parenthesised Latin text (GB, PDF, http) out.
+# ordinary parenthesised Latin text (GB, PDF, http) out. The paren comes first and the CJK character is
+# looked behind from it: a leading character class lets ``re`` scan for the paren (4x faster).
 _PINYIN_RESIDUE = re.compile(
-    r"(?<=[\u3400-\u9fff])[(（]([a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ][a-zü]*)[)）]"
+    r"[(（](?<=[\u3400-\u9fff][(（])([a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ][a-zü]*)[)）]"
 )
 _PAGE_NUMBER_LINE = re.compile(
     r"^[ \t]*(?:[-—–－]{1,2}[ \t]*\d{1,4}[ \t]*[-—–－]{1,2}|第[ \t]*\d{1,4}[ \t]*页(?:[ \t]*[,，/]?[ \t]*共[ \t]*\d{1,4}[ \t]*页)?"
@@ -35,25 +36,27 @@ _TRAILING_SPACES = re.compile(r"[ \u3000\xa0]+$", re.MULTILINE)
 _WIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 0xA0: 0x20}
 # Chinese number punctuation that has one meaning in a table cell.
 _WIDTH_TABLE |= {ord("．"): ord("."), ord("﹒"): ord(".")}
+# str.translate looks every character of a CJK text up in a dict; finding the few wide characters a
+# text holds with one regex scan and replacing just those is 4x faster.
+_WIDTH_MAP = {chr(k): chr(v) for k, v in _WIDTH_TABLE.items()}
+_WIDE = re.compile(f"[{re.escape(''.join(sorted(_WIDTH_MAP)))}]")
 
 
 @functools.cache
 def _traditional_chars() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Characters that only occur in traditional writing (keys of OpenCC's TS table minus identical),
-    as two classes: the BMP ones, and the few astral ones (an astral character in a class keeps
-    ``re`` off its fast path, which made this test cost 2.7 ms per report)."""
-    text = (resources.files("opencc") / "dictionary" / "TSCharacters.txt").read_text(encoding="utf-8")
-    chars = set()
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and len(parts[0]) == 1 and parts[0] not in parts[1:]:
-            chars.add(parts[0])
+    """Characters that only occur in traditional writing (keys of OpenCC's TS table minus identical,
+    shipped as ``data/traditional_chars.txt``: the C++ OpenCC wheel has no text dictionaries), as two
+    classes: the BMP ones, and the few astral ones (an astral character in a class keeps ``re`` off its
+    fast path, which made this test cost 2.7 ms per report)."""
+    text = (resources.files("gi_pipeline") / "data" / "traditional_chars.txt").read_text(encoding="utf-8")
+    chars = {c for line in text.splitlines() if not line.startswith("#") for c in line.strip()}
     bmp = "".join(sorted(c for c in chars if c <= "\uffff"))
     astral = "".join(sorted(c for c in chars if c > "\uffff"))
     return re.compile(f"[{re.escape(bmp)}]"), re.compile(f"[{re.escape(astral)}]")
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 @functools.cache
@@ -67,11 +70,19 @@ def is_traditional(text: str) -> bool:
     """Cheap test: a real share of traditional-only characters (a few appear in simplified texts too)."""
     sample = text[:20000]
     bmp, astral = _traditional_chars()
+    # The counts stop as soon as they decide: hits only grow with more of the sample, and the sample
+    # has at most len(sample) CJK characters. A traditional text is decided by its first lines.
+    hits = len(bmp.findall(sample, 0, 2000))
+    if hits >= 5 and hits * 50 >= len(sample):
+        return True
     hits = len(bmp.findall(sample))
-    if sample and max(sample) > "\uffff":
+    if _ASTRAL.search(sample):
         hits += len(astral.findall(sample))
-    cjk = len(_CJK.findall(sample))
-    return hits >= 5 and hits * 50 >= cjk  # ≥ 2% of CJK characters
+    if hits < 5:
+        return False  # most texts: no need to count their CJK characters
+    if hits * 50 >= len(sample):
+        return True
+    return hits * 50 >= len(_CJK.findall(sample))  # ≥ 2% of CJK characters
 
 
 def to_simplified(text: str) -> str:
@@ -93,6 +104,13 @@ def _strip_markup(text: str) -> str:
     return _BOOKMARK.sub("", text)
 
 
+def to_half_width(text: str) -> str:
+    """``text.translate(_WIDTH_TABLE)``."""
+    for wide in set(_WIDE.findall(text)):
+        text = text.replace(wide, _WIDTH_MAP[wide])
+    return text
+
+
 def normalize_text(original: str) -> NormalizedText:
     text = original.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\ufeff", "")
     text = _strip_markup(text)
@@ -100,10 +118,15 @@ def normalize_text(original: str) -> NormalizedText:
     traditional = is_traditional(text)
     if traditional:
         text = to_simplified(text)
-    text = text.translate(_WIDTH_TABLE)
+    text = to_half_width(text)
     # Page numbers and lone "?" are dropped as whole lines: a blank left behind would split a row.
-    text = _PAGE_NUMBER_LINE.sub(_DROPPED, _QUESTION_MARK_LINE.sub(_DROPPED, text.replace(_DROPPED, "")))
+    # (Full-width ？ is ? by now: the question-mark passes run only on texts that hold one.)
+    text = text.replace(_DROPPED, "")
+    if "?" in text:
+        text = _QUESTION_MARK_LINE.sub(_DROPPED, text)
+    text = _PAGE_NUMBER_LINE.sub(_DROPPED, text)
     text = text.replace(_DROPPED + "\n", "").replace(_DROPPED, "")
-    text = _STRAY_QUESTION_MARKS.sub("", text)
+    if "?" in text:
+        text = _STRAY_QUESTION_MARKS.sub("", text)
     text = _TRAILING_SPACES.sub("", text)
     return NormalizedText(original=original, text=text, traditional=traditional)

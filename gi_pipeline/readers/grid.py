@@ -12,9 +12,10 @@ rendering rule is the same for all of them:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..cells import GRID_SEP
 
@@ -30,8 +31,7 @@ _SPACES = re.compile(r"[ \t\u3000\xa0]+")
 _ASCII_WORD = re.compile(r"[0-9A-Za-z]")
 
 
-@dataclass(frozen=True)
-class Placed:
+class Placed(NamedTuple):  # immutable like a frozen dataclass, built 3x faster (one per table cell)
     text: str
     row: int
     col: int
@@ -72,6 +72,7 @@ def plain_line(text: str) -> str:
     return _CTRL.sub(" ", text)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # cell texts (labels, small numbers) repeat across tables and reports
 def clean_cell(text: str) -> str:
     """One field: no line breaks, no separators, single spaces."""
     text = join_lines(_CTRL.sub("\n", text).split("\n"))
@@ -87,9 +88,11 @@ def place_rows(rows: Sequence[Sequence[tuple[str, int, int]]]) -> list[Placed]:
     for r, row in enumerate(rows):
         c = 0
         for text, rowspan, colspan in row:
-            while (r, c) in taken:
-                c += 1
-            rowspan = height - r if rowspan == 0 else min(rowspan, height - r, MAX_ROWSPAN)
+            if taken:  # only a rowspan above takes slots (most tables have none)
+                while (r, c) in taken:
+                    c += 1
+            if rowspan != 1:
+                rowspan = height - r if rowspan == 0 else min(rowspan, height - r, MAX_ROWSPAN)
             colspan = max(1, colspan)
             if rowspan > 1:  # only slots below this row can be taken by it
                 taken.update((r + dr, c + dc) for dr in range(1, rowspan) for dc in range(colspan))
@@ -105,10 +108,22 @@ def render(cells: Iterable[Placed]) -> list[str]:
     for cell in cells:
         for r in range(cell.row, cell.row + max(1, cell.rowspan)):
             by_row.setdefault(r, []).append(cell)
+    return _lines([cell.text for cell in sorted(by_row[r], key=lambda x: x.col)] for r in sorted(by_row))
+
+
+def _lines(rows: Iterable[Sequence[str]]) -> list[str]:
     lines = []
-    for r in sorted(by_row):
-        fields = [clean_cell(cell.text) for cell in sorted(by_row[r], key=lambda x: x.col)]
+    for texts in rows:
+        fields = [clean_cell(text) for text in texts]
         if not any(fields):
             continue
         lines.append(fields[0] if len(fields) == 1 else GRID_SEP.join(fields))
     return lines
+
+
+def render_rows(rows: Sequence[Sequence[tuple[str, int, int]]]) -> list[str]:
+    """``render(place_rows(rows))``. When no cell spans rows (most tables) each row is its own grid row
+    with its cells in order, so placing them is skipped."""
+    if any(rowspan != 1 for row in rows for _, rowspan, _ in row):
+        return render(place_rows(rows))
+    return _lines([text for text, _, _ in row] for row in rows)

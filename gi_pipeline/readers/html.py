@@ -9,6 +9,7 @@ buy nothing measurable here.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 
 from lxml import etree
@@ -117,7 +118,16 @@ def _dropped(el: etree._Element, tag: str) -> bool:
     return bool(_NAV_CLASS.search(" ".join((el.get("class") or "", el.get("id") or ""))))
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _leaf_text(text: str) -> str:
+    """What the general path below makes of a cell without child elements (most cells; their texts
+    repeat across reports): one line, whitespace collapsed, stripped."""
+    return _WHITESPACE.sub(" ", text).strip()
+
+
 def _cell_text(cell: etree._Element) -> str:
+    if len(cell) == 0:
+        return _leaf_text(cell.text or "")
     out = _Lines()
     out.add(cell.text)
     for child in cell:
@@ -126,18 +136,36 @@ def _cell_text(cell: etree._Element) -> str:
     return grid.join_lines(out.lines)
 
 
+_ROW_GROUPS = ("thead", "tbody", "tfoot")
+_CELL_TAGS = ("td", "th")
+
+
+def _table_rows(table: etree._Element) -> list[etree._Element]:
+    """``./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr`` in document order, without an XPath per table."""
+    rows = []
+    for child in table:
+        if child.tag == "tr":
+            rows.append(child)
+        elif child.tag in _ROW_GROUPS:
+            rows.extend(child.iterchildren("tr"))
+    return rows
+
+
 def _table_cells(table: etree._Element) -> list[list[tuple[str, int, int]]] | None:
     """The table's rows as (text, rowspan, colspan), or None for a layout table (one holding other
     tables, a single cell, or page-long cells)."""
-    if table.find(".//table") is not None:
+    if next(table.iterdescendants("table"), None) is not None:
         return None
     rows = []
-    for tr in table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr"):
+    for tr in _table_rows(table):
         row = []
-        for td in tr.xpath("./td | ./th"):
+        for td in tr.iterchildren(*_CELL_TAGS):
             text = _cell_text(td)
             if len(text) > grid.MAX_CELL_CHARS:
                 return None
+            if not td.keys():  # no attributes, no spans: one call instead of two lookups
+                row.append((text, 1, 1))
+                continue
             rowspan = grid.span(td.get("rowspan"), cap=grid.MAX_ROWSPAN)
             row.append((text, rowspan, max(1, grid.span(td.get("colspan")))))
         rows.append(row)
@@ -158,7 +186,7 @@ def _walk(el: etree._Element, out: _Lines) -> None:
             caption = _cell_text(el.find("caption")) if el.find("caption") is not None else ""
             if caption:
                 out.lines.append(grid.plain_line(caption))
-            out.lines.extend(grid.render(grid.place_rows(rows)))
+            out.lines.extend(grid.render_rows(rows))
             out.add(el.tail)
             return
     if tag == "br":
