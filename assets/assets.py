@@ -28,8 +28,8 @@ nothing (all assets return ``MaterializeResult``).  Normalized text is an interm
 ``warehouse/_stage/normalized_text`` (not part of the Parquet contract).
 """
 
-import functools
 import hashlib
+import logging
 import os
 import re
 import traceback
@@ -42,13 +42,19 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from gi_pipeline import frames, quality, suites, warehouse
-from gi_pipeline import report as gi_report
+from gi_pipeline import frames, parallel, parse_cache, quality, suites, warehouse
 from gi_pipeline import vocabulary as v
-from gi_pipeline.records import ParsedReport, Quarantined
+from gi_pipeline.partition_writer import PREVIEW_ROWS, RunSummary, write_partitions
+from gi_pipeline.records import Quarantined
 from gi_pipeline.schema import SCHEMAS
 
-from .partitions import YEARS, region_partitions, report_partitions, split_partition_key
+from .partitions import (
+    YEARS,
+    region_partitions,
+    report_partition_key,
+    report_partitions,
+    split_partition_key,
+)
 from .resources import PipelineStorage
 
 GROUP_INGEST = "ingest"
@@ -65,7 +71,6 @@ TABLE_KEYS: dict[str, dg.AssetKey] = {name: dg.AssetKey(name) for name in v.PART
 # partitions one after the other in one process; the runs themselves can go in parallel).
 BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=10)
 
-PREVIEW_ROWS = 10
 _MAX_REASON_CHARS = 500
 
 
@@ -191,12 +196,6 @@ def check_specs(suite_list: Sequence[quality.Suite]) -> list[dg.AssetCheckSpec]:
 FACT_CHECK_SPECS = check_specs(SUITES)
 
 
-@functools.cache
-def suite_runner(scope: str = suites.PARTITION) -> quality.SuiteRunner:
-    """One runner per process and scope: GX is imported on its first validation, once."""
-    return quality.SuiteRunner(scope=scope)
-
-
 def check_results(
     suite_list: Sequence[quality.Suite], results: Sequence[quality.SuiteResult], partitions: Sequence[str] = ()
 ) -> list[dg.AssetCheckResult]:
@@ -226,6 +225,21 @@ def check_results(
             )
         )
     return out
+
+
+def partition_check_evaluations(
+    partition: str, results: Sequence[quality.SuiteResult]
+) -> Iterator[dg.AssetCheckEvaluation]:
+    """One partition's check evaluations in a run over several partitions."""
+    for result in results:
+        yield dg.AssetCheckEvaluation(
+            asset_key=_SUITE_ASSETS[result.table],
+            check_name=result.suite,
+            passed=result.success,
+            severity=_CHECK_SEVERITY[result.severity],
+            metadata=quality.check_metadata(result),
+            partition=partition,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,11 +288,11 @@ def _reason(prefix: str, detail: str) -> str:
     return text if len(text) <= _MAX_REASON_CHARS else text[: _MAX_REASON_CHARS - 1] + "…"
 
 
-def _classify(result: ParsedReport | Quarantined, source_file: str, sha256: str) -> dict:
+def _classify(result: parse_cache.ParsedSummary | Quarantined) -> dict:
     """Catalog fields of one parse result: partition, or quarantine reason."""
     if isinstance(result, Quarantined):
         return {"role": warehouse.ROLE_QUARANTINED, "reason": result.reason or "quarantined"}
-    if not isinstance(result, ParsedReport):
+    if not isinstance(result, parse_cache.ParsedSummary):
         raise TypeError(f"parse_report returned {type(result).__name__}, not ParsedReport/Quarantined")
     year, region = result.year, result.region
     if year is None:
@@ -294,6 +308,8 @@ def _classify(result: ParsedReport | Quarantined, source_file: str, sha256: str)
 
 
 _CLASSIFICATION = ("role", "doc_id", "year", "region", "reason")
+# Progress of a long inventory: a line every this many files parsed.
+PROGRESS_EVERY = 1000
 
 
 def known_classifications(catalog: pa.Table) -> dict[str, dict]:
@@ -307,65 +323,88 @@ def known_classifications(catalog: pa.Table) -> dict[str, dict]:
 
 def build_inventory(
     raw_dir: Path,
-    parse: Callable[[bytes, str], ParsedReport | Quarantined] | None = None,
     on_error: Callable[[str, str], None] | None = None,
     known: dict[str, dict] | None = None,
+    cache: warehouse.Location | None = None,
+    workers: int = 1,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Inventory:
     """Hash and parse every raw file once; exact duplicates (same sha256) are parsed once.
 
     Nothing a single file does stops the inventory: an exception while reading or parsing it
     becomes a quarantine row carrying the error message (``on_error(source_file, traceback)``
     is told too). ``known`` (sha256 -> classification, see ``known_classifications``) lets the
-    sensor skip parsing content it has already catalogued.
+    sensor skip parsing content it has already catalogued.  Full parse results go to the parse
+    cache ``cache`` (``parse_cache.cache_dir``), where the partition runs pick them up instead of
+    parsing again; ``workers`` processes parse (``gi_pipeline.parallel``); ``on_progress(parsed,
+    files)`` is called every ``PROGRESS_EVERY`` files parsed.
     """
     known = known or {}
-    parse = parse or gi_report.parse_report
+    files = list_raw_files(raw_dir)
     rows: list[dict] = []
-    quarantined: list[Quarantined] = []
-    errors: list[str] = []
+    awaiting: dict[str, dict] = {}  # source_file -> its row, until its parse comes back
     first_by_sha: dict[str, dict] = {}
-    for source_file in list_raw_files(raw_dir):
-        row: dict = {"source_file": source_file, "sha256": None, "size_bytes": None}
-        try:
-            raw = (raw_dir / source_file).read_bytes()
-        except OSError as exc:
-            row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("read_error", f"{type(exc).__name__}: {exc}"))
-            row["sha256"] = ""
-        else:
+    duplicates: list[tuple[dict, dict]] = []  # (row, row of the first file with the same bytes)
+
+    def jobs() -> Iterator[parallel.ParseJob]:
+        for source_file in files:
+            row: dict = {"source_file": source_file, "sha256": None, "size_bytes": None}
+            rows.append(row)
+            try:
+                raw = (raw_dir / source_file).read_bytes()
+            except OSError as exc:
+                row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("read_error", f"{type(exc).__name__}: {exc}"))
+                row["sha256"] = ""
+                continue
             sha = hashlib.sha256(raw).hexdigest()
             row.update(sha256=sha, size_bytes=len(raw))
             first = first_by_sha.get(sha)
             if first is not None:
-                row.update(
-                    role=warehouse.ROLE_DUPLICATE,
-                    doc_id=first.get("doc_id"),
-                    year=first.get("year"),
-                    region=first.get("region"),
-                    duplicate_of=first["source_file"],
-                    reason=first.get("reason"),
-                )
-            elif sha in known:
+                duplicates.append((row, first))
+                continue
+            first_by_sha[sha] = row
+            if sha in known:
                 row.update(known[sha])
-            else:
-                try:
-                    row.update(_classify(parse(raw, source_file), source_file, sha))
-                except Exception as exc:  # one bad file must not stop the run
-                    row.update(
-                        role=warehouse.ROLE_QUARANTINED,
-                        reason=_reason("parse_error", f"{type(exc).__name__}: {exc}"),
-                    )
-                    errors.append(source_file)
-                    if on_error is not None:
-                        on_error(source_file, traceback.format_exc())
-            if first is None:
-                first_by_sha[sha] = row
-        rows.append(row)
-        is_bad_duplicate = row["role"] == warehouse.ROLE_DUPLICATE and row.get("reason")
-        if row["role"] == warehouse.ROLE_QUARANTINED or is_bad_duplicate:
-            # Every path that yields nothing is listed, duplicates of a bad file included.
-            quarantined.append(Quarantined(source_file, row["sha256"], row["reason"]))
+                continue
+            awaiting[source_file] = row
+            yield parallel.ParseJob(source_file, sha, raw)
+
+    errors: list[str] = []
+    for parsed, outcome in enumerate(parallel.parse_all(jobs(), cache, workers), start=1):
+        row = awaiting.pop(outcome.source_file)
+        try:
+            if outcome.result is None:
+                raise _ParseFailure(outcome.error or "parse failed")
+            row.update(_classify(outcome.result))
+        except Exception as exc:  # one bad file must not stop the run
+            message = str(exc) if isinstance(exc, _ParseFailure) else f"{type(exc).__name__}: {exc}"
+            row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("parse_error", message))
+            errors.append(outcome.source_file)
+            if on_error is not None:
+                on_error(outcome.source_file, outcome.traceback or traceback.format_exc())
+        if on_progress is not None and parsed % PROGRESS_EVERY == 0:
+            on_progress(parsed, len(files))
+    for row, first in duplicates:
+        row.update(
+            role=warehouse.ROLE_DUPLICATE,
+            doc_id=first.get("doc_id"),
+            year=first.get("year"),
+            region=first.get("region"),
+            duplicate_of=first["source_file"],
+            reason=first.get("reason"),
+        )
+    # Every path that yields nothing is listed, duplicates of a bad file included.
+    quarantined = [
+        Quarantined(row["source_file"], row["sha256"], row["reason"])
+        for row in rows
+        if row["role"] == warehouse.ROLE_QUARANTINED or (row["role"] == warehouse.ROLE_DUPLICATE and row.get("reason"))
+    ]
     catalog = pa.Table.from_pylist(rows, schema=warehouse.CATALOG_SCHEMA)
     return Inventory(catalog=catalog, quarantined=quarantined, errors=errors)
+
+
+class _ParseFailure(Exception):
+    """parse_report raised in a worker; the message is its "ExceptionType: message"."""
 
 
 def partition_report_counts(catalog: pa.Table) -> dict[tuple[int, str], int]:
@@ -375,88 +414,15 @@ def partition_report_counts(catalog: pa.Table) -> dict[tuple[int, str], int]:
     return dict(sorted(counts.items()))
 
 
-# --------------------------------------------------------------------------------------------
-# One partition (pure apart from reading the raw files)
-# --------------------------------------------------------------------------------------------
+# Progress lines of long runs.  Dagster's run log gets them (context.log); so does this logger,
+# which ``gi-pipeline run`` prints (a record of a partition carries ``partition=(year, region)``).
+PROGRESS_LOG = logging.getLogger("gi_pipeline.progress")
 
 
-class StaleCatalogError(RuntimeError):
-    """The raw directory changed after the inventory: materialize raw_inventory again."""
-
-
-def parse_partition(raw_dir: Path, catalog: pa.Table, year: int, region: str) -> list[ParsedReport]:
-    """Re-parse the reports the catalog puts in (year, region), in source_file order."""
-    mask = pc.and_(
-        pc.and_(pc.equal(catalog["role"], warehouse.ROLE_REPORT), pc.equal(catalog["year"], year)),
-        pc.equal(catalog["region"], region),
-    )
-    selected = catalog.filter(mask).sort_by("source_file")
-    reports: list[ParsedReport] = []
-    for source_file, sha in zip(selected["source_file"].to_pylist(), selected["sha256"].to_pylist(), strict=True):
-        try:
-            raw = (raw_dir / source_file).read_bytes()
-        except FileNotFoundError as exc:
-            raise StaleCatalogError(f"{source_file} is gone since the inventory: {StaleCatalogError.__doc__}") from exc
-        if hashlib.sha256(raw).hexdigest() != sha:
-            raise StaleCatalogError(f"{source_file} changed since the inventory: {StaleCatalogError.__doc__}")
-        result = gi_report.parse_report(raw, source_file)
-        if not isinstance(result, ParsedReport) or (result.year, result.region) != (year, region):
-            raise RuntimeError(
-                f"{source_file}: parse_report is not deterministic (the inventory put it in {year}/{region})"
-            )
-        reports.append(result)
-    return reports
-
-
-def normalized_text_table(reports: Sequence[ParsedReport]) -> pa.Table:
-    rows = [
-        {"doc_id": r.doc_id, "source_file": r.source_file, "text": r.text}
-        for r in sorted(reports, key=lambda r: (r.doc_id, r.source_file))
-    ]
-    return pa.Table.from_pylist(rows, schema=warehouse.STAGE_SCHEMAS[warehouse.STAGE_NORMALIZED_TEXT])
-
-
-@dataclass(frozen=True)
-class PartitionStats:
-    year: int
-    region: str
-    reports: int
-    errors: int  # error-severity quality issues
-    warnings: int
-    rows: dict[str, int]  # rows written per table
-    removed: tuple[str, ...] = ()  # source files of reports the partition held before and no longer does
-
-    @property
-    def label(self) -> str:
-        return f"{self.year}|{self.region}"
-
-
-def write_partition_tables(
-    warehouse_dir: warehouse.Root, year: int, region: str, reports: Sequence[ParsedReport]
-) -> tuple[PartitionStats, dict[str, pa.Table]]:
-    """Write (or, when there are no reports, remove) every table of partition (year, region).
-
-    Returns the stats and the tables written, keyed by table name (normalized_text included).
-    """
-    before = warehouse.read_partition(warehouse_dir, v.TABLE_REPORTS, year, region, ["doc_id", "source_file"])
-    kept = {r.doc_id for r in reports}
-    removed = tuple(sorted(f for d, f in zip(before["doc_id"].to_pylist(), before["source_file"].to_pylist()) if d not in kept))
-    text = normalized_text_table(reports)
-    warehouse.write_stage(warehouse_dir, warehouse.STAGE_NORMALIZED_TEXT, year, region, text)
-    tables = frames.report_tables(reports)
-    for name, table in tables.items():
-        warehouse.write_partition(warehouse_dir, name, year, region, table)
-    severities = Counter(i.severity for r in reports for i in r.issues)
-    stats = PartitionStats(
-        year=year,
-        region=region,
-        reports=len(reports),
-        errors=severities[v.SEVERITY_ERROR],
-        warnings=sum(severities.values()) - severities[v.SEVERITY_ERROR],
-        rows={warehouse.STAGE_NORMALIZED_TEXT: text.num_rows, **{n: t.num_rows for n, t in tables.items()}},
-        removed=removed,
-    )
-    return stats, {warehouse.STAGE_NORMALIZED_TEXT: text, **tables}
+def progress(context: dg.AssetExecutionContext | dg.OpExecutionContext, message: str,
+             partition: tuple[int, str] | None = None) -> None:
+    context.log.info(message)
+    PROGRESS_LOG.info(message, extra={"partition": partition})
 
 
 # --------------------------------------------------------------------------------------------
@@ -471,14 +437,17 @@ def _cell(value: object, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def markdown_preview(table: pa.Table, limit: int = PREVIEW_ROWS, columns: Sequence[str] | None = None) -> str:
-    """The first ``limit`` rows as a small markdown table."""
+def markdown_preview(
+    table: pa.Table, limit: int = PREVIEW_ROWS, columns: Sequence[str] | None = None, total: int | None = None
+) -> str:
+    """The first ``limit`` rows as a small markdown table (``total``: the rows ``table`` is the head of)."""
     columns = list(columns or table.column_names)
     head = table.select(columns).slice(0, limit).to_pylist()
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(_cell(row[c]) for c in columns) + " |" for row in head]
-    if table.num_rows > limit:
-        lines.append(f"\n… {table.num_rows - limit} more rows")
+    total = table.num_rows if total is None else total
+    if total > limit:
+        lines.append(f"\n… {total - limit} more rows")
     return "\n".join(lines)
 
 
@@ -501,8 +470,19 @@ def ingest_raw_files(context: dg.AssetExecutionContext, storage: PipelineStorage
     def on_error(source_file: str, tb: str) -> None:
         context.log.warning(f"{source_file}: parse_report raised; quarantined.\n{tb}")
 
-    inventory = build_inventory(raw_dir, on_error=on_error)
+    def on_progress(parsed: int, files: int) -> None:
+        progress(context, f"inventory: {parsed} of {files} files parsed ({workers} processes)")
+
+    workers = storage.workers
+    cache = parse_cache.cache_dir(warehouse_dir)
+    inventory = build_inventory(raw_dir, on_error=on_error, cache=cache, workers=workers, on_progress=on_progress)
     warehouse.write_catalog(warehouse_dir, inventory.catalog)
+    # Keep the parse results of the files catalogued now; drop the rest (and other parser versions).
+    parse_cache.prune(
+        warehouse_dir,
+        {parse_cache.entry_key(r["sha256"], r["source_file"]) for r in inventory.catalog.to_pylist()
+         if r["role"] == warehouse.ROLE_REPORT},
+    )
     quarantine = frames.quarantine_table(inventory.quarantined)
     warehouse.write_table(warehouse_dir, v.TABLE_QUARANTINE, quarantine)
 
@@ -568,71 +548,63 @@ def parse_reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -
     except FileNotFoundError as exc:
         raise dg.Failure(str(exc)) from exc
 
-    # A backfill run under BACKFILL_POLICY carries several partitions: handle them all.
+    # A run may carry several partitions (a backfill under BACKFILL_POLICY, all of them from the
+    # CLI): they are validated a batch at a time, one GX call per suite and batch, batches on
+    # several processes when there are several.
     keys = sorted(split_partition_key(k) for k in context.partition_keys)
-    all_stats: list[PartitionStats] = []
-    written: dict[tuple[int, str], dict[str, pa.Table]] = {}
-    suite_results: list[quality.SuiteResult] = []
-    for year, region in keys:
-        reports = parse_partition(raw_dir, catalog, year, region)
-        # GX runs once per partition over all its reports; findings join quality_issues.
-        reports, results = quality.validate_reports(reports, suite_runner())
-        suite_results += results
-        stats, tables = write_partition_tables(warehouse_dir, year, region, reports)
-        context.log.info(f"{stats.label}: {stats.reports} reports, {stats.errors} errors, {stats.warnings} warnings")
-        if stats.removed:
-            context.log.info(f"{stats.label}: removed the facts of {len(stats.removed)} reports gone from the raw "
-                             f"directory: {', '.join(stats.removed)}")
-        all_stats.append(stats)
-        written[(year, region)] = tables
+    run = RunSummary()
+    for batch in write_partitions(raw_dir, warehouse_dir, catalog, keys, workers=storage.workers):
+        run.merge(batch)
+        for key, line in batch.lines:
+            progress(context, line, partition=key)
 
-    results_by_check = check_results(SUITES, suite_results, [f"{region}|{year}" for year, region in keys])
+    results_by_check = check_results(SUITES, run.suite_results, [f"{region}|{year}" for year, region in keys])
     single = len(keys) == 1
-    summary = "\n".join(
-        ["| year | region | reports | errors | warnings |", "|---|---|---|---|---|"]
-        + [f"| {s.year} | {s.region} | {s.reports} | {s.errors} | {s.warnings} |" for s in all_stats]
-    )
-
+    if not single:
+        # A check result of a run belongs to no partition: record each partition's share too.
+        for (year, region), results in sorted(run.partition_results.items()):
+            yield from partition_check_evaluations(str(report_partition_key(year, region)), results)
     for spec in PARSE_SPECS:
         name = spec.key.path[-1]
-        rows_in_run = sum(s.rows[name] for s in all_stats)
-        tables = [written[k][name] for k in keys]
-        combined = pa.concat_tables(tables) if tables else (SCHEMAS | warehouse.STAGE_SCHEMAS)[name].empty_table()
+        head = run.head(name)
         metadata: dict = {
             "partitions_in_run": len(keys),
-            "rows_in_run": rows_in_run,
-            "preview": dg.MetadataValue.md(markdown_preview(combined)),
+            "rows_in_run": run.rows[name],
+            "preview": dg.MetadataValue.md(markdown_preview(head, total=run.rows[name])),
         }
         if single:
-            metadata["dagster/partition_row_count"] = rows_in_run
+            metadata["dagster/partition_row_count"] = run.rows[name]
         if name == warehouse.STAGE_NORMALIZED_TEXT:
             metadata["path"] = dg.MetadataValue.path(str(warehouse.join(warehouse_dir, warehouse.STAGE_DIR, name)))
-            metadata["characters"] = sum(len(t) for t in combined["text"].to_pylist())
-            metadata["preview"] = dg.MetadataValue.md(markdown_preview(combined, columns=["doc_id", "source_file"]))
+            metadata["characters"] = run.characters
+            metadata["preview"] = dg.MetadataValue.md(
+                markdown_preview(head, columns=["doc_id", "source_file"], total=run.rows[name])
+            )
         else:
             metadata["path"] = dg.MetadataValue.path(str(warehouse.join(warehouse_dir, name)))
         if name == v.TABLE_REPORTS:
             metadata.update(
                 {
-                    "reports_parsed": sum(s.reports for s in all_stats),
-                    "error_issues": sum(s.errors for s in all_stats),
-                    "warning_issues": sum(s.warnings for s in all_stats),
-                    "flagged_reports": int(pc.sum(pc.equal(combined["status"], "flagged")).as_py() or 0),
-                    "removed_reports": ", ".join(f for s in all_stats for f in s.removed) or "-",
+                    "reports_parsed": sum(s.reports for s in run.stats),
+                    "error_issues": sum(s.errors for s in run.stats),
+                    "warning_issues": sum(s.warnings for s in run.stats),
+                    "flagged_reports": run.flagged,
+                    "removed_reports": ", ".join(f for s in run.stats for f in s.removed) or "-",
                     "reports_failing_identities": len(
-                        {f.doc_id for r in suite_results for f in r.findings if f.check.startswith(v.Check.IDENTITY_PREFIX)}
+                        {f.doc_id for r in run.suite_results for f in r.findings if f.check.startswith(v.Check.IDENTITY_PREFIX)}
                     ),
-                    "by_partition": dg.MetadataValue.md(summary),
+                    "by_partition": dg.MetadataValue.md(run.summary_markdown()),
                     "preview": dg.MetadataValue.md(
                         markdown_preview(
-                            combined, columns=["doc_id", "agency", "template", "status", "error_count", "warning_count"]
+                            head,
+                            columns=["doc_id", "agency", "template", "status", "error_count", "warning_count"],
+                            total=run.rows[name],
                         )
                     ),
                 }
             )
         if name == v.TABLE_QUALITY_ISSUES:
-            by_check = Counter(combined["check"].to_pylist())
-            metadata["by_check"] = dg.MetadataValue.json(dict(sorted(by_check.items())))
+            metadata["by_check"] = dg.MetadataValue.json(dict(sorted(run.issues_by_check.items())))
         yield dg.MaterializeResult(
             asset_key=spec.key,
             metadata=metadata,
@@ -663,7 +635,7 @@ def cross_year_issues(storage: PipelineStorage) -> dg.MaterializeResult:
         name: warehouse.scan(name, warehouse_dir).collect()
         for name in (v.TABLE_REPORTS, v.TABLE_REQUESTS, v.TABLE_ACTIVE_DISCLOSURE)
     }
-    results = suite_runner(suites.WAREHOUSE).run(tables)
+    results = quality.default_runner(suites.WAREHOUSE).run(tables)
     findings = quality.cross_year_table(results)
     path = warehouse.write_table(warehouse_dir, v.TABLE_CROSS_YEAR_ISSUES, findings)
     return dg.MaterializeResult(

@@ -1,9 +1,11 @@
 """``gi-pipeline run``: the whole pipeline through Dagster, in this process, with readable progress.
 
-Materializes ``raw_inventory`` (which registers the region partitions), then one run per
-(year, region) partition that has reports -- plus partitions that still have files in the warehouse
-but no reports any more, which are rewritten empty.  Runs use the instance in ``$DAGSTER_HOME``
-(a temporary in-memory one when unset), so ``dagster dev`` on the same home shows them.
+Materializes ``raw_inventory`` (which parses every file, on one process per CPU, and registers the
+region partitions), then one run over every (year, region) partition of the years with reports:
+partitions with reports are written, partitions that still have files in the warehouse but no
+reports any more are emptied.  Then ``cross_year_issues``.  Runs use the instance in
+``$DAGSTER_HOME`` (a temporary in-memory one when unset), so ``dagster dev`` on the same home shows
+them.
 
 Exit status: 0 when the pipeline ran (bad input files are quarantined, not failures), 1 when a run
 failed, 2 on a usage error.
@@ -18,17 +20,31 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
 import dagster as dg
 import polars as pl
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
+from gi_pipeline import quality, warehouse
 from gi_pipeline import vocabulary as v
-from gi_pipeline import warehouse
+from gi_pipeline.partition_writer import plural
 
-from .assets import ALL_ASSETS, CROSS_YEAR, QUARANTINE, RAW_INVENTORY, TABLE_KEYS, parse_reports, partition_report_counts
+from .assets import (
+    ALL_ASSETS,
+    CROSS_YEAR,
+    PROGRESS_LOG,
+    QUARANTINE,
+    RAW_INVENTORY,
+    TABLE_KEYS,
+    parse_reports,
+    partition_report_counts,
+)
 from .partitions import YEARS, region_partitions, report_partition_key
 from .resources import DEFAULT_WAREHOUSE_DIR, PipelineStorage, bundled_sample_reports
 
@@ -66,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help=f"only write this year's partitions ({YEARS[0]}-{YEARS[-1]}); the inventory always covers all files",
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="processes that parse and write (default: one per CPU, or $GI_PIPELINE_PARSE_WORKERS)",
     )
     return parser
 
@@ -110,8 +132,45 @@ def _materialization_metadata(result: dg.ExecuteInProcessResult, key: dg.AssetKe
     return {}
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def partition_range_tags(first_year: int, last_year: int, regions: Sequence[str]) -> dict[str, str]:
+    """Run tags selecting every (year, region) partition of the years ``first_year..last_year``: a
+    multi-partition key range is the box between its corners, and a dynamic dimension is ordered as
+    its keys were added.  (Dagster's own tag names: materialize() has no partition-range argument.)"""
+    return {
+        ASSET_PARTITION_RANGE_START_TAG: str(report_partition_key(first_year, regions[0])),
+        ASSET_PARTITION_RANGE_END_TAG: str(report_partition_key(last_year, regions[-1])),
+    }
+
+
+class _ProgressPrinter(logging.Handler):
+    """Prints the runs' progress lines; a partition's line numbered among the run's targets."""
+
+    def __init__(self, targets: Sequence[tuple[int, str]], say: Callable[[str], None]):
+        super().__init__(logging.INFO)
+        self.numbers = {key: i for i, key in enumerate(targets, start=1)}
+        self.say = say
+
+    def emit(self, record: logging.LogRecord) -> None:
+        partition = getattr(record, "partition", None)
+        if partition is None:
+            self.say(record.getMessage())
+        elif partition in self.numbers:
+            self.say(f"[{self.numbers[partition]}/{len(self.numbers)}] {record.getMessage()}")
+
+
+@contextlib.contextmanager
+def _printing_progress(targets: Sequence[tuple[int, str]], say: Callable[[str], None]) -> Iterator[None]:
+    handler = _ProgressPrinter(targets, say)
+    level, propagate = PROGRESS_LOG.level, PROGRESS_LOG.propagate
+    PROGRESS_LOG.addHandler(handler)
+    PROGRESS_LOG.setLevel(logging.INFO)
+    PROGRESS_LOG.propagate = False
+    try:
+        yield
+    finally:
+        PROGRESS_LOG.removeHandler(handler)
+        PROGRESS_LOG.setLevel(level)
+        PROGRESS_LOG.propagate = propagate
 
 
 def _rows(warehouse_dir: warehouse.Root, table: str, year: int | None) -> int:
@@ -121,7 +180,9 @@ def _rows(warehouse_dir: warehouse.Root, table: str, year: int | None) -> int:
     return int(frame.select(pl.len()).collect().item())
 
 
-def run(raw_dir: Path | None, warehouse_dir: Path | str, year: int | None, out: TextIO | None = None) -> int:
+def run(
+    raw_dir: Path | None, warehouse_dir: Path | str, year: int | None, out: TextIO | None = None, workers: int = 0
+) -> int:
     out = out or sys.stdout
     raw_dir = (raw_dir or bundled_sample_reports()).expanduser().resolve()
     warehouse_dir = warehouse.resolve_root(warehouse_dir)  # a local Path, or an fsspec URL as given
@@ -137,31 +198,37 @@ def run(raw_dir: Path | None, warehouse_dir: Path | str, year: int | None, out: 
 
     _quiet_dagster()
     started = time.perf_counter()
-    resources = {"storage": PipelineStorage(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir))}
+    if workers < 0:
+        print(f"gi-pipeline: --workers must be 0 (one per CPU) or more, got {workers}", file=sys.stderr)
+        return 2
+    storage = PipelineStorage(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir), parse_workers=workers)
+    resources = {"storage": storage}
     parse_keys = list(parse_reports.keys)
     with _instance() as instance:
         say(f"raw reports: {raw_dir}")
         say(f"warehouse:   {warehouse_dir}")
 
-        def materialize(selection: Sequence[dg.AssetKey], partition_key: str | None = None) -> dg.ExecuteInProcessResult:
+        def materialize(selection: Sequence[dg.AssetKey], tags: dict[str, str] | None = None) -> dg.ExecuteInProcessResult:
             return dg.materialize(
                 ALL_ASSETS,
                 selection=selection,
                 instance=instance,
                 resources=resources,
-                partition_key=partition_key,
+                tags=tags,
                 run_config=QUIET_RUN_CONFIG,
                 raise_on_error=False,
             )
 
+        # GX takes seconds to import: do it while the inventory's worker processes parse.
+        quality.preload()
         result = materialize([RAW_INVENTORY, QUARANTINE])
         if not result.success:
             say(f"raw_inventory FAILED: {_failure_message(result)}")
             return 1
         inventory = _materialization_metadata(result, RAW_INVENTORY)
         say(
-            f"inventory: {_n(inventory.get('files', 0), 'file')}, {_n(inventory.get('reports', 0), 'report')}, "
-            f"{_n(inventory.get('duplicates', 0), 'duplicate')}, {inventory.get('quarantined', 0)} quarantined "
+            f"inventory: {plural(inventory.get('files', 0), 'file')}, {plural(inventory.get('reports', 0), 'report')}, "
+            f"{plural(inventory.get('duplicates', 0), 'duplicate')}, {inventory.get('quarantined', 0)} quarantined "
             f"({time.perf_counter() - started:.1f} s)"
         )
 
@@ -180,31 +247,33 @@ def run(raw_dir: Path | None, warehouse_dir: Path | str, year: int | None, out: 
 
         targets = sorted(wanted | stale)
         failed: list[str] = []
-        for i, (y, region) in enumerate(targets, start=1):
-            label = f"[{i}/{len(targets)}] {y}|{region}"
+        if targets:
+            # One run over the years' partitions (a partition-key range, as a backfill makes): it
+            # writes them a batch at a time on several processes and empties those with stale files.
+            years = sorted({y for y, _ in targets})
             t = time.perf_counter()
-            result = materialize(parse_keys, str(report_partition_key(y, region)))
-            if not result.success:
-                failed.append(f"{y}|{region}")
-                say(f"{label}: FAILED: {_failure_message(result)}")
-                continue
-            meta = _materialization_metadata(result, TABLE_KEYS[v.TABLE_REPORTS])
-            note = " (no reports any more: stale files removed)" if (y, region) in stale else ""
-            if meta.get("removed_reports", "-") != "-":
-                note += f"; removed facts of reports gone from the raw directory: {meta['removed_reports']}"
-            failed_checks = sorted(e.check_name for e in result.get_asset_check_evaluations() if not e.passed)
-            if failed_checks:
-                note += f"; checks failed: {', '.join(failed_checks)}"
-            say(
-                f"{label}: {_n(meta.get('reports_parsed', 0), 'report')}, {_n(meta.get('error_issues', 0), 'error')}, "
-                f"{_n(meta.get('warning_issues', 0), 'warning')} ({time.perf_counter() - t:.2f} s){note}"
-            )
+            regions = instance.get_dynamic_partitions(region_partitions.name)
+            with _printing_progress(targets, say):
+                result = materialize(parse_keys, tags=partition_range_tags(years[0], years[-1], regions))
+            if result.success:
+                meta = _materialization_metadata(result, TABLE_KEYS[v.TABLE_REPORTS])
+                failed_checks = sorted({e.check_name for e in result.get_asset_check_evaluations() if not e.passed})
+                say(
+                    f"partitions: {plural(meta.get('reports_parsed', 0), 'report')} in "
+                    f"{plural(len(targets), 'partition')}, {plural(meta.get('error_issues', 0), 'error')}, "
+                    f"{plural(meta.get('warning_issues', 0), 'warning')}"
+                    f"{'; checks failed: ' + ', '.join(failed_checks) if failed_checks else ''} "
+                    f"({time.perf_counter() - t:.1f} s)"
+                )
+            else:
+                failed.append(f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0]))
+                say(f"partitions FAILED: {_failure_message(result)}")
 
         t = time.perf_counter()
         result = materialize([CROSS_YEAR])
         if result.success:
             found = _materialization_metadata(result, CROSS_YEAR).get("dagster/row_count", 0)
-            say(f"cross-year consistency: {_n(found, 'finding')} ({time.perf_counter() - t:.2f} s)")
+            say(f"cross-year consistency: {plural(found, 'finding')} ({time.perf_counter() - t:.2f} s)")
         else:
             failed.append("cross_year_issues")
             say(f"cross-year consistency: FAILED: {_failure_message(result)}")
@@ -223,7 +292,7 @@ def run(raw_dir: Path | None, warehouse_dir: Path | str, year: int | None, out: 
         f"{inventory.get('quarantined', 0)} files quarantined; {elapsed:.1f} s"
     )
     if failed:
-        say(f"FAILED partitions ({len(failed)}): {', '.join(failed)}")
+        say(f"FAILED: {', '.join(failed)}")
         return 1
     return 0
 
@@ -231,7 +300,7 @@ def run(raw_dir: Path | None, warehouse_dir: Path | str, year: int | None, out: 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
-        return run(args.raw_dir, args.warehouse, args.year)
+        return run(args.raw_dir, args.warehouse, args.year, workers=args.workers)
     return 2  # pragma: no cover - argparse enforces the subcommand
 
 

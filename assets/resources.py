@@ -9,10 +9,11 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from gi_pipeline import warehouse
+from gi_pipeline import parallel, warehouse
 
 RAW_DIR_ENV = "GI_PIPELINE_RAW_DIR"
 WAREHOUSE_DIR_ENV = "GI_PIPELINE_WAREHOUSE_DIR"
+PARSE_WORKERS_ENV = "GI_PIPELINE_PARSE_WORKERS"
 DEFAULT_WAREHOUSE_DIR = "warehouse"
 
 
@@ -40,6 +41,18 @@ class PipelineStorage(dg.ConfigurableResource):
     warehouse_dir: str = Field(
         description="Root of the Parquet warehouse (hive-partitioned tables): a directory or an fsspec URL."
     )
+
+    parse_workers: int = Field(
+        default=0,
+        description="Processes that parse the raw files (inventory) and write partitions; 0 = one per CPU "
+        f"(${PARSE_WORKERS_ENV} when set).",
+    )
+
+    @property
+    def workers(self) -> int:
+        """``parse_workers``, or $GI_PIPELINE_PARSE_WORKERS, or one per CPU."""
+        configured = self.parse_workers or int(os.environ.get(PARSE_WORKERS_ENV) or 0)
+        return configured if configured > 0 else parallel.default_workers()
 
     @property
     def raw_path(self) -> Path:

@@ -17,10 +17,17 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-from gi_pipeline import frames, warehouse
+from gi_pipeline import frames, parse_cache, warehouse
 from gi_pipeline import vocabulary as v
 
-from .assets import QUARANTINE, RAW_INVENTORY, build_inventory, known_classifications, list_raw_files, parse_reports
+from .assets import (
+    QUARANTINE,
+    RAW_INVENTORY,
+    build_inventory,
+    known_classifications,
+    list_raw_files,
+    parse_reports,
+)
 from .partitions import region_partitions, report_partition_key
 from .resources import PipelineStorage
 
@@ -85,7 +92,12 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, storage: PipelineStora
     except FileNotFoundError:
         previous = None
     old_rows = previous.to_pylist() if previous is not None else []
-    inventory = build_inventory(raw_dir, known=known_classifications(previous) if previous is not None else None)
+    inventory = build_inventory(
+        raw_dir,
+        known=known_classifications(previous) if previous is not None else None,
+        cache=parse_cache.cache_dir(warehouse_dir),  # the runs it requests read the parses from there
+        workers=storage.workers,
+    )
     warehouse.write_catalog(warehouse_dir, inventory.catalog)
     warehouse.write_table(warehouse_dir, v.TABLE_QUARANTINE, frames.quarantine_table(inventory.quarantined))
 

@@ -125,7 +125,7 @@ def versions() -> dict:
 
     out = {}
     for name in ("gi-pipeline", "dagster", "great_expectations", "polars", "pyarrow", "lxml", "pdfplumber",
-                 "rapidfuzz", "opencc-python-reimplemented"):
+                 "rapidfuzz", "opencc"):
         try:
             out[name] = version(name)
         except PackageNotFoundError:
@@ -310,8 +310,11 @@ def e2e_run(raw_dir: Path, warehouse_dir: Path, timeout: float | None, label: st
         return result
     child = json.loads(out_lines[-1]) if out_lines and out_lines[-1].startswith("{") else {}
     result["status"] = "measured" if proc.returncode == 0 else f"failed (exit {proc.returncode})"
-    result.update({k: child[k] for k in ("import_s", "run_s", "cpu_user_s", "cpu_system_s") if k in child})
-    result["peak_rss_mb"] = round(rusage.ru_maxrss / 1024, 1) if rusage else child.get("peak_rss_mb")
+    result.update({k: child[k] for k in ("import_s", "run_s", "workers", "cpu_user_s", "cpu_system_s",
+                                         "peak_rss_main_mb", "peak_rss_worker_mb") if k in child})
+    # The child's own figure (main process + a full pool of workers at their peaks) bounds what the
+    # process tree held at once; wait4's ru_maxrss is only the largest single process.
+    result["peak_rss_mb"] = child.get("peak_rss_mb") or (round(rusage.ru_maxrss / 1024, 1) if rusage else None)
     if progress.inventory_s is not None and "run_s" in child:
         result["partitions_s"] = round(child["run_s"] - progress.inventory_s - (progress.cross_year_s or 0), 2)
         if progress.partitions:

@@ -10,6 +10,7 @@ import pyarrow as pa
 from . import vocabulary as v
 from .records import ParsedReport, Quarantined
 from .schema import SCHEMAS
+from .warehouse import STAGE_NORMALIZED_TEXT, STAGE_SCHEMAS
 
 
 def _table(name: str, rows: list[dict]) -> pa.Table:
@@ -38,17 +39,63 @@ def _report_row(r: ParsedReport) -> dict:
     }
 
 
+# One report's rows of every table, column by column: {table: {column: [values]}}.  Plain lists of
+# str/int/float/None are what the parse cache stores (they unpickle ~10x faster than the records) and
+# what the partition step concatenates.
+ReportColumns = dict[str, dict[str, list]]
+
+# Tables a partition writes from its reports: the six partitioned tables and the normalized text.
+REPORT_TABLE_SCHEMAS: dict[str, pa.Schema] = {
+    **{name: SCHEMAS[name] for name in v.PARTITIONED_TABLES},
+    STAGE_NORMALIZED_TEXT: STAGE_SCHEMAS[STAGE_NORMALIZED_TEXT],
+}
+
+
+def _fields(doc_id: str, records: tuple, fields: list[str]) -> dict[str, list]:
+    """Columns of a report's records (dataclasses), doc_id first."""
+    return {"doc_id": [doc_id] * len(records), **{f: [getattr(x, f) for x in records] for f in fields}}
+
+
+# Table -> the ParsedReport records it holds; the schema's columns after doc_id are their fields.
+_RECORDS = {
+    v.TABLE_SECTIONS: "sections",
+    v.TABLE_ACTIVE_DISCLOSURE: "disclosure",
+    v.TABLE_REQUESTS: "requests",
+    v.TABLE_REVIEW_LITIGATION: "review",
+    v.TABLE_QUALITY_ISSUES: "issues",
+}
+
+
+def report_columns(r: ParsedReport) -> ReportColumns:
+    """The report's rows of every table it feeds, in printed order."""
+    return {
+        v.TABLE_REPORTS: {column: [value] for column, value in _report_row(r).items()},
+        **{name: _fields(r.doc_id, getattr(r, records), SCHEMAS[name].names[1:]) for name, records in _RECORDS.items()},
+        STAGE_NORMALIZED_TEXT: {"doc_id": [r.doc_id], "source_file": [r.source_file], "text": [r.text]},
+    }
+
+
+def sort_key(columns: ReportColumns) -> tuple[str, str]:
+    """Reports are written in (doc_id, source_file) order."""
+    return columns[STAGE_NORMALIZED_TEXT]["doc_id"][0], columns[STAGE_NORMALIZED_TEXT]["source_file"][0]
+
+
+def tables_from_columns(parts: Iterable[ReportColumns]) -> dict[str, pa.Table]:
+    """Every table of a set of reports, rows ordered by (doc_id, source_file) then printed order."""
+    merged: dict[str, dict[str, list]] = {
+        name: {column: [] for column in schema.names} for name, schema in REPORT_TABLE_SCHEMAS.items()
+    }
+    for part in sorted(parts, key=sort_key):
+        for name, columns in part.items():
+            for column, values in columns.items():
+                merged[name][column] += values
+    return {name: pa.table(columns, schema=REPORT_TABLE_SCHEMAS[name]) for name, columns in merged.items()}
+
+
 def report_tables(reports: Iterable[ParsedReport]) -> dict[str, pa.Table]:
     """The six partitioned tables for a set of reports, rows ordered by doc_id then printed order."""
-    rows: dict[str, list[dict]] = {name: [] for name in v.PARTITIONED_TABLES}
-    for r in sorted(reports, key=lambda r: (r.doc_id, r.source_file)):
-        rows[v.TABLE_REPORTS].append(_report_row(r))
-        rows[v.TABLE_SECTIONS] += [{"doc_id": r.doc_id, **s.__dict__} for s in r.sections]
-        rows[v.TABLE_ACTIVE_DISCLOSURE] += [{"doc_id": r.doc_id, **f.__dict__} for f in r.disclosure]
-        rows[v.TABLE_REQUESTS] += [{"doc_id": r.doc_id, **f.__dict__} for f in r.requests]
-        rows[v.TABLE_REVIEW_LITIGATION] += [{"doc_id": r.doc_id, **f.__dict__} for f in r.review]
-        rows[v.TABLE_QUALITY_ISSUES] += [{"doc_id": r.doc_id, **i.__dict__} for i in r.issues]
-    return {name: _table(name, table_rows) for name, table_rows in rows.items()}
+    tables = tables_from_columns(report_columns(r) for r in reports)
+    return {name: tables[name] for name in v.PARTITIONED_TABLES}
 
 
 def quarantine_table(items: Iterable[Quarantined]) -> pa.Table:

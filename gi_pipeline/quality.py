@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -72,6 +73,19 @@ class SuiteResult:
     success: bool
     rows_checked: int
     findings: tuple[Finding, ...]
+    rows_by_doc: dict[str, int] = field(default_factory=dict)  # rows checked per report
+
+    def of_reports(self, doc_ids: Iterable[str]) -> SuiteResult:
+        """The result restricted to these reports (a partition's share of a batch's validation);
+        a failure no finding explains stays a failure."""
+        wanted = set(doc_ids)
+        findings = tuple(f for f in self.findings if f.doc_id in wanted)
+        unexplained = not self.success and not self.findings
+        return SuiteResult(
+            self.suite, self.table, self.severity, not findings and not unexplained,
+            sum(n for d, n in self.rows_by_doc.items() if d in wanted), findings,
+            {d: n for d, n in self.rows_by_doc.items() if d in wanted},
+        )
 
     @property
     def failed_reports(self) -> list[str]:
@@ -103,9 +117,26 @@ def load_suites(directory: Path | None = None, scope: str = PARTITION) -> list[S
     return suites
 
 
-@functools.cache
+_GX_LOCK = threading.Lock()
+
+
 def _gx():
-    """Import GX and make one quiet ephemeral context per process."""
+    """GX and one quiet ephemeral context per process (made on first use, under a lock so a
+    background ``preload`` and a validation never make two)."""
+    with _GX_LOCK:
+        return _make_gx()
+
+
+def preload() -> threading.Thread:
+    """Import GX on a background thread (it takes seconds): for a process that will validate later
+    and is waiting on other processes now."""
+    thread = threading.Thread(target=_gx, name="gi-pipeline-gx-import", daemon=True)
+    thread.start()
+    return thread
+
+
+@functools.cache
+def _make_gx():
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -181,9 +212,19 @@ class SuiteRunner:
                         )
                     )
             results.append(
-                SuiteResult(suite.name, suite.table, suite.severity, outcome.success, frame.height, tuple(findings))
+                SuiteResult(
+                    suite.name, suite.table, suite.severity, outcome.success, frame.height, tuple(findings),
+                    dict(frame.group_by("doc_id").len().iter_rows()),
+                )
             )
         return results
+
+
+@functools.cache
+def default_runner(scope: str = PARTITION) -> SuiteRunner:
+    """One runner per process and scope over the suites in expectations/; GX is imported on its
+    first validation, once."""
+    return SuiteRunner(scope=scope)
 
 
 def cross_year_table(results: Iterable[SuiteResult]) -> pa.Table:
@@ -221,6 +262,11 @@ def check_metadata(result: SuiteResult, limit: int = 20) -> dict:
     return meta
 
 
+def finding_issue(f: Finding) -> QualityIssue:
+    """A finding as its report's quality issue."""
+    return QualityIssue(f.check, f.severity, f.table, f.row_key, f.detail)
+
+
 def validate_reports(reports: Sequence[ParsedReport], runner: SuiteRunner) -> tuple[list[ParsedReport], list[SuiteResult]]:
     """Run every suite over these reports at once; each finding joins its report's issues, so the
     ``reports`` status and counts and the ``quality_issues`` table include what GX found."""
@@ -231,5 +277,38 @@ def validate_reports(reports: Sequence[ParsedReport], runner: SuiteRunner) -> tu
     found: dict[str, list[QualityIssue]] = defaultdict(list)
     for result in results:
         for f in result.findings:
-            found[f.doc_id].append(QualityIssue(f.check, f.severity, f.table, f.row_key, f.detail))
+            found[f.doc_id].append(finding_issue(f))
     return [replace(r, issues=r.issues + tuple(found[r.doc_id])) if r.doc_id in found else r for r in reports], results
+
+
+def validate_tables(tables: dict[str, pa.Table], runner: SuiteRunner) -> tuple[dict[str, pa.Table], list[SuiteResult]]:
+    """``validate_reports`` for reports already in table form (``frames.tables_from_columns``): the
+    findings are appended to ``quality_issues`` (after each report's own issues, in suite order) and
+    the ``reports`` rows' counts and status are updated."""
+    if tables[v.TABLE_REPORTS].num_rows == 0:
+        return tables, []
+    frames = {name: pl.from_arrow(tables[name]) for name in v.PARTITIONED_TABLES}
+    results = runner.run(frames)  # type: ignore[arg-type]
+    rows = [{"doc_id": f.doc_id, **finding_issue(f).__dict__} for r in results for f in r.findings]
+    if not rows:
+        return tables, results
+    issues_schema = SCHEMAS[v.TABLE_QUALITY_ISSUES]
+    found = pl.from_arrow(pa.Table.from_pylist(rows, schema=issues_schema))
+    issues = pl.concat([frames[v.TABLE_QUALITY_ISSUES], found]).sort("doc_id", maintain_order=True)
+    is_error = pl.col("severity") == v.SEVERITY_ERROR
+    counts = found.group_by("doc_id").agg(is_error.sum().alias("found_errors"), (~is_error).sum().alias("found_warnings"))
+    reports = (
+        frames[v.TABLE_REPORTS]
+        .join(counts, on="doc_id", how="left", maintain_order="left")
+        .with_columns(
+            error_count=pl.col("error_count") + pl.col("found_errors").fill_null(0),
+            warning_count=pl.col("warning_count") + pl.col("found_warnings").fill_null(0),
+        )
+        .with_columns(status=pl.when(pl.col("error_count") > 0).then(pl.lit(v.STATUS_FLAGGED)).otherwise(pl.lit(v.STATUS_OK)))
+        .select(frames[v.TABLE_REPORTS].columns)
+    )
+    updated = {
+        v.TABLE_REPORTS: reports.to_arrow().cast(SCHEMAS[v.TABLE_REPORTS]),
+        v.TABLE_QUALITY_ISSUES: issues.to_arrow().cast(issues_schema),
+    }
+    return {**tables, **updated}, results

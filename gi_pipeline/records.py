@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .vocabulary import SEVERITY_ERROR, UNKNOWN_REGION
+from .vocabulary import SEVERITY_ERROR, STATUS_FLAGGED, STATUS_OK, UNKNOWN_REGION
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class ParsedReport:
 
     @property
     def status(self) -> str:
-        return "flagged" if any(i.severity == SEVERITY_ERROR for i in self.issues) else "ok"
+        return STATUS_FLAGGED if any(i.severity == SEVERITY_ERROR for i in self.issues) else STATUS_OK
 
     @property
     def year(self) -> int | None:

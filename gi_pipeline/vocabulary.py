@@ -263,6 +263,9 @@ FACT_TABLES = (TABLE_ACTIVE_DISCLOSURE, TABLE_REQUESTS, TABLE_REVIEW_LITIGATION)
 
 SEVERITY_ERROR = "error"
 SEVERITY_WARNING = "warning"
+# reports.status: flagged when the report has an error-severity issue
+STATUS_OK = "ok"
+STATUS_FLAGGED = "flagged"
 
 
 class Check:

@@ -114,14 +114,16 @@ def test_quality_issues_name_each_violating_report(pipeline) -> None:
 
 
 def _check_records(instance: dg.DagsterInstance, suite) -> dict[str, bool]:
-    """Latest evaluation of a check per partition (the partition of the run that evaluated it)."""
+    """Latest evaluation of a check per partition (a run over several partitions records each
+    partition's evaluation; a one-partition run's evaluation belongs to the run's partition)."""
     key = dg.AssetCheckKey(TABLE_KEYS[suite.table], suite.name)
     history = instance.event_log_storage.get_asset_check_execution_history(key, limit=100)
     by_partition: dict[str, bool] = {}
     for record in reversed(history):  # oldest first, so the latest evaluation wins
         if record.evaluation is not None:
-            partition = instance.get_run_by_id(record.run_id).tags["dagster/partition"]
-            by_partition[partition] = record.evaluation.passed
+            partition = record.evaluation.partition or instance.get_run_by_id(record.run_id).tags.get("dagster/partition")
+            if partition is not None:  # not the run-wide result of a multi-partition run
+                by_partition[partition] = record.evaluation.passed
     return by_partition
 
 

@@ -1,0 +1,120 @@
+"""Parse many raw files on several processes, results in input order.
+
+Parsing is CPU-bound pure Python, so the cores are used with processes, not threads.  Workers are
+*spawned* (not forked: the caller may be a Dagster run with threads of its own), take batches of
+files, store each full result in the parse cache themselves and send back only a small summary, so
+neither big objects nor the whole corpus ever sit in the parent.  One process (``workers=1``, or a
+batch too small to pay for starting processes) parses in the caller, where a monkeypatched
+``report.parse_report`` is seen.
+
+A worker that dies (a crash in a native library, the OOM killer) takes its batch down with it: that
+batch is retried one file per fresh process, so only the file that kills a process is lost -- as a
+quarantine row saying so.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import traceback
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from . import parse_cache
+from . import report as gi_report
+from .records import Quarantined
+from .warehouse import Location
+
+# Files per batch and worker: large enough to amortize a round trip, small enough to bound memory
+# (the raw bytes of one batch are in flight) and to keep progress lines coming.
+BATCH_PER_WORKER = 64
+# Fewer files than this are parsed in the calling process: starting workers costs ~0.3 s.
+MIN_PARALLEL_FILES = 2 * BATCH_PER_WORKER
+
+
+@dataclass(frozen=True)
+class ParseJob:
+    source_file: str
+    sha256: str
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class ParseOutcome:
+    source_file: str
+    result: parse_cache.ParsedSummary | Quarantined | None  # None when parsing raised
+    error: str | None = None  # "ExceptionType: message"
+    traceback: str | None = None
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def parse_and_store(job: ParseJob, cache: Location | None) -> ParseOutcome:
+    """Parse one file, keep the full result in the cache, return its summary (a file parsed by this
+    parser version before is not parsed again)."""
+    try:
+        key = parse_cache.entry_key(job.sha256, job.source_file)
+        entry = parse_cache.load(cache, key) if cache is not None else None
+        if entry is None:
+            entry = parse_cache.cached(gi_report.parse_report(job.raw, job.source_file))
+            if cache is not None:
+                parse_cache.store(cache, key, entry)
+        return ParseOutcome(job.source_file, entry.summary)
+    except Exception as exc:  # noqa: BLE001 - reported to the caller as that file's outcome
+        return ParseOutcome(job.source_file, None, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+
+
+def _parse_batch(jobs: list[ParseJob], cache: Location | None) -> list[ParseOutcome]:
+    return [parse_and_store(job, cache) for job in jobs]
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _one_by_one(jobs: list[ParseJob], cache: Location | None) -> list[ParseOutcome]:
+    """After a worker died: each file of the batch in a process of its own."""
+    outcomes = []
+    for job in jobs:
+        with _pool(1) as pool:
+            try:
+                outcomes += pool.submit(_parse_batch, [job], cache).result()
+            except BrokenProcessPool:
+                outcomes.append(ParseOutcome(job.source_file, None, "worker process died while parsing "
+                                             "(a crash in a native library or out of memory)"))
+    return outcomes
+
+
+def parse_all(jobs: Iterable[ParseJob], cache: Location | None, workers: int = 1) -> Iterator[ParseOutcome]:
+    """One outcome per job, in the order of ``jobs`` (consumed lazily, a batch at a time)."""
+    jobs = iter(jobs)
+    head = list(itertools.islice(jobs, MIN_PARALLEL_FILES))
+    if workers <= 1 or len(head) < MIN_PARALLEL_FILES:
+        for job in itertools.chain(head, jobs):
+            yield parse_and_store(job, cache)
+        return
+    pool = _pool(workers)
+    try:
+        pending = itertools.chain(head, jobs)
+        while batch := list(itertools.islice(pending, BATCH_PER_WORKER * workers)):
+            chunks = [batch[i:i + BATCH_PER_WORKER] for i in range(0, len(batch), BATCH_PER_WORKER)]
+            done = 0  # outcomes of this batch already yielded
+            try:
+                for outcomes in pool.map(_parse_batch, chunks, itertools.repeat(cache)):
+                    yield from outcomes
+                    done += len(outcomes)
+            except BrokenProcessPool:
+                pool.shutdown(wait=False, cancel_futures=True)
+                yield from _one_by_one(batch[done:], cache)
+                pool = _pool(workers)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,159 @@
+"""Parse once, write in batches, on several processes: the parse cache, the process pools and the
+batched partition writer give exactly what one process parsing and writing partition by partition
+gives."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from assets.assets import build_inventory
+from gi_pipeline import frames, parallel, parse_cache, partition_writer, quality, warehouse
+from gi_pipeline import vocabulary as v
+from gi_pipeline.records import ParsedReport, Quarantined
+from gi_pipeline.report import parse_report
+from gi_pipeline.synth import generate_corpus
+
+# Enough files that the inventory really uses its pool (parallel.MIN_PARALLEL_FILES).
+CORPUS_SIZE = parallel.MIN_PARALLEL_FILES + 22
+
+
+@pytest.fixture(scope="module")
+def raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("raw")
+    for s in generate_corpus(CORPUS_SIZE, seed=20261123):
+        (root / s.name).write_bytes(s.raw)
+    (root / "notes.txt").write_text("not a report at all", encoding="utf-8")
+    (root / "empty.txt").write_bytes(b"")
+    return root
+
+
+def _parquet(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.parquet"))}
+
+
+# --------------------------------------------------------------------------------------------
+# Parse cache
+# --------------------------------------------------------------------------------------------
+
+
+def test_cache_round_trip_miss_and_prune(tmp_path: Path, raw_dir: Path) -> None:
+    name = sorted(p.name for p in raw_dir.iterdir() if p.name not in ("empty.txt", "notes.txt"))[0]
+    raw = (raw_dir / name).read_bytes()
+    sha = hashlib.sha256(raw).hexdigest()
+    result = parse_report(raw, name)
+    assert isinstance(result, ParsedReport)
+    directory = parse_cache.cache_dir(tmp_path)
+    key = parse_cache.entry_key(sha, name)
+    assert parse_cache.load(directory, key) is None  # nothing stored yet
+    parse_cache.store(directory, key, parse_cache.cached(result))
+    entry = parse_cache.load(directory, key)
+    assert entry is not None and entry.columns == frames.report_columns(result)
+    assert (entry.summary.doc_id, entry.summary.year, entry.summary.region) == (result.doc_id, result.year, result.region)
+    assert parse_cache.entry_key(sha, "moved/" + name) != key  # the file name is part of the input
+
+    path = next(Path(directory).rglob("*.pickle"))
+    path.write_bytes(path.read_bytes()[:20])  # torn write: a miss, never an error
+    assert parse_cache.load(directory, key) is None
+
+    parse_cache.store(directory, key, parse_cache.cached(result))
+    stale_version = Path(tmp_path, warehouse.STAGE_DIR, parse_cache.CACHE_DIR, "0ld", "ab", "x.pickle")
+    stale_version.parent.mkdir(parents=True)
+    stale_version.write_bytes(b"old parser")
+    assert parse_cache.prune(tmp_path, keep={key}) == 1
+    assert parse_cache.load(directory, key) is not None and not stale_version.exists()
+    assert parse_cache.prune(tmp_path, keep=set()) == 1
+    assert parse_cache.load(directory, key) is None
+
+
+# --------------------------------------------------------------------------------------------
+# Process pool
+# --------------------------------------------------------------------------------------------
+
+
+def test_pool_gives_the_outcomes_of_one_process_in_order(tmp_path: Path, raw_dir: Path) -> None:
+    def jobs() -> list[parallel.ParseJob]:
+        out = []
+        for path in sorted(raw_dir.iterdir()):
+            raw = path.read_bytes()
+            out.append(parallel.ParseJob(path.name, hashlib.sha256(raw).hexdigest(), raw))
+        return out
+
+    one = list(parallel.parse_all(jobs(), parse_cache.cache_dir(tmp_path / "one"), workers=1))
+    two = list(parallel.parse_all(jobs(), parse_cache.cache_dir(tmp_path / "two"), workers=2))
+    assert len(one) == CORPUS_SIZE + 2 >= parallel.MIN_PARALLEL_FILES
+    assert one == two
+    assert [o.source_file for o in two] == sorted(p.name for p in raw_dir.iterdir())
+    outcomes = {o.source_file: o.result for o in two}
+    assert isinstance(outcomes["notes.txt"], Quarantined) and isinstance(outcomes["empty.txt"], Quarantined)
+    assert sum(isinstance(r, parse_cache.ParsedSummary) for r in outcomes.values()) == CORPUS_SIZE
+    # The workers left every full result in the cache.
+    assert len(list(Path(parse_cache.cache_dir(tmp_path / "two")).rglob("*.pickle"))) == CORPUS_SIZE + 2
+
+
+def test_inventory_on_a_pool_catalogues_like_one_process(tmp_path: Path, raw_dir: Path) -> None:
+    progress: list[tuple[int, int]] = []
+    one = build_inventory(raw_dir, cache=parse_cache.cache_dir(tmp_path / "one"), workers=1)
+    two = build_inventory(raw_dir, cache=parse_cache.cache_dir(tmp_path / "two"), workers=2,
+                          on_progress=lambda done, files: progress.append((done, files)))
+    assert one.catalog.equals(two.catalog)
+    assert [q.source_file for q in two.quarantined] == ["empty.txt", "notes.txt"]
+    assert progress == []  # fewer files than PROGRESS_EVERY
+
+
+# --------------------------------------------------------------------------------------------
+# Batched partition writes
+# --------------------------------------------------------------------------------------------
+
+
+def _write_all(raw_dir: Path, wh: Path, workers: int, batch_reports: int, monkeypatch: pytest.MonkeyPatch):
+    inventory = build_inventory(raw_dir, cache=parse_cache.cache_dir(wh), workers=1)
+    warehouse.write_catalog(wh, inventory.catalog)
+    monkeypatch.setattr(partition_writer, "VALIDATION_BATCH_REPORTS", batch_reports)
+    keys = sorted(inventory.partitions)
+    summaries = list(partition_writer.write_partitions(raw_dir, wh, inventory.catalog, keys, workers=workers))
+    return inventory, keys, summaries
+
+
+def test_partitions_are_byte_identical_however_they_are_batched(
+    tmp_path: Path, raw_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inventory, keys, per_partition = _write_all(raw_dir, tmp_path / "a", 1, 1, monkeypatch)
+    _, _, one_batch = _write_all(raw_dir, tmp_path / "b", 1, 10**6, monkeypatch)
+    _, _, pooled = _write_all(raw_dir, tmp_path / "c", 2, 40, monkeypatch)
+    assert len(one_batch) == 1 and len(pooled) > 2 and len(per_partition) == len(keys)
+    files = _parquet(tmp_path / "a")
+    assert files == _parquet(tmp_path / "b") == _parquet(tmp_path / "c")
+    assert {k for k in files if k.startswith(f"{v.TABLE_REQUESTS}/")} == {
+        f"{v.TABLE_REQUESTS}/year={y}/region={r}/part-0.parquet" for y, r in keys
+    }
+
+    # Every partition's share of the checks, whatever the batch: the same as its own validation.
+    def shares(summaries):
+        merged = partition_writer.RunSummary()
+        for s in summaries:
+            merged.merge(s)
+        return merged
+
+    a, c = shares(per_partition), shares(pooled)
+    assert a.partition_results == c.partition_results and set(a.partition_results) == set(keys)
+    assert [line for _, line in a.lines] == [line for _, line in c.lines]
+    assert a.rows == c.rows and a.rows[v.TABLE_REPORTS] == inventory.count(warehouse.ROLE_REPORT)
+    failing = {key for key, results in a.partition_results.items() if not all(r.success for r in results)}
+    assert failing and failing != set(keys)  # the corpus has defective reports, not only
+
+
+def test_table_validation_matches_report_validation(raw_dir: Path) -> None:
+    """validate_tables (the pipeline's, on cached rows) and validate_reports (on records) agree."""
+    reports = [r for p in sorted(raw_dir.iterdir()) if isinstance(r := parse_report(p.read_bytes(), p.name), ParsedReport)]
+    runner = quality.default_runner()
+    checked, by_reports = quality.validate_reports(reports, runner)
+    tables, by_tables = quality.validate_tables(frames.tables_from_columns(map(frames.report_columns, reports)), runner)
+    assert [(r.suite, r.success, r.findings) for r in by_reports] == [(r.suite, r.success, r.findings) for r in by_tables]
+    expected = frames.report_tables(checked)
+    for name in (v.TABLE_REPORTS, v.TABLE_QUALITY_ISSUES):
+        assert tables[name].equals(expected[name]), name
+    assert pl.from_arrow(tables[v.TABLE_QUALITY_ISSUES])["check"].str.starts_with("identity").any()
