@@ -10,11 +10,14 @@ Graph (groups in brackets)::
 Two ops produce it:
 
 * ``ingest_raw_files`` (unpartitioned): lists the raw directory, hashes and parses every file once
-  (the parse is the only way to learn a report's year and region), writes the catalog
+  (the parse is the only way to learn a report's year and region) on one process per CPU, keeps
+  each parse in the parse cache (``gi_pipeline.parse_cache``), writes the catalog
   ``warehouse/_catalog/inventory.parquet`` and the quarantine table, and registers the regions it saw
   as dynamic partitions.
-* ``parse_reports`` (partitioned by year x region): re-reads the partition's files from the catalog,
-  re-parses them (pure and deterministic) and writes every downstream table of that partition.
+* ``parse_reports`` (partitioned by year x region): takes its partitions' reports from the parse
+  cache (parsing any it misses: parsing is pure and deterministic), validates them with the GX
+  suites in batches and writes every downstream table of each partition
+  (``gi_pipeline.partition_writer``).
 
 Why ``parse_reports`` is one ``@multi_asset`` and not a chain of three partitioned assets:
 ``gi_pipeline.report.parse_report`` turns raw bytes into text, sections and facts in one pure call,
@@ -549,11 +552,10 @@ def parse_reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -
         raise dg.Failure(str(exc)) from exc
 
     # A run may carry several partitions (a backfill under BACKFILL_POLICY, all of them from the
-    # CLI): they are validated a batch at a time, one GX call per suite and batch, batches on
-    # several processes when there are several.
+    # CLI): they are validated a batch at a time, one GX call per suite and batch.
     keys = sorted(split_partition_key(k) for k in context.partition_keys)
     run = RunSummary()
-    for batch in write_partitions(raw_dir, warehouse_dir, catalog, keys, workers=storage.workers):
+    for batch in write_partitions(raw_dir, warehouse_dir, catalog, keys):
         run.merge(batch)
         for key, line in batch.lines:
             progress(context, line, partition=key)

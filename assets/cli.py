@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=0,
-        help="processes that parse and write (default: one per CPU, or $GI_PIPELINE_PARSE_WORKERS)",
+        help="processes that parse the raw files (default: one per CPU, or $GI_PIPELINE_PARSE_WORKERS)",
     )
     return parser
 

@@ -44,7 +44,7 @@ class PipelineStorage(dg.ConfigurableResource):
 
     parse_workers: int = Field(
         default=0,
-        description="Processes that parse the raw files (inventory) and write partitions; 0 = one per CPU "
+        description="Processes that parse the raw files in the inventory; 0 = one per CPU "
         f"(${PARSE_WORKERS_ENV} when set).",
     )
 

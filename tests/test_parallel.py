@@ -60,7 +60,7 @@ def test_cache_round_trip_miss_and_prune(tmp_path: Path, raw_dir: Path) -> None:
     assert parse_cache.load(directory, key) is None
 
     parse_cache.store(directory, key, parse_cache.cached(result))
-    stale_version = Path(tmp_path, warehouse.STAGE_DIR, parse_cache.CACHE_DIR, "0ld", "ab", "x.pickle")
+    stale_version = Path(tmp_path, warehouse.STAGE_DIR, parse_cache.CACHE_DIR, "0ld", "x.pickle")
     stale_version.parent.mkdir(parents=True)
     stale_version.write_bytes(b"old parser")
     assert parse_cache.prune(tmp_path, keep={key}) == 1
@@ -109,22 +109,22 @@ def test_inventory_on_a_pool_catalogues_like_one_process(tmp_path: Path, raw_dir
 # --------------------------------------------------------------------------------------------
 
 
-def _write_all(raw_dir: Path, wh: Path, workers: int, batch_reports: int, monkeypatch: pytest.MonkeyPatch):
+def _write_all(raw_dir: Path, wh: Path, batch_reports: int, monkeypatch: pytest.MonkeyPatch):
     inventory = build_inventory(raw_dir, cache=parse_cache.cache_dir(wh), workers=1)
     warehouse.write_catalog(wh, inventory.catalog)
     monkeypatch.setattr(partition_writer, "VALIDATION_BATCH_REPORTS", batch_reports)
     keys = sorted(inventory.partitions)
-    summaries = list(partition_writer.write_partitions(raw_dir, wh, inventory.catalog, keys, workers=workers))
+    summaries = list(partition_writer.write_partitions(raw_dir, wh, inventory.catalog, keys))
     return inventory, keys, summaries
 
 
 def test_partitions_are_byte_identical_however_they_are_batched(
     tmp_path: Path, raw_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inventory, keys, per_partition = _write_all(raw_dir, tmp_path / "a", 1, 1, monkeypatch)
-    _, _, one_batch = _write_all(raw_dir, tmp_path / "b", 1, 10**6, monkeypatch)
-    _, _, pooled = _write_all(raw_dir, tmp_path / "c", 2, 40, monkeypatch)
-    assert len(one_batch) == 1 and len(pooled) > 2 and len(per_partition) == len(keys)
+    inventory, keys, per_partition = _write_all(raw_dir, tmp_path / "a", 1, monkeypatch)
+    _, _, one_batch = _write_all(raw_dir, tmp_path / "b", 10**6, monkeypatch)
+    _, _, batched = _write_all(raw_dir, tmp_path / "c", 40, monkeypatch)
+    assert len(one_batch) == 1 and len(batched) > 2 and len(per_partition) == len(keys)
     files = _parquet(tmp_path / "a")
     assert files == _parquet(tmp_path / "b") == _parquet(tmp_path / "c")
     assert {k for k in files if k.startswith(f"{v.TABLE_REQUESTS}/")} == {
@@ -138,7 +138,7 @@ def test_partitions_are_byte_identical_however_they_are_batched(
             merged.merge(s)
         return merged
 
-    a, c = shares(per_partition), shares(pooled)
+    a, c = shares(per_partition), shares(batched)
     assert a.partition_results == c.partition_results and set(a.partition_results) == set(keys)
     assert [line for _, line in a.lines] == [line for _, line in c.lines]
     assert a.rows == c.rows and a.rows[v.TABLE_REPORTS] == inventory.count(warehouse.ROLE_REPORT)
