@@ -98,7 +98,8 @@ def parse_all(jobs: Iterable[ParseJob], cache: Location | None, workers: int = 1
     """One outcome per job, in the order of ``jobs`` (consumed lazily, a batch at a time)."""
     jobs = iter(jobs)
     head = list(itertools.islice(jobs, MIN_PARALLEL_FILES))
-    if workers <= 1 or len(head) < MIN_PARALLEL_FILES:
+    # A daemonic process (a Dask worker, by default) may not start processes of its own.
+    if workers <= 1 or len(head) < MIN_PARALLEL_FILES or multiprocessing.current_process().daemon:
         for job in itertools.chain(head, jobs):
             yield parse_and_store(job, cache)
         return

@@ -5,13 +5,21 @@ gives."""
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from assets.assets import build_inventory
-from gi_pipeline import frames, parallel, parse_cache, partition_writer, quality, warehouse
+from gi_pipeline import (
+    frames,
+    parallel,
+    parse_cache,
+    partition_writer,
+    quality,
+    warehouse,
+)
 from gi_pipeline import vocabulary as v
 from gi_pipeline.records import ParsedReport, Quarantined
 from gi_pipeline.report import parse_report
@@ -157,3 +165,19 @@ def test_table_validation_matches_report_validation(raw_dir: Path) -> None:
     for name in (v.TABLE_REPORTS, v.TABLE_QUALITY_ISSUES):
         assert tables[name].equals(expected[name]), name
     assert pl.from_arrow(tables[v.TABLE_QUALITY_ISSUES])["check"].str.starts_with("identity").any()
+
+
+def _parse_in_daemon(jobs: list[parallel.ParseJob], out: multiprocessing.Queue) -> None:
+    out.put([o.source_file for o in parallel.parse_all(jobs, None, workers=2)])
+
+
+def test_a_daemonic_process_parses_in_itself(raw_dir: Path) -> None:
+    """A Dask worker is a daemonic process, which may not start processes: the pool is skipped."""
+    jobs = [parallel.ParseJob(p.name, "", p.read_bytes()) for p in sorted(raw_dir.iterdir())]
+    context = multiprocessing.get_context("fork")
+    out = context.Queue()
+    daemon = context.Process(target=_parse_in_daemon, args=(jobs, out), daemon=True)
+    daemon.start()
+    daemon.join(timeout=300)  # the names it sends fit in the pipe: it exits without waiting for us
+    assert daemon.exitcode == 0
+    assert out.get(timeout=10) == [job.source_file for job in jobs]
