@@ -24,7 +24,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from . import parse_cache
-from . import report as gi_report
 from .records import Quarantined
 from .warehouse import Location
 
@@ -62,12 +61,7 @@ def parse_and_store(job: ParseJob, cache: Location | None) -> ParseOutcome:
     """Parse one file, keep the full result in the cache, return its summary (a file parsed by this
     parser version before is not parsed again)."""
     try:
-        key = parse_cache.entry_key(job.sha256, job.source_file)
-        entry = parse_cache.load(cache, key) if cache is not None else None
-        if entry is None:
-            entry = parse_cache.cached(gi_report.parse_report(job.raw, job.source_file))
-            if cache is not None:
-                parse_cache.store(cache, key, entry)
+        entry = parse_cache.parse_cached(job.raw, job.sha256, job.source_file, cache)
         return ParseOutcome(job.source_file, entry.summary)
     except Exception as exc:  # noqa: BLE001 - reported to the caller as that file's outcome
         return ParseOutcome(job.source_file, None, f"{type(exc).__name__}: {exc}", traceback.format_exc())

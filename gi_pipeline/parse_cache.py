@@ -29,6 +29,7 @@ from pathlib import Path
 import fsspec
 
 from . import frames, warehouse
+from . import report as gi_report
 from .records import ParsedReport, Quarantined
 
 CACHE_DIR = "parsed"
@@ -153,3 +154,14 @@ def prune(root: warehouse.Root, keep: Iterable[str]) -> int:
         except OSError:
             pass
     return removed
+
+
+def parse_cached(raw: bytes, sha256: str, source_file: str, directory: warehouse.Location | None) -> CachedParse:
+    """The file's parse from the cache, or parsed now (and stored when there is a cache)."""
+    key = entry_key(sha256, source_file)
+    entry = load(directory, key) if directory is not None else None
+    if entry is None:
+        entry = cached(gi_report.parse_report(raw, source_file))
+        if directory is not None:
+            store(directory, key, entry)
+    return entry

@@ -3,8 +3,8 @@ cache (or parsed again), one GX validation per suite and batch, then each partit
 
 ``write_batch`` is the unit of work: a pure function of the catalog, the raw files and the cache
 (apart from the files it writes), and the output does not depend on how partitions are batched --
-rows are ordered per partition, findings follow each report's own issues.  No Dagster here: the asset wires
-it and reports the ``RunSummary``.
+rows are ordered per partition, findings follow each report's own issues.  No Dagster here: the
+asset wires it and reports the ``RunSummary``.
 """
 
 from __future__ import annotations
@@ -20,15 +20,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import frames, parse_cache, quality, warehouse
-from . import report as gi_report
 from . import vocabulary as v
 from .schema import SCHEMAS
 
 PartitionKey = tuple[int, str]  # (year, region)
 
 PREVIEW_ROWS = 10
-
-
 
 
 class StaleCatalogError(RuntimeError):
@@ -53,12 +50,7 @@ def load_partition(
             raise StaleCatalogError(f"{source_file} is gone since the inventory: {StaleCatalogError.__doc__}") from exc
         if hashlib.sha256(raw).hexdigest() != sha:
             raise StaleCatalogError(f"{source_file} changed since the inventory: {StaleCatalogError.__doc__}")
-        key = parse_cache.entry_key(sha, source_file)
-        entry = parse_cache.load(cache, key) if cache is not None else None
-        if entry is None:
-            entry = parse_cache.cached(gi_report.parse_report(raw, source_file))
-            if cache is not None:
-                parse_cache.store(cache, key, entry)
+        entry = parse_cache.parse_cached(raw, sha, source_file, cache)
         summary = entry.summary
         if entry.columns is None or (summary.year, summary.region) != (year, region):  # type: ignore[union-attr]
             raise RuntimeError(
