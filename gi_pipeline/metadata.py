@@ -32,7 +32,9 @@ def _compact(line: str) -> str:
 
 def find_title(text: str) -> str | None:
     """The report title among the first lines; titles broken over two lines are joined."""
-    lines = [_compact(line) for line in text.split("\n")[: _HEAD_LINES * 3] if line.strip()][:_HEAD_LINES]
+    # Only the head is split, and only the lines kept are compacted (compacting never empties a line).
+    head = [line for line in text.split("\n", _HEAD_LINES * 3)[: _HEAD_LINES * 3] if line.strip()]
+    lines = [_compact(line) for line in head[:_HEAD_LINES]]
     for i, line in enumerate(lines):
         if _TITLE_WORDS not in line or len(line) > 60 or "当前位置" in line or "。" in line:
             continue
@@ -57,7 +59,7 @@ def find_agency(title: str | None, text: str) -> str | None:
         agency = _YEAR_ANYWHERE.sub("", agency).strip(" ,:-()《》")
         if len(agency) >= 2:
             return agency
-    head = "\n".join(text.split("\n")[:_HEAD_LINES])
+    head = "\n".join(text.split("\n", _HEAD_LINES)[:_HEAD_LINES])
     m = _SOURCE.search(head)
     return m.group(1) if m else None
 

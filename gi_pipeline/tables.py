@@ -62,11 +62,13 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
             buffer.append(_PROSE_MARK)
             continue
         same_line: list[str] = []
+        is_row = line.kind == ROW
         for cell in line.cells:
             if cell.kind == LABEL:
-                close()
+                if current is not None:  # labels mostly follow labels: no call to close() for them
+                    close()
                 buffer.append(cell.text)
-                if line.kind == ROW:
+                if is_row:
                     same_line.append(cell.text)
                 continue
             if current is None:
@@ -75,7 +77,7 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
                 current = Run([], same_line, buffer, line.number, line.grid)
                 buffer, same_line = [], []
             current.cells.append(cell)
-        if line.kind == ROW:
+        if is_row:
             close()  # a delimited line is one row: its numbers end with it
     close()
     return runs
@@ -267,7 +269,15 @@ def _row_values(
         shown = " ".join(c.text or "∅" for c in cells)
         issues.error(v.Check.CELL_COUNT, key, f"{len(cells)} cells for {len(columns)} columns: [{shown}]")
         return nulls
-    return [_cell_value(c, p, issues, key, col) for c, p, col in zip(cells, parsers, columns)]
+    values = []
+    for c, parse, col in zip(cells, parsers, columns):
+        if c.kind == VALUE:  # the common case inline: a number read without an issue
+            value, failed = parse(c.text)
+            if failed is None:
+                values.append(value)
+                continue
+        values.append(_cell_value(c, parse, issues, key, col))
+    return values
 
 
 def _report_leftovers(found: RowCells, expected_keys: Sequence[str], issues: _Issues) -> None:

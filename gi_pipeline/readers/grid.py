@@ -111,19 +111,34 @@ def render(cells: Iterable[Placed]) -> list[str]:
     return _lines([cell.text for cell in sorted(by_row[r], key=lambda x: x.col)] for r in sorted(by_row))
 
 
+def _line(fields: list[str]) -> str | None:
+    """One grid row's line, or None for an all-empty row."""
+    if not any(fields):
+        return None
+    return fields[0] if len(fields) == 1 else GRID_SEP.join(fields)
+
+
 def _lines(rows: Iterable[Sequence[str]]) -> list[str]:
     lines = []
     for texts in rows:
-        fields = [clean_cell(text) for text in texts]
-        if not any(fields):
-            continue
-        lines.append(fields[0] if len(fields) == 1 else GRID_SEP.join(fields))
+        line = _line(list(map(clean_cell, texts)))
+        if line is not None:
+            lines.append(line)
     return lines
 
 
 def render_rows(rows: Sequence[Sequence[tuple[str, int, int]]]) -> list[str]:
     """``render(place_rows(rows))``. When no cell spans rows (most tables) each row is its own grid row
-    with its cells in order, so placing them is skipped."""
-    if any(rowspan != 1 for row in rows for _, rowspan, _ in row):
-        return render(place_rows(rows))
-    return _lines([text for text, _, _ in row] for row in rows)
+    with its cells in order, so placing them is skipped: the lines are built in the same pass that looks
+    for a rowspan, and dropped if one turns up."""
+    lines = []
+    for row in rows:
+        fields = []
+        for text, rowspan, _ in row:
+            if rowspan != 1:
+                return render(place_rows(rows))
+            fields.append(clean_cell(text))
+        line = _line(fields)
+        if line is not None:
+            lines.append(line)
+    return lines

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import functools
 import re
+import threading
 
 from lxml import etree
 
@@ -99,6 +100,8 @@ class _Lines:
             self.buf.append(text if self.pre else _WHITESPACE.sub(" ", text))
 
     def flush(self) -> None:
+        if not self.buf:  # most flushes (every block boundary) find nothing gathered
+            return
         text = "".join(self.buf)
         self.buf.clear()
         for line in text.split("\n"):
@@ -111,7 +114,11 @@ def _tag(el: etree._Element) -> str:
 
 
 def _dropped(el: etree._Element, tag: str) -> bool:
-    if tag in _DROP or el.get("role") == "navigation" or el.get("aria-hidden") == "true":
+    if tag in _DROP:
+        return True
+    if not el.keys():  # most elements have no attributes: skip the five lookups below
+        return False
+    if el.get("role") == "navigation" or el.get("aria-hidden") == "true":
         return True
     if _HIDDEN.search(el.get("style") or ""):
         return True
@@ -137,7 +144,7 @@ def _cell_text(cell: etree._Element) -> str:
 
 
 _ROW_GROUPS = ("thead", "tbody", "tfoot")
-_CELL_TAGS = ("td", "th")
+_CELL_TAGS = frozenset(("td", "th"))
 
 
 def _table_rows(table: etree._Element) -> list[etree._Element]:
@@ -151,6 +158,13 @@ def _table_rows(table: etree._Element) -> list[etree._Element]:
     return rows
 
 
+@functools.lru_cache(maxsize=4096)
+def _spans(attrs: tuple[tuple[str, str], ...]) -> tuple[int, int]:
+    """(rowspan, colspan) of a cell's attributes; the same few attribute sets repeat in every table."""
+    found = dict(attrs)
+    return grid.span(found.get("rowspan"), cap=grid.MAX_ROWSPAN), max(1, grid.span(found.get("colspan")))
+
+
 def _table_cells(table: etree._Element) -> list[list[tuple[str, int, int]]] | None:
     """The table's rows as (text, rowspan, colspan), or None for a layout table (one holding other
     tables, a single cell, or page-long cells)."""
@@ -159,15 +173,14 @@ def _table_cells(table: etree._Element) -> list[list[tuple[str, int, int]]] | No
     rows = []
     for tr in _table_rows(table):
         row = []
-        for td in tr.iterchildren(*_CELL_TAGS):
-            text = _cell_text(td)
+        for td in tr:  # plain iteration: a tag filter costs more per row than this test
+            if td.tag not in _CELL_TAGS:
+                continue
+            text = _cell_text(td) if len(td) else _leaf_text(td.text or "")
             if len(text) > grid.MAX_CELL_CHARS:
                 return None
-            if not td.keys():  # no attributes, no spans: one call instead of two lookups
-                row.append((text, 1, 1))
-                continue
-            rowspan = grid.span(td.get("rowspan"), cap=grid.MAX_ROWSPAN)
-            row.append((text, rowspan, max(1, grid.span(td.get("colspan")))))
+            attrs = td.items()  # one call instead of one lookup per span
+            row.append((text, *_spans(tuple(attrs))) if attrs else (text, 1, 1))
         rows.append(row)
     if sum(len(r) for r in rows) <= 1:
         return None
@@ -218,14 +231,26 @@ def _title(root: etree._Element) -> str | None:
     return None
 
 
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    """This thread's parser: building one per page costs a third of the parse (a fresh libxml2 context
+    and name dictionary), and a parser must not be shared between threads."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.HTMLParser(recover=True, remove_comments=True, remove_pis=True,
+                                                    no_network=True)
+    return parser
+
+
 def html_to_text(text: str) -> str:
     """Decoded HTML → report text: the page title when the body does not repeat it, paragraphs as lines,
     data tables as grid rows; scripts, styles, hidden parts and navigation dropped."""
     text = _BAD_XML_CHARS.sub("", _XML_PROLOG.sub("", text, count=1))
     if not text.strip():
         raise Unreadable("empty HTML")
-    parser = etree.HTMLParser(recover=True, remove_comments=True, remove_pis=True, no_network=True)
-    root = etree.fromstring(text, parser)
+    root = etree.fromstring(text, _parser())
     if root is None:
         raise Unreadable("HTML without content")
     title = _title(root)
