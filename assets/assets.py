@@ -375,16 +375,17 @@ def build_inventory(
     errors: list[str] = []
     for parsed, outcome in enumerate(parallel.parse_all(jobs(), cache, workers), start=1):
         row = awaiting.pop(outcome.source_file)
-        try:
-            if outcome.result is None:
-                raise _ParseFailure(outcome.error or "parse failed")
-            row.update(_classify(outcome.result))
-        except Exception as exc:  # one bad file must not stop the run
-            message = str(exc) if isinstance(exc, _ParseFailure) else f"{type(exc).__name__}: {exc}"
-            row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("parse_error", message))
+        error, tb = outcome.error, outcome.traceback  # set when parsing raised (in a worker)
+        if outcome.result is not None:
+            try:
+                row.update(_classify(outcome.result))
+            except Exception as exc:  # one bad file must not stop the run
+                error, tb = f"{type(exc).__name__}: {exc}", traceback.format_exc()
+        if error is not None:
+            row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("parse_error", error))
             errors.append(outcome.source_file)
             if on_error is not None:
-                on_error(outcome.source_file, outcome.traceback or traceback.format_exc())
+                on_error(outcome.source_file, tb or error)
         if on_progress is not None and parsed % PROGRESS_EVERY == 0:
             on_progress(parsed, len(files))
     for row, first in duplicates:
@@ -404,10 +405,6 @@ def build_inventory(
     ]
     catalog = pa.Table.from_pylist(rows, schema=warehouse.CATALOG_SCHEMA)
     return Inventory(catalog=catalog, quarantined=quarantined, errors=errors)
-
-
-class _ParseFailure(Exception):
-    """parse_report raised in a worker; the message is its "ExceptionType: message"."""
 
 
 def partition_report_counts(catalog: pa.Table) -> dict[tuple[int, str], int]:

@@ -249,7 +249,7 @@ def run(
         failed: list[str] = []
         if targets:
             # One run over the years' partitions (a partition-key range, as a backfill makes): it
-            # writes them a batch at a time on several processes and empties those with stale files.
+            # writes them a batch at a time and empties those with stale files.
             years = sorted({y for y, _ in targets})
             t = time.perf_counter()
             regions = instance.get_dynamic_partitions(region_partitions.name)

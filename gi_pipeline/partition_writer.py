@@ -67,7 +67,6 @@ class PartitionStats:
     reports: int
     errors: int  # error-severity quality issues
     warnings: int
-    rows: dict[str, int]  # rows written per table
     removed: tuple[str, ...] = ()  # source files of reports the partition held before and no longer does
 
     @property
@@ -99,7 +98,6 @@ def write_partition_tables(
         reports=tables[v.TABLE_REPORTS].num_rows,
         errors=severities[v.SEVERITY_ERROR],
         warnings=sum(severities.values()) - severities[v.SEVERITY_ERROR],
-        rows={name: t.num_rows for name, t in tables.items()},
         removed=removed,
     )
 
