@@ -29,7 +29,7 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -180,6 +180,13 @@ def text_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def _spanned(row: Sequence[str], width: int) -> Iterator[tuple[str, int]]:
+    """(text, columns spanned) of a row's cells: the last cell of a short row is widened over the
+    rest of the table, as publishers do (HTML colspan, DOCX gridSpan)."""
+    for c, text in enumerate(row):
+        yield text, width - c if c == len(row) - 1 and len(row) < width else 1
+
+
 def _title(blocks: Sequence[Block]) -> str:
     for block in blocks:
         if isinstance(block, str) and ("报告" in block or "報告" in block):
@@ -209,8 +216,7 @@ def to_html(blocks: Sequence[Block], charset: str = "utf-8") -> bytes:
         parts.append('<table border="1" cellspacing="0">')
         for row in block:
             cells = []
-            for c, text in enumerate(row):
-                span = width - c if c == len(row) - 1 and len(row) < width else 1
+            for text, span in _spanned(row, width):
                 attr = f' colspan="{span}"' if span > 1 else ""
                 cells.append(f"<td{attr}>{esc(text)}</td>")
             parts.append("<tr>" + "".join(cells) + "</tr>")
@@ -261,8 +267,7 @@ def to_docx(blocks: Sequence[Block]) -> bytes:
         rows = []
         for row in block:
             cells = []
-            for c, text in enumerate(row):
-                span = width - c if c == len(row) - 1 and len(row) < width else 1
+            for text, span in _spanned(row, width):
                 props = f'<w:tcPr><w:gridSpan w:val="{span}"/></w:tcPr>' if span > 1 else ""
                 cells.append(f"<w:tc>{props}{_docx_paragraph(text)}</w:tc>")
             rows.append("<w:tr>" + "".join(cells) + "</w:tr>")

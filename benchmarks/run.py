@@ -389,6 +389,18 @@ def fit_line(points: Sequence[tuple[float, float]]) -> tuple[float, float, float
     return a, b, (1 - ss_res / ss_tot) if ss_tot else 1.0
 
 
+def _step_test(points: list[tuple[int, float]], prefix: str = "") -> dict:
+    """Marginal cost per report of the steps N/4 -> N/2 and N/2 -> N (the first three points, by N),
+    and how much the second grew over the first."""
+    (n1, y1), (n2, y2), (n3, y3) = points[:3]
+    first, second = (y2 - y1) / (n2 - n1), (y3 - y2) / (n3 - n2)
+    return {
+        f"{prefix}marginal_ms_per_report_first_step": round(1000 * first, 2),
+        f"{prefix}marginal_ms_per_report_second_step": round(1000 * second, 2),
+        f"{prefix}marginal_growth": round(second / first, 2) if first > 0 else None,
+    }
+
+
 def e2e_section(args, available: dict[str, str | None], work: Path, budget_end: float | None) -> dict:
     n = args.n
     # --quick: one run of a few reports (each partition costs a Dagster run and the GX suites: about a
@@ -483,21 +495,14 @@ def scaling(runs: Sequence[dict]) -> dict:
         a, b, r2 = line
         out.update(fixed_s=round(a, 1), marginal_ms_per_report=round(1000 * b, 2), r_squared=round(r2, 4))
     if len(points) >= 3:
-        (n1, w1), (n2, w2), (n3, w3) = points[:3]
-        first, second = (w2 - w1) / (n2 - n1), (w3 - w2) / (n3 - n2)
-        out["marginal_ms_per_report_first_step"] = round(1000 * first, 2)
-        out["marginal_ms_per_report_second_step"] = round(1000 * second, 2)
-        out["marginal_growth"] = round(second / first, 2) if first > 0 else None
-        out["wall_ratio_n_vs_quarter"] = round(w3 / w1, 2)
-    # The same step test on the child's CPU time (user + system): less exposed to a VM's steal time.
+        out.update(_step_test(points))
+        out["wall_ratio_n_vs_quarter"] = round(points[2][1] / points[0][1], 2)
+    # The same step test on CPU time (user + system, the run and its workers): less exposed to a
+    # VM's steal time.
     cpu = [(r["n"], r["cpu_user_s"] + r["cpu_system_s"]) for r in runs if r.get("status") == "measured"
            and "cpu_user_s" in r]
     if len(cpu) >= 3:
-        (n1, c1), (n2, c2), (n3, c3) = cpu[:3]
-        first, second = (c2 - c1) / (n2 - n1), (c3 - c2) / (n3 - n2)
-        out["cpu_marginal_ms_per_report_first_step"] = round(1000 * first, 2)
-        out["cpu_marginal_ms_per_report_second_step"] = round(1000 * second, 2)
-        out["cpu_marginal_growth"] = round(second / first, 2) if first > 0 else None
+        out.update(_step_test(cpu, prefix="cpu_"))
     rss = [(r["n"], r["peak_rss_mb"]) for r in runs if r.get("peak_rss_mb")]
     rss_line = fit_line(rss)
     if rss_line:
