@@ -43,11 +43,15 @@ from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from gi_pipeline import frames, parallel, parse_cache, quality, suites, warehouse
 from gi_pipeline import vocabulary as v
-from gi_pipeline.partition_writer import PREVIEW_ROWS, RunSummary, write_partitions
+from gi_pipeline.partition_writer import (
+    PREVIEW_ROWS,
+    RunSummary,
+    partition_report_counts,
+    write_partitions,
+)
 from gi_pipeline.records import Quarantined
 from gi_pipeline.schema import SCHEMAS
 
@@ -405,13 +409,6 @@ def build_inventory(
     ]
     catalog = pa.Table.from_pylist(rows, schema=warehouse.CATALOG_SCHEMA)
     return Inventory(catalog=catalog, quarantined=quarantined, errors=errors)
-
-
-def partition_report_counts(catalog: pa.Table) -> dict[tuple[int, str], int]:
-    """Reports per non-empty (year, region) of a catalog, sorted by (year, region)."""
-    reports = catalog.filter(pc.equal(catalog["role"], warehouse.ROLE_REPORT))
-    counts = Counter(zip(reports["year"].to_pylist(), reports["region"].to_pylist(), strict=True))
-    return dict(sorted(counts.items()))
 
 
 # Progress lines of long runs.  Dagster's run log gets them (context.log); so does this logger,

@@ -33,7 +33,7 @@ from dagster._core.storage.tags import (
 
 from gi_pipeline import quality, warehouse
 from gi_pipeline import vocabulary as v
-from gi_pipeline.partition_writer import plural
+from gi_pipeline.partition_writer import partition_report_counts, plural
 
 from .assets import (
     ALL_ASSETS,
@@ -43,7 +43,6 @@ from .assets import (
     RAW_INVENTORY,
     TABLE_KEYS,
     parse_reports,
-    partition_report_counts,
 )
 from .partitions import YEARS, region_partitions, report_partition_key
 from .resources import DEFAULT_WAREHOUSE_DIR, PipelineStorage, bundled_sample_reports
