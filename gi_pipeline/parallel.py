@@ -7,19 +7,20 @@ neither big objects nor the whole corpus ever sit in the parent.  One process (`
 batch too small to pay for starting processes) parses in the caller, where a monkeypatched
 ``report.parse_report`` is seen.
 
-A worker that dies (a crash in a native library, the OOM killer) takes its batch down with it: that
-batch is retried one file per fresh process, so only the file that kills a process is lost -- as a
-quarantine row saying so.
+A worker that dies (a crash in a native library, the OOM killer) takes the batches in flight down with
+it: their files are retried one at a time on one process, so only the file that kills a process is
+lost -- as a quarantine row saying so.
 """
 
 from __future__ import annotations
 
+import collections
 import itertools
 import multiprocessing
 import os
 import traceback
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
@@ -32,6 +33,8 @@ from .warehouse import Location
 BATCH_PER_WORKER = 64
 # Fewer files than this are parsed in the calling process: starting workers costs ~0.3 s.
 MIN_PARALLEL_FILES = 2 * BATCH_PER_WORKER
+# Batches queued per worker: one being parsed, one waiting, so a worker never idles between them.
+BATCHES_IN_FLIGHT_PER_WORKER = 2
 
 
 @dataclass(frozen=True)
@@ -75,17 +78,21 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
-def _one_by_one(jobs: list[ParseJob], cache: Location | None) -> list[ParseOutcome]:
-    """After a worker died: each file of the batch in a process of its own."""
-    outcomes = []
-    for job in jobs:
-        with _pool(1) as pool:
+def _one_by_one(jobs: list[ParseJob], cache: Location | None) -> Iterator[ParseOutcome]:
+    """After a worker died: the files it may have taken down, one at a time on one process, so a
+    file that kills that process again is the only one lost (and the process is only replaced then)."""
+    pool = _pool(1)
+    try:
+        for job in jobs:
             try:
-                outcomes += pool.submit(_parse_batch, [job], cache).result()
+                yield from pool.submit(_parse_batch, [job], cache).result()
             except BrokenProcessPool:
-                outcomes.append(ParseOutcome(job.source_file, None, "worker process died while parsing "
-                                             "(a crash in a native library or out of memory)"))
-    return outcomes
+                yield ParseOutcome(job.source_file, None, "worker process died while parsing "
+                                   "(a crash in a native library or out of memory)")
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = _pool(1)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def parse_all(jobs: Iterable[ParseJob], cache: Location | None, workers: int = 1) -> Iterator[ParseOutcome]:
@@ -97,19 +104,30 @@ def parse_all(jobs: Iterable[ParseJob], cache: Location | None, workers: int = 1
         for job in itertools.chain(head, jobs):
             yield parse_and_store(job, cache)
         return
+    pending = itertools.chain(head, jobs)
+    batches = iter(lambda: list(itertools.islice(pending, BATCH_PER_WORKER)), [])
+    # Batches are submitted as others finish, so no worker waits for the slowest of a round.
+    in_flight: collections.deque[tuple[list[ParseJob], Future]] = collections.deque()
     pool = _pool(workers)
     try:
-        pending = itertools.chain(head, jobs)
-        while batch := list(itertools.islice(pending, BATCH_PER_WORKER * workers)):
-            chunks = [batch[i:i + BATCH_PER_WORKER] for i in range(0, len(batch), BATCH_PER_WORKER)]
-            done = 0  # outcomes of this batch already yielded
+        while True:
+            while len(in_flight) < BATCHES_IN_FLIGHT_PER_WORKER * workers and (batch := next(batches, None)):
+                in_flight.append((batch, pool.submit(_parse_batch, batch, cache)))
+            if not in_flight:
+                return
+            batch, future = in_flight.popleft()
             try:
-                for outcomes in pool.map(_parse_batch, chunks, itertools.repeat(cache)):
-                    yield from outcomes
-                    done += len(outcomes)
+                outcomes = future.result()
             except BrokenProcessPool:
+                # Every batch in flight died with the pool: redo them a file per process (files
+                # parsed before the crash are in the cache and not parsed again).
                 pool.shutdown(wait=False, cancel_futures=True)
-                yield from _one_by_one(batch[done:], cache)
+                lost = [batch] + [b for b, _ in in_flight]
+                in_flight.clear()
+                for jobs_lost in lost:
+                    yield from _one_by_one(jobs_lost, cache)
                 pool = _pool(workers)
+                continue
+            yield from outcomes
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

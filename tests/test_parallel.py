@@ -4,8 +4,10 @@ gives."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
+import os
 from pathlib import Path
 
 import polars as pl
@@ -82,14 +84,16 @@ def test_cache_round_trip_miss_and_prune(tmp_path: Path, raw_dir: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_pool_gives_the_outcomes_of_one_process_in_order(tmp_path: Path, raw_dir: Path) -> None:
-    def jobs() -> list[parallel.ParseJob]:
-        out = []
-        for path in sorted(raw_dir.iterdir()):
-            raw = path.read_bytes()
-            out.append(parallel.ParseJob(path.name, hashlib.sha256(raw).hexdigest(), raw))
-        return out
+def _jobs(raw_dir: Path) -> list[parallel.ParseJob]:
+    out = []
+    for path in sorted(raw_dir.iterdir()):
+        raw = path.read_bytes()
+        out.append(parallel.ParseJob(path.name, hashlib.sha256(raw).hexdigest(), raw))
+    return out
 
+
+def test_pool_gives_the_outcomes_of_one_process_in_order(tmp_path: Path, raw_dir: Path) -> None:
+    jobs = functools.partial(_jobs, raw_dir)
     one = list(parallel.parse_all(jobs(), parse_cache.cache_dir(tmp_path / "one"), workers=1))
     two = list(parallel.parse_all(jobs(), parse_cache.cache_dir(tmp_path / "two"), workers=2))
     assert len(one) == CORPUS_SIZE + 2 >= parallel.MIN_PARALLEL_FILES
@@ -100,6 +104,26 @@ def test_pool_gives_the_outcomes_of_one_process_in_order(tmp_path: Path, raw_dir
     assert sum(isinstance(r, parse_cache.ParsedSummary) for r in outcomes.values()) == CORPUS_SIZE
     # The workers left every full result in the cache.
     assert len(list(Path(parse_cache.cache_dir(tmp_path / "two")).rglob("*.pickle"))) == CORPUS_SIZE + 2
+
+
+class _KillsItsProcess(bytes):
+    """Raw bytes whose unpickling ends the worker process, as a crash in a native library would."""
+
+    def __reduce__(self):  # type: ignore[override]
+        return (os._exit, (70,))
+
+
+def test_a_file_that_kills_its_worker_is_the_only_one_lost(tmp_path: Path, raw_dir: Path) -> None:
+    jobs = _jobs(raw_dir)
+    # In the first batch, so that later batches are in flight when its worker dies.
+    jobs.insert(5, parallel.ParseJob("killer.txt", "0" * 64, _KillsItsProcess(b"x")))
+    outcomes = list(parallel.parse_all(jobs, parse_cache.cache_dir(tmp_path), workers=2))
+    assert [o.source_file for o in outcomes] == [j.source_file for j in jobs]
+    by_file = {o.source_file: o for o in outcomes}
+    killed = by_file.pop("killer.txt")
+    assert killed.result is None and killed.error is not None and "worker process died" in killed.error
+    expected = {o.source_file: o for o in parallel.parse_all(_jobs(raw_dir), None, workers=1)}
+    assert by_file == expected
 
 
 def test_inventory_on_a_pool_catalogues_like_one_process(tmp_path: Path, raw_dir: Path) -> None:
