@@ -37,7 +37,7 @@ import os
 import re
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -204,10 +204,13 @@ FACT_CHECK_SPECS = check_specs(SUITES)
 
 
 def check_results(
-    suite_list: Sequence[quality.Suite], results: Sequence[quality.SuiteResult], partitions: Sequence[str] = ()
+    suite_list: Sequence[quality.Suite],
+    results: Sequence[quality.SuiteResult],
+    partitions: Sequence[str] = (),
+    failed_partitions: Mapping[str, Sequence[str]] | None = None,
 ) -> list[dg.AssetCheckResult]:
     """One result per suite for the run, its partitions' results merged (a suite that saw no rows
-    passes with rows_checked 0)."""
+    passes with rows_checked 0); ``failed_partitions``: suite -> the partitions of the run failing it."""
     by_suite: dict[str, list[quality.SuiteResult]] = {s.name: [] for s in suite_list}
     for result in results:
         by_suite[result.suite].append(result)
@@ -228,7 +231,12 @@ def check_results(
                 check_name=suite.name,
                 passed=merged.success,
                 severity=_CHECK_SEVERITY[suite.severity],
-                metadata={"partitions": ", ".join(partitions) or "-", **quality.check_metadata(merged)},
+                metadata={
+                    "partitions": ", ".join(partitions) or "-",
+                    **({"failed_partitions": ", ".join(failed_partitions.get(suite.name, ())) or "-"}
+                       if failed_partitions is not None else {}),
+                    **quality.check_metadata(merged),
+                },
             )
         )
     return out
@@ -554,7 +562,14 @@ def parse_reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -
         for key, line in batch.lines:
             progress(context, line, partition=key)
 
-    results_by_check = check_results(SUITES, run.suite_results, [f"{region}|{year}" for year, region in keys])
+    failed_partitions: dict[str, list[str]] = {}
+    for (year, region), results in sorted(run.partition_results.items()):
+        for result in results:
+            if not result.success:
+                failed_partitions.setdefault(result.suite, []).append(str(report_partition_key(year, region)))
+    results_by_check = check_results(
+        SUITES, run.suite_results, [str(report_partition_key(y, r)) for y, r in keys], failed_partitions
+    )
     single = len(keys) == 1
     # A check result of a run belongs to no partition: record each partition's share too, where
     # anyone can read it.  An ephemeral instance (`gi-pipeline run` without DAGSTER_HOME) is gone
