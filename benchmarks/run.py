@@ -559,6 +559,12 @@ def targets(library: dict, e2e: dict | None, n: int) -> dict:
                 "status": full.get("status"),
                 "met": full["e2e_vs_library"] <= TARGETS["e2e_vs_library_max"],
             }
+            marginal = e2e["scaling"].get("marginal_ms_per_report")
+            if marginal and full.get("library_only_wall_s"):
+                # What the ratio tends to as N grows: the fit's cost per report over the library's.
+                library_ms = 1000 * full["library_only_wall_s"] / full["n"]
+                item["marginal_vs_library"] = round(marginal / library_ms, 2)
+                item["fixed_s"] = e2e["scaling"].get("fixed_s")
             if n != TARGETS["e2e_at_n"]:
                 item["note"] = f"measured at n={n}, not {TARGETS['e2e_at_n']}"
             out["e2e_vs_library"] = item
