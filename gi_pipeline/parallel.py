@@ -119,13 +119,12 @@ def parse_all(jobs: Iterable[ParseJob], cache: Location | None, workers: int = 1
             try:
                 outcomes = future.result()
             except BrokenProcessPool:
-                # Every batch in flight died with the pool: redo them a file per process (files
+                # Every batch in flight died with the pool: redo their files one at a time (those
                 # parsed before the crash are in the cache and not parsed again).
                 pool.shutdown(wait=False, cancel_futures=True)
-                lost = [batch] + [b for b, _ in in_flight]
+                lost = batch + [job for jobs_in_flight, _ in in_flight for job in jobs_in_flight]
                 in_flight.clear()
-                for jobs_lost in lost:
-                    yield from _one_by_one(jobs_lost, cache)
+                yield from _one_by_one(lost, cache)
                 pool = _pool(workers)
                 continue
             yield from outcomes
