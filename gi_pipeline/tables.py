@@ -53,7 +53,7 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
             runs.append(current)
             current = None
 
-    for line in lines:
+    for number, line in enumerate(lines, start=1):
         if line.kind == BREAK:
             close()
             continue
@@ -74,7 +74,7 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
             if current is None:
                 if cell.kind == BLANK and not line.grid:
                     continue  # an empty cell before any number: a merged label slot (text layouts)
-                current = Run([], same_line, buffer, line.number, line.grid)
+                current = Run([], same_line, buffer, number, line.grid)
                 buffer, same_line = [], []
             current.cells.append(cell)
         if is_row:
