@@ -144,7 +144,13 @@ def _resolve(run: Run, matcher: LabelMatcher) -> tuple[str | None, str]:
         if found:
             return found.ref.key, ""
         return None, f"label {run.same_line[-1]!r} matches no row"
-    rows, unknown = _classify_buffer(run.buffer, matcher)
+    return _resolve_labels(tuple(run.buffer), matcher)
+
+
+@functools.lru_cache(maxsize=1 << 12)  # the labels before a run (a header, a wrapped label) repeat across reports
+def _resolve_labels(buffer: tuple[str, ...], matcher: LabelMatcher) -> tuple[str | None, str]:
+    """The row the labels since the previous run name, or None with the reason."""
+    rows, unknown = _classify_buffer(buffer, matcher)
     keys = list(dict.fromkeys(r.key for r in rows))
     if len(keys) > 1:  # a heading that is also a row (六 其他处理) is a heading when rows follow it
         keys = list(dict.fromkeys(r.key for r in rows if not r.also_group))
