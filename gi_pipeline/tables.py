@@ -438,10 +438,8 @@ def _review_row(cells: tuple[Cell, ...]) -> tuple[tuple[ReviewFact, ...], tuple[
         shown = " ".join(c.text or "∅" for c in cells)
         issues.error(v.Check.CELL_COUNT, None, f"{len(cells)} cells for {len(values)} columns: [{shown}]")
     elif cells:
-        values = [
-            _cell_value(cell, read_count, issues, p, f"{p}.{o}")  # type: ignore[misc]
-            for cell, (p, o) in zip(cells, v.REVIEW_LITIGATION_CELLS)
-        ]
+        columns = zip(cells, v.REVIEW_LITIGATION_CELLS)
+        values = [_cell_value(c, read_count, issues, p, f"{p}.{o}") for c, (p, o) in columns]  # type: ignore[misc]
     facts = tuple(ReviewFact(p, o, value) for (p, o), value in zip(v.REVIEW_LITIGATION_CELLS, values))
     return facts, tuple(issues.items)
 
