@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
@@ -50,17 +49,18 @@ SKIP = "skip"  # markdown rules, lines of empty cells
 GRID_SEP = "\x1f"  # ASCII unit separator: joins the cells of a structured table's row (readers/grid.py)
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):  # a tuple: built and hashed in C, so a row's cells can key a cache
     kind: str
     text: str
 
 
-class Line(NamedTuple):  # immutable like a frozen dataclass; one per table line, built 2x faster
+class Line(NamedTuple):
+    """A table line's parse. Lines repeat across reports and a Line has no position (its number is its
+    1-based place in ``split_lines``), so one cached Line serves every occurrence."""
+
     kind: str
     cells: tuple[Cell, ...]
-    number: int  # 1-based line number within the table's region
-    grid: bool = False  # an exact grid row from a structured table: its blank cells are cells of the row
+    grid: bool  # an exact grid row from a structured table: its blank cells are cells of the row
 
 
 @functools.lru_cache(maxsize=_TOKEN_CACHE)
@@ -116,11 +116,11 @@ def _trim_blanks(cells: list[Cell]) -> list[Cell]:
     return [c for i, c in enumerate(cells) if c.kind != BLANK or first < i < last]
 
 
-_Parsed = tuple[str, tuple[Cell, ...]]  # a line's kind and cells, without its number
+_KindAndCells = tuple[str, tuple[Cell, ...]]
 _BLANK_FIELD = (Cell(BLANK, ""),)
 
 
-def _grid_line(raw: str) -> _Parsed:
+def _grid_line(raw: str) -> _KindAndCells:
     """A structured table's row. Blanks before and among its labels are empty label slots (a corner, a
     merged label column) and are dropped; every field after the last label is a cell of the row, empty
     or not. A row without labels keeps all its fields: a leading empty cell there is a column's cell."""
@@ -133,8 +133,7 @@ def _grid_line(raw: str) -> _Parsed:
     return ROW if len(cells) > 1 else SINGLE, tuple(cells)
 
 
-@functools.lru_cache(maxsize=_LINE_CACHE)
-def _parse_line(raw: str) -> _Parsed:
+def _kind_and_cells(raw: str) -> _KindAndCells:
     # Checked first: str.strip() and str.split() treat U+001F as whitespace, so the text-layout rules
     # below would eat a grid row's empty trailing cells.
     if GRID_SEP in raw:
@@ -165,17 +164,14 @@ def _parse_line(raw: str) -> _Parsed:
     return ROW if len(found) > 1 else SINGLE, tuple(found)
 
 
-def split_line(raw: str, number: int) -> Line:
-    kind, cells = _parse_line(raw)
-    return Line(kind, cells, number, GRID_SEP in raw)
-
-
-_new_tuple = tuple.__new__  # builds a Line without the Python-level NamedTuple.__new__ (a third of the cost)
+@functools.lru_cache(maxsize=_LINE_CACHE)
+def split_line(raw: str) -> Line:
+    return Line(*_kind_and_cells(raw), GRID_SEP in raw)
 
 
 def split_lines(text: str) -> list[Line]:
-    parse = _parse_line
-    return [_new_tuple(Line, (*parse(raw), i, GRID_SEP in raw)) for i, raw in enumerate(text.split("\n"), start=1)]
+    """A table's lines, in order: a line's number is its 1-based position."""
+    return list(map(split_line, text.split("\n")))
 
 
 # --------------------------------------------------------------------------------------------

@@ -46,20 +46,22 @@ def parse_report(raw: bytes, source_file: str) -> ParsedReport | Quarantined:
 
 def _table_lines(
     sections: dict[str, SectionRecord], key: str, table: str, issues: list[QualityIssue]
-) -> list[Line]:
-    """A table's section split into lines, with a table-level issue when it has nothing to read."""
+) -> tuple[list[Line], bool]:
+    """A table's section split into lines and whether it prints numbers, with a table-level issue when it
+    has nothing to read."""
     section = sections.get(key)
     if section is None:
         issues.append(QualityIssue(v.Check.TABLE_MISSING, v.SEVERITY_ERROR, table, None, f"no section {key}"))
-        return []
+        return [], False
     lines = split_lines(section.text)
+    numbers = has_numbers(lines)
     if not any(line.cells for line in lines):
         issues.append(QualityIssue(v.Check.TABLE_MISSING, v.SEVERITY_ERROR, table, None, f"section {key} has no table"))
-    elif not has_numbers(lines):
+    elif not numbers:
         issues.append(
             QualityIssue(v.Check.TABLE_NO_NUMBERS, v.SEVERITY_ERROR, table, None, "table printed without numbers")
         )
-    return lines
+    return lines, numbers
 
 
 def _region_issues(region: RegionMatch) -> list[QualityIssue]:
@@ -78,9 +80,11 @@ class Tables:
 def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | None) -> Tables:
     """Tables 二, 三 and 四 from their sections, and the template they are read with."""
     issues: list[QualityIssue] = []
-    disclosure_lines = _table_lines(sections, "active_disclosure", v.TABLE_ACTIVE_DISCLOSURE, issues)
-    request_lines = _table_lines(sections, "requests", v.TABLE_REQUESTS, issues)
-    review_lines = _table_lines(sections, "review_litigation", v.TABLE_REVIEW_LITIGATION, issues)
+    disclosure_lines, disclosure_numbers = _table_lines(
+        sections, "active_disclosure", v.TABLE_ACTIVE_DISCLOSURE, issues
+    )
+    request_lines, request_numbers = _table_lines(sections, "requests", v.TABLE_REQUESTS, issues)
+    review_lines, _ = _table_lines(sections, "review_litigation", v.TABLE_REVIEW_LITIGATION, issues)
 
     # Template: the tables' own structure first, then what the report cites, then its year.
     request_cells = anchor_requests(request_lines)
@@ -97,8 +101,8 @@ def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | No
                 f"table 三 is the {from_requests} template, table 二 the {from_disclosure}",
             )
         )
-    disclosure = extract_disclosure(disclosure_lines, has_numbers(disclosure_lines), from_disclosure or template)
-    requests = extract_requests(request_cells, has_numbers(request_lines), template)
+    disclosure = extract_disclosure(disclosure_lines, disclosure_numbers, from_disclosure or template)
+    requests = extract_requests(request_cells, request_numbers, template)
     review = extract_review(review_lines)
     issues += [*disclosure.issues, *requests.issues, *review.issues]
     return Tables(template, disclosure.facts, requests.facts, review.facts, issues)

@@ -53,7 +53,7 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
             runs.append(current)
             current = None
 
-    for line in lines:
+    for number, line in enumerate(lines, start=1):
         if line.kind == BREAK:
             close()
             continue
@@ -74,7 +74,7 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
             if current is None:
                 if cell.kind == BLANK and not line.grid:
                     continue  # an empty cell before any number: a merged label slot (text layouts)
-                current = Run([], same_line, buffer, line.number, line.grid)
+                current = Run([], same_line, buffer, number, line.grid)
                 buffer, same_line = [], []
             current.cells.append(cell)
         if is_row:
@@ -96,7 +96,6 @@ class RowCells:
     header_units: dict[str, str | None] = field(default_factory=dict)
     conflicting: set[str] = field(default_factory=set)
     unassigned: list[str] = field(default_factory=list)  # details of runs not given to a row
-    labels: list[str] = field(default_factory=list)  # every label seen, for template evidence
 
 
 def _header_unit(buffer: Sequence[str]) -> str | None:
@@ -145,7 +144,13 @@ def _resolve(run: Run, matcher: LabelMatcher) -> tuple[str | None, str]:
         if found:
             return found.ref.key, ""
         return None, f"label {run.same_line[-1]!r} matches no row"
-    rows, unknown = _classify_buffer(run.buffer, matcher)
+    return _resolve_labels(tuple(run.buffer), matcher)
+
+
+@functools.lru_cache(maxsize=1 << 12)  # the labels before a run (a header, a wrapped label) repeat across reports
+def _resolve_labels(buffer: tuple[str, ...], matcher: LabelMatcher) -> tuple[str | None, str]:
+    """The row the labels since the previous run name, or None with the reason."""
+    rows, unknown = _classify_buffer(buffer, matcher)
     keys = list(dict.fromkeys(r.key for r in rows))
     if len(keys) > 1:  # a heading that is also a row (六 其他处理) is a heading when rows follow it
         keys = list(dict.fromkeys(r.key for r in rows if not r.also_group))
@@ -161,7 +166,6 @@ def _resolve(run: Run, matcher: LabelMatcher) -> tuple[str | None, str]:
 def anchor_rows(lines: Sequence[Line], matcher: LabelMatcher, expected: Callable[[str], int | None]) -> RowCells:
     found = RowCells()
     runs = collect_runs(lines)
-    found.labels = [c.text for line in lines for c in line.cells if c.kind == LABEL]
     previous: str | None = None
     for run in runs:
         is_orphan = not run.same_line and not run.buffer
@@ -248,36 +252,33 @@ def _where(cell: Cell, column: str) -> str:
     return f"{column}: {cell.text!r}"  # only for an issue: most cells have none
 
 
-def _row_values(
-    key: str,
-    columns: Sequence[str],
-    found: RowCells,
-    parsers: Sequence[Parser],
-    issues: _Issues,
-    table_has_numbers: bool,
-) -> list[float | int | None]:
-    nulls: list[float | int | None] = [None] * len(columns)
+def _printed_cells(key: str, found: RowCells, issues: _Issues, table_has_numbers: bool) -> tuple[Cell, ...] | None:
+    """A row's cells as printed, or None (with the reason as an issue) when the row is null as a whole."""
     if key in found.conflicting:
         issues.error(v.Check.DUPLICATE_ROW, key, "row printed more than once with different numbers")
-        return nulls
+        return None
     cells = found.cells.get(key)
     if cells is None:
         if table_has_numbers:
             issues.error(v.Check.ROW_MISSING, key, "row not found in the table")
-        return nulls
+        return None
+    return tuple(cells)
+
+
+def _read_row(
+    table: str, key: str, columns: Sequence[str], cells: tuple[Cell, ...] | None, parsers: Sequence[Parser]
+) -> tuple[list[Number | None], tuple[QualityIssue, ...]]:
+    """A row's values and the issues of its cells; all null when the row is missing (``cells`` None) or
+    has too few or too many cells."""
+    issues = _Issues(table)
+    if cells is None:
+        return [None] * len(columns), ()
     if len(cells) != len(columns):
         shown = " ".join(c.text or "∅" for c in cells)
         issues.error(v.Check.CELL_COUNT, key, f"{len(cells)} cells for {len(columns)} columns: [{shown}]")
-        return nulls
-    values = []
-    for c, parse, col in zip(cells, parsers, columns):
-        if c.kind == VALUE:  # the common case inline: a number read without an issue
-            value, failed = parse(c.text)
-            if failed is None:
-                values.append(value)
-                continue
-        values.append(_cell_value(c, parse, issues, key, col))
-    return values
+        return [None] * len(columns), tuple(issues.items)
+    values = [_cell_value(c, parse, issues, key, col) for c, parse, col in zip(cells, parsers, columns)]
+    return values, tuple(issues.items)
 
 
 def _report_leftovers(found: RowCells, expected_keys: Sequence[str], issues: _Issues) -> None:
@@ -301,9 +302,15 @@ def _requests_matcher() -> LabelMatcher:
 
 
 _REQUESTS = _requests_matcher()
-# Facts are immutable values, and the same (row, applicant, small count) recur in every report: sharing
-# them costs a third of building the ~200 dataclasses of a report's table 三. Typed: 0 is not 0.0.
-_request_fact = functools.lru_cache(maxsize=1 << 14, typed=True)(RequestFact)
+_COUNT_READERS = (read_count,) * len(v.APPLICANTS)
+
+
+# Facts and issues are immutable values, and the same rows (mostly zeros) recur in every report: a row
+# is read once per distinct printing, and its ~7 facts are shared.
+@functools.lru_cache(maxsize=1 << 14)
+def _request_row(key: str, cells: tuple[Cell, ...] | None) -> tuple[tuple[RequestFact, ...], tuple[QualityIssue, ...]]:
+    values, issues = _read_row(v.TABLE_REQUESTS, key, v.APPLICANTS, cells, _COUNT_READERS)
+    return tuple(RequestFact(key, applicant, value) for applicant, value in zip(v.APPLICANTS, values)), issues
 
 
 @dataclass(frozen=True)
@@ -329,10 +336,11 @@ def extract_requests(found: RowCells, has_numbers: bool, template: str | None) -
     keys = v.request_rows(template) if template else tuple(
         row.key for row in v.REQUEST_ROWS if row.templates == v.BOTH
     )
-    facts = []
+    facts: list[RequestFact] = []
     for key in keys:
-        values = _row_values(key, v.APPLICANTS, found, [read_count] * len(v.APPLICANTS), issues, has_numbers)
-        facts += [_request_fact(key, applicant, value) for applicant, value in zip(v.APPLICANTS, values)]
+        row_facts, row_issues = _request_row(key, _printed_cells(key, found, issues, has_numbers))
+        facts += row_facts
+        issues.items += row_issues
     _report_leftovers(found, keys, issues)
     return TableResult(tuple(facts), tuple(issues.items))
 
@@ -371,6 +379,16 @@ def disclosure_template(lines: Sequence[Line]) -> str | None:
     return winners[0] if best and len(winners) == 1 else None
 
 
+@functools.lru_cache(maxsize=1 << 12)  # like _request_row
+def _disclosure_row(
+    key: str, metrics: tuple[str, ...], unit: str | None, cells: tuple[Cell, ...] | None
+) -> tuple[tuple[DisclosureFact, ...], tuple[QualityIssue, ...]]:
+    parsers = [money_reader(unit) if m == v.METRIC_MONEY else read_count for m in metrics]
+    values, issues = _read_row(v.TABLE_ACTIVE_DISCLOSURE, key, metrics, cells, parsers)
+    facts = tuple(DisclosureFact(key, m, None if value is None else float(value)) for m, value in zip(metrics, values))
+    return facts, issues
+
+
 def extract_disclosure(lines: Sequence[Line], has_numbers: bool, template: str | None) -> TableResult:
     issues = _Issues(v.TABLE_ACTIVE_DISCLOSURE)
     if template is None:
@@ -382,19 +400,16 @@ def extract_disclosure(lines: Sequence[Line], has_numbers: bool, template: str |
         return len(metrics) if metrics else None
 
     found = anchor_rows(lines, _DISCLOSURE, expected)
-    facts = []
+    facts: list[DisclosureFact] = []
     items = [item for item in v.DISCLOSURE_ITEMS if template in item.metrics]
     for item in items:
-        metrics = item.metrics[template]
         unit = found.header_units.get(item.key)
         if unit is None and template == v.TEMPLATE_2021:
             unit = "万元"  # the 2021 template prints 本年收费金额(单位:万元)
-        parsers = [money_reader(unit) if m == v.METRIC_MONEY else read_count for m in metrics]
-        values = _row_values(item.key, metrics, found, parsers, issues, has_numbers)
-        facts += [
-            DisclosureFact(item.key, metric, None if value is None else float(value))
-            for metric, value in zip(metrics, values)
-        ]
+        cells = _printed_cells(item.key, found, issues, has_numbers)
+        row_facts, row_issues = _disclosure_row(item.key, item.metrics[template], unit, cells)
+        facts += row_facts
+        issues.items += row_issues
     _report_leftovers(found, [i.key for i in items], issues)
     return TableResult(tuple(facts), tuple(issues.items))
 
@@ -405,23 +420,28 @@ def extract_disclosure(lines: Sequence[Line], has_numbers: bool, template: str |
 
 
 def extract_review(lines: Sequence[Line]) -> TableResult:
-    issues = _Issues(v.TABLE_REVIEW_LITIGATION)
     runs = collect_runs(lines)
     cells: list[Cell] = []
     for k, run in enumerate(runs):
         if k and (run.same_line or run.buffer):
             break  # numbers after more text are not this table's row
         cells.extend(run.cells)
-    columns = [f"{p}.{o}" for p, o in v.REVIEW_LITIGATION_CELLS]
-    values: list[int | None] = [None] * len(columns)
-    if cells and len(cells) != len(columns):  # no cells at all is the caller's table_no_numbers
+    facts, issues = _review_row(tuple(cells))
+    return TableResult(facts, issues)
+
+
+@functools.lru_cache(maxsize=1 << 12)  # like _request_row
+def _review_row(cells: tuple[Cell, ...]) -> tuple[tuple[ReviewFact, ...], tuple[QualityIssue, ...]]:
+    issues = _Issues(v.TABLE_REVIEW_LITIGATION)
+    values: list[int | None] = [None] * len(v.REVIEW_LITIGATION_CELLS)
+    if cells and len(cells) != len(values):  # no cells at all is the caller's table_no_numbers
         shown = " ".join(c.text or "∅" for c in cells)
-        issues.error(v.Check.CELL_COUNT, None, f"{len(cells)} cells for {len(columns)} columns: [{shown}]")
+        issues.error(v.Check.CELL_COUNT, None, f"{len(cells)} cells for {len(values)} columns: [{shown}]")
     elif cells:
-        for i, (cell, column) in enumerate(zip(cells, columns)):
-            values[i] = _cell_value(cell, read_count, issues, column.split(".")[0], column)  # type: ignore[assignment]
+        columns = zip(cells, v.REVIEW_LITIGATION_CELLS)
+        values = [_cell_value(c, read_count, issues, p, f"{p}.{o}") for c, (p, o) in columns]  # type: ignore[misc]
     facts = tuple(ReviewFact(p, o, value) for (p, o), value in zip(v.REVIEW_LITIGATION_CELLS, values))
-    return TableResult(facts, tuple(issues.items))
+    return facts, tuple(issues.items)
 
 
 def has_numbers(lines: Sequence[Line]) -> bool:

@@ -76,7 +76,7 @@ def _errors(report: ParsedReport) -> set[tuple[str, str, str | None]]:
 
 
 def _kinds(line: str) -> list[tuple[str, str]]:
-    return [(c.kind, c.text) for c in split_line(line, 1).cells]
+    return [(c.kind, c.text) for c in split_line(line).cells]
 
 
 def test_grid_line_keeps_every_cell_after_the_last_label() -> None:
@@ -88,7 +88,7 @@ def test_grid_line_keeps_every_cell_after_the_last_label() -> None:
     # Blanks before and among labels are empty label slots; a row of values keeps a leading empty cell.
     assert _kinds(sep.join(["", "信息内容", "", "本年 制发件数"])) == [(LABEL, "信息内容"), (LABEL, "本年制发件数")]
     assert _kinds(sep.join(["", "3", ""])) == [(BLANK, ""), (VALUE, "3"), (BLANK, "")]
-    assert split_line(sep * 4, 1).kind == "skip"
+    assert split_line(sep * 4).kind == "skip"
     # "|" and tabs inside a grid cell do not split it.
     assert _kinds(sep.join(["行政许可", "a|b\tc"])) == [(LABEL, "行政许可"), (LABEL, "a|bc")]
 

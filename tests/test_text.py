@@ -50,7 +50,7 @@ def test_simplified_text_is_not_converted() -> None:
 
 
 def _kinds(line: str) -> list[tuple[str, str]]:
-    return [(c.kind, c.text) for c in split_line(line, 1).cells]
+    return [(c.kind, c.text) for c in split_line(line).cells]
 
 
 def test_pipe_row_drops_padding_and_keeps_inner_blanks() -> None:
@@ -75,8 +75,8 @@ def test_cell_kinds() -> None:
 
 
 def test_prose_is_not_table_content() -> None:
-    assert split_line("市科委 2024 年根据本市机构改革工作安排,内设机构和职", 1).kind == "prose"
-    assert split_line("全年共收到申请3件。", 1).kind == "prose"
+    assert split_line("市科委 2024 年根据本市机构改革工作安排,内设机构和职").kind == "prose"
+    assert split_line("全年共收到申请3件。").kind == "prose"
 
 
 def test_numbers() -> None:
