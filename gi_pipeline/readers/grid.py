@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from ..cells import GRID_SEP
@@ -108,37 +108,20 @@ def render(cells: Iterable[Placed]) -> list[str]:
     for cell in cells:
         for r in range(cell.row, cell.row + max(1, cell.rowspan)):
             by_row.setdefault(r, []).append(cell)
-    return _lines([cell.text for cell in sorted(by_row[r], key=lambda x: x.col)] for r in sorted(by_row))
-
-
-def _line(fields: list[str]) -> str | None:
-    """One grid row's line, or None for an all-empty row."""
-    if not any(fields):
-        return None
-    return fields[0] if len(fields) == 1 else GRID_SEP.join(fields)
+    return _lines([clean_cell(cell.text) for cell in sorted(by_row[r], key=lambda x: x.col)] for r in sorted(by_row))
 
 
 def _lines(rows: Iterable[Sequence[str]]) -> list[str]:
-    lines = []
-    for texts in rows:
-        line = _line(list(map(clean_cell, texts)))
-        if line is not None:
-            lines.append(line)
-    return lines
+    """Rows of clean fields as lines (a lone field has no separator); all-empty rows dropped."""
+    return [GRID_SEP.join(fields) for fields in rows if any(fields)]
 
 
-def render_rows(rows: Sequence[Sequence[tuple[str, int, int]]]) -> list[str]:
-    """``render(place_rows(rows))``. When no cell spans rows (most tables) each row is its own grid row
-    with its cells in order, so placing them is skipped: the lines are built in the same pass that looks
-    for a rowspan, and dropped if one turns up."""
-    lines = []
-    for row in rows:
-        fields = []
-        for text, rowspan, _ in row:
-            if rowspan != 1:
-                return render(place_rows(rows))
-            fields.append(clean_cell(text))
-        line = _line(fields)
-        if line is not None:
-            lines.append(line)
-    return lines
+def render_rows(rows: Sequence[Sequence[str]], spans: Mapping[tuple[int, int], tuple[int, int]]) -> list[str]:
+    """``render(place_rows(...))`` of rows of clean fields, ``spans`` holding (rowspan, colspan) by (row,
+    index in row) for the cells that set one. When no cell spans rows (most tables) each row is its own
+    grid row with its fields in order, so placing them is skipped. (``clean_cell`` leaves a clean field
+    as it is, so ``render`` may clean the fields again.)"""
+    if all(rowspan == 1 for rowspan, _ in spans.values()):
+        return _lines(rows)
+    cells = [[(field, *spans.get((r, i), (1, 1))) for i, field in enumerate(row)] for r, row in enumerate(rows)]
+    return render(place_rows(cells))
