@@ -105,6 +105,30 @@ def _instance() -> Iterator[dg.DagsterInstance]:
             yield instance
 
 
+# Dagster's opt-in (dagster-io/dagster#29288): a run over a partition range logs one "planned" event
+# per asset instead of one per asset and partition, but a failed run then does not mark its
+# partitions failed.
+_PLANNED_SUBSET_ENV = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
+
+
+@contextlib.contextmanager
+def _planned_events_per_asset(instance: dg.DagsterInstance) -> Iterator[None]:
+    """On an ephemeral instance, which nobody reads after the run, one planned event per asset
+    (7 instead of 7 per partition: ~3 s of Dagster's bookkeeping at 140 partitions)."""
+    if not instance.is_ephemeral:
+        yield
+        return
+    before = os.environ.get(_PLANNED_SUBSET_ENV)
+    os.environ[_PLANNED_SUBSET_ENV] = "true"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[_PLANNED_SUBSET_ENV]
+        else:
+            os.environ[_PLANNED_SUBSET_ENV] = before
+
+
 def _quiet_dagster() -> None:
     logging.getLogger("dagster").setLevel(logging.WARNING)
     for category in ("BetaWarning", "PreviewWarning", "SupersessionWarning"):
@@ -252,7 +276,7 @@ def run(
             years = sorted({y for y, _ in targets})
             t = time.perf_counter()
             regions = instance.get_dynamic_partitions(region_partitions.name)
-            with _printing_progress(targets, say):
+            with _printing_progress(targets, say), _planned_events_per_asset(instance):
                 result = materialize(parse_keys, tags=partition_range_tags(years[0], years[-1], regions))
             if result.success:
                 meta = _materialization_metadata(result, TABLE_KEYS[v.TABLE_REPORTS])

@@ -310,6 +310,36 @@ def test_one_run_can_carry_several_partitions(tmp_path: Path, fake_parser: None)
     assert warehouse.existing_partitions(wh, v.TABLE_REPORTS) == [(2024, "000000"), (2024, "640000")]
 
 
+def _planned_events(instance: dg.DagsterInstance, run_id: str) -> list:
+    entries = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+    return [entry.dagster_event.event_specific_data for entry in entries]
+
+
+@pytest.mark.parametrize("ephemeral", [True, False])
+def test_cli_plans_a_range_run_per_asset_on_an_ephemeral_instance(tmp_path: Path, fake_parser: None, ephemeral: bool) -> None:
+    """Dagster's opt-in for one planned event per asset of a range run: taken only where no one reads
+    the per-partition ones (if Dagster renamed it, the ephemeral case would see one per partition)."""
+    raw = write_raw(tmp_path / "raw", RAW_FILES)
+    res = storage(raw, tmp_path / "warehouse")
+    make = dg.DagsterInstance.ephemeral if ephemeral else dg.instance_for_test
+    tags = {ASSET_PARTITION_RANGE_START_TAG: "000000|2024", ASSET_PARTITION_RANGE_END_TAG: "640000|2024"}
+    with make() as instance:
+        assert _materialize(instance, res, selection=INGEST_KEYS).success
+        with cli._planned_events_per_asset(instance):
+            result = _materialize(instance, res, tags=tags)
+        assert result.success
+        ranged = [p for p in _planned_events(instance, result.run_id) if p.asset_key in PARSE_KEYS]
+    assert cli._PLANNED_SUBSET_ENV not in os.environ  # restored
+    if ephemeral:
+        assert len(ranged) == len(PARSE_KEYS)
+        assert all(set(p.partitions_subset.get_partition_keys()) == {"000000|2024", "330000|2024", "640000|2024"}
+                   for p in ranged)
+    else:
+        assert sorted((p.asset_key.to_user_string(), p.partition) for p in ranged) == sorted(
+            (k.to_user_string(), key) for k in PARSE_KEYS for key in ("000000|2024", "330000|2024", "640000|2024")
+        )
+
+
 def test_changed_raw_file_fails_the_partition_clearly(tmp_path: Path, fake_parser: None) -> None:
     raw = write_raw(tmp_path / "raw", RAW_FILES)
     res = storage(raw, tmp_path / "warehouse")
