@@ -562,13 +562,11 @@ def parse_reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -
         for key, line in batch.lines:
             progress(context, line, partition=key)
 
-    failed_partitions: dict[str, list[str]] = {}
-    for (year, region), results in sorted(run.partition_results.items()):
-        for result in results:
-            if not result.success:
-                failed_partitions.setdefault(result.suite, []).append(str(report_partition_key(year, region)))
+    failed_partitions = {
+        suite: [str(report_partition_key(*key)) for key in failed] for suite, failed in run.failed_partitions().items()
+    }
     results_by_check = check_results(
-        SUITES, run.suite_results, [str(report_partition_key(y, r)) for y, r in keys], failed_partitions
+        SUITES, run.suite_results, [str(report_partition_key(*key)) for key in keys], failed_partitions
     )
     single = len(keys) == 1
     # A check result of a run belongs to no partition: record each partition's share too, where

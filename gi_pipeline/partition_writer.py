@@ -113,8 +113,8 @@ _WRITERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gi-pipeline-wri
 
 
 def split_by_partition(
-    tables: dict[str, pa.Table], loaded: dict[tuple[int, str], list[frames.ReportColumns]]
-) -> dict[tuple[int, str], dict[str, pa.Table]]:
+    tables: dict[str, pa.Table], loaded: dict[PartitionKey, list[frames.ReportColumns]]
+) -> dict[PartitionKey, dict[str, pa.Table]]:
     """The tables of a batch of partitions cut back into each partition's tables (row order kept)."""
     keys = list(loaded)
     index_of = {frames.sort_key(c)[0]: i for i, key in enumerate(keys) for c in loaded[key]}
@@ -148,8 +148,8 @@ def partition_line(stats: PartitionStats, failed_checks: Sequence[str] = ()) -> 
 
 
 def report_batches(
-    keys: Sequence[tuple[int, str]], counts: dict[tuple[int, str], int], limit: int
-) -> Iterator[list[tuple[int, str]]]:
+    keys: Sequence[PartitionKey], counts: dict[PartitionKey, int], limit: int
+) -> Iterator[list[PartitionKey]]:
     """Consecutive partitions grouped until a group holds ``limit`` reports (empty ones ride along)."""
     batch: list[tuple[int, str]] = []
     size = 0
@@ -161,14 +161,6 @@ def report_batches(
             batch, size = [], 0
     if batch:
         yield batch
-
-
-def _failed_suites_by_doc(results: Sequence[quality.SuiteResult]) -> dict[str, set[str]]:
-    failed: dict[str, set[str]] = {}
-    for result in results:
-        for finding in result.findings:
-            failed.setdefault(finding.doc_id, set()).add(result.suite)
-    return failed
 
 
 @dataclass
@@ -187,10 +179,14 @@ class RunSummary:
     flagged: int = 0
     issues_by_check: Counter = field(default_factory=Counter)
 
-    def add(self, stats: PartitionStats, tables: dict[str, pa.Table], failed_checks: Sequence[str]) -> None:
+    def add(self, stats: PartitionStats, tables: dict[str, pa.Table], shares: Sequence[quality.SuiteResult]) -> None:
+        """A written partition: its stats, tables and share of every suite's result (none when empty)."""
+        key = (stats.year, stats.region)
         self.stats.append(stats)
+        if shares:
+            self.partition_results[key] = list(shares)
         if stats.reports or stats.removed:
-            self.lines.append(((stats.year, stats.region), partition_line(stats, failed_checks)))
+            self.lines.append((key, partition_line(stats, sorted(r.suite for r in shares if not r.success))))
         for name, table in tables.items():
             self.rows[name] += table.num_rows
             self._keep_head(name, table)
@@ -217,6 +213,15 @@ class RunSummary:
         self.flagged += other.flagged
         self.issues_by_check.update(other.issues_by_check)
 
+    def failed_partitions(self) -> dict[str, list[PartitionKey]]:
+        """Suite -> the partitions whose share of its result failed, in partition order."""
+        failed: dict[str, list[PartitionKey]] = {}
+        for key, shares in sorted(self.partition_results.items()):
+            for share in shares:
+                if not share.success:
+                    failed.setdefault(share.suite, []).append(key)
+        return failed
+
     def head(self, name: str) -> pa.Table:
         heads = self.heads.get(name)
         return pa.concat_tables(heads) if heads else (SCHEMAS | warehouse.STAGE_SCHEMAS)[name].empty_table()
@@ -230,8 +235,6 @@ class RunSummary:
         return "\n".join(lines)
 
 
-
-
 def write_batch(
     raw_dir: Path, warehouse_dir: warehouse.Location, catalog: pa.Table, keys: Sequence[PartitionKey]
 ) -> RunSummary:
@@ -242,13 +245,10 @@ def write_batch(
         frames.tables_from_columns(c for columns in loaded.values() for c in columns), quality.default_runner()
     )
     summary = RunSummary(suite_results=list(results))
-    failed_by_doc = _failed_suites_by_doc(results)
     for key, partition_tables in split_by_partition(tables, loaded).items():
         stats = write_partition_tables(warehouse_dir, *key, partition_tables)
         doc_ids = partition_tables[v.TABLE_REPORTS]["doc_id"].to_pylist()
-        summary.add(stats, partition_tables, sorted({s for d in doc_ids for s in failed_by_doc.get(d, ())}))
-        if doc_ids:
-            summary.partition_results[key] = [r.of_reports(doc_ids) for r in results]
+        summary.add(stats, partition_tables, [r.of_reports(doc_ids) for r in results] if doc_ids else [])
     return summary
 
 
