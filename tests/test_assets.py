@@ -408,7 +408,7 @@ def test_cli_exit_codes(tmp_path: Path, fake_parser: None, capsys) -> None:
     assert cli.main(["run", "--raw-dir", str(tmp_path / "empty"), "--warehouse", str(tmp_path / "w0")]) == 0
     # Usage errors.
     assert cli.main(["run", "--raw-dir", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "w")]) == 2
-    assert cli.main(["run", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w"), "--year", "2015"]) == 2
+    assert cli.main(["run", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w"), "--year", "2007"]) == 2  # before 2008
     with pytest.raises(SystemExit) as exc:
         cli.main([])
     assert exc.value.code == 2
