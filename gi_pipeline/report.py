@@ -108,6 +108,14 @@ def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | No
     return Tables(template, disclosure.facts, requests.facts, review.facts, issues)
 
 
+def unsupported_tables(year: int) -> Tables:
+    """A report from before the national templates (2008-2018): free-form prose whose numbers are not
+    in the grids the table readers know, so no table facts and no table errors, one warning."""
+    detail = f"a {year} report predates the national templates ({v.FIRST_TEMPLATE_YEAR}): tables not extracted"
+    issue = QualityIssue(v.Check.TEMPLATE_UNSUPPORTED, v.SEVERITY_WARNING, v.TABLE_REPORTS, None, detail)
+    return Tables(v.TEMPLATE_PRE_2019, (), (), (), [issue])
+
+
 def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Quarantined:
     normalized = normalize_text(original)
     text = normalized.text
@@ -130,7 +138,10 @@ def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Q
     if agency is None:
         issues.append(QualityIssue(v.Check.AGENCY_UNKNOWN, v.SEVERITY_WARNING, v.TABLE_REPORTS, None, "no agency named"))
 
-    tables = extract_tables(text, sections, year)
+    if year < v.FIRST_TEMPLATE_YEAR:
+        tables = unsupported_tables(year)
+    else:
+        tables = extract_tables(text, sections, year)
     issues += tables.issues
 
     region = resolve_region(title, agency, text, year)

@@ -87,7 +87,8 @@ COLUMN_DOCS: dict[str, str] = {
     "agency": "issuing agency as named in the report",
     "title": "report title",
     "published_date": "publication date printed on the report",
-    "template": "national template: '2021' (国办公开办函〔2021〕30号) or '2019' (〔2019〕60号)",
+    "template": "national template: '2021' (国办公开办函〔2021〕30号) or '2019' (〔2019〕60号); 'pre-2019' for reports "
+    "of 2008-2018, whose tables are not extracted",
     "traditional": "the report was written in traditional characters",
     "status": "'ok', or 'flagged' when the report has an error-severity quality issue",
     "value": "the number as printed; null when missing, blank, a dash or unreadable (see quality_issues)",

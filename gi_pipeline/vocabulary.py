@@ -12,8 +12,13 @@ from dataclasses import dataclass, field
 
 TEMPLATE_2021 = "2021"  # 国办公开办函〔2021〕30号, reports for 2021 onwards
 TEMPLATE_2019 = "2019"  # 国办公开办函〔2019〕60号, reports for 2019-2020
-TEMPLATES = (TEMPLATE_2021, TEMPLATE_2019)
+TEMPLATES = (TEMPLATE_2021, TEMPLATE_2019)  # the national templates: their tables are read
 BOTH = frozenset(TEMPLATES)
+# Reports of 2008-2018, before any national table template: free-form prose, sections and metadata only.
+TEMPLATE_PRE_2019 = "pre-2019"
+# The Regulations (政府信息公开条例) took effect on 2008-05-01: the first year with annual reports.
+FIRST_REPORT_YEAR = 2008
+FIRST_TEMPLATE_YEAR = 2019  # 国办公开办函〔2019〕60号: the first national template
 
 UNKNOWN_REGION = "000000"
 
@@ -34,7 +39,8 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section(1, "overview", "总体情况", ("总体情况", "概述")),
     Section(2, "active_disclosure", "主动公开政府信息情况", ("主动公开政府信息",)),
-    Section(3, "requests", "收到和处理政府信息公开申请情况", ("收到和处理政府信息公开申请",)),
+    # 依申请公开: the heading of reports before 2019 (三、依申请公开政府信息情况).
+    Section(3, "requests", "收到和处理政府信息公开申请情况", ("收到和处理政府信息公开申请", "依申请公开")),
     Section(
         4,
         "review_litigation",
@@ -283,12 +289,14 @@ class Check:
     TABLE_NO_NUMBERS = "table_no_numbers"  # a table printed with headers only
     AMOUNT_UNIT_UNKNOWN = "amount_unit_unknown"  # money with no unit in cell or header: null
     TEMPLATE_UNKNOWN = "template_unknown"
+    TEMPLATE_UNSUPPORTED = "template_unsupported"  # a pre-2019 report: its tables are not extracted
     TEMPLATE_CONFLICT = "template_conflict"
     SECTION_MISSING = "section_missing"
     YEAR_UNKNOWN = "year_unknown"
     AGENCY_UNKNOWN = "agency_unknown"
     REGION_UNKNOWN = "region_unknown"
     REGION_AMBIGUOUS = "region_ambiguous"
+    REGION_FUZZY = "region_fuzzy"  # a place name one character off, confirmed by an independent signal
     NOT_A_REPORT = "not_a_report"
     # Checks the GX suites run (gi_pipeline.suites); identity checks are named "identity_*".
     NONNEGATIVE = "nonnegative"  # a count or amount printed negative: kept as written, flagged

@@ -32,7 +32,7 @@ from assets.assets import (
     parse_reports,
 )
 from assets.definitions import defs
-from assets.partitions import report_partition_key, split_partition_key
+from assets.partitions import report_partition_key, report_years, split_partition_key
 from assets.resources import PipelineStorage, bundled_sample_reports
 from gi_pipeline import vocabulary as v
 from gi_pipeline import warehouse
@@ -125,7 +125,7 @@ RAW_FILES: dict[str, str | bytes] = {
     "notes.txt": "meeting notes",
     "broken.txt": "BOOM",
     "no-year.txt": "REPORT region=110000",
-    "old.txt": "REPORT year=2012 region=110000",
+    "old.txt": "REPORT year=2007 region=110000",  # before the Regulations (2008)
     ".hidden": "REPORT year=2024 region=640000",
 }
 
@@ -183,7 +183,7 @@ def test_partition_keys() -> None:
     assert split_partition_key(key) == split_partition_key("640000|2024") == (2024, "640000")
     dims = {d.name: d.partitions_def for d in parse_reports.partitions_def.partitions_defs}
     assert dims["region"].name == "region"  # dynamic, registered by raw_inventory
-    assert dims["year"].get_partition_keys() == [str(y) for y in range(2019, 2026)]
+    assert dims["year"].get_partition_keys() == [str(y) for y in report_years()]
     assert BACKFILL_POLICY.max_partitions_per_run and BACKFILL_POLICY.max_partitions_per_run > 1
 
 
@@ -408,7 +408,7 @@ def test_cli_exit_codes(tmp_path: Path, fake_parser: None, capsys) -> None:
     assert cli.main(["run", "--raw-dir", str(tmp_path / "empty"), "--warehouse", str(tmp_path / "w0")]) == 0
     # Usage errors.
     assert cli.main(["run", "--raw-dir", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "w")]) == 2
-    assert cli.main(["run", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w"), "--year", "2015"]) == 2
+    assert cli.main(["run", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w"), "--year", "2007"]) == 2  # before 2008
     with pytest.raises(SystemExit) as exc:
         cli.main([])
     assert exc.value.code == 2
