@@ -16,13 +16,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-# Bounds of the search: steps of one row's enumeration, splits kept per row, combinations of ambiguous
+# Bounds of the search: splits of one row (counted before they are listed), combinations of ambiguous
 # rows tried per identity.
-MAX_STEPS = 20_000
 MAX_SPLITS = 2_000
 MAX_COMBINATIONS = 20_000
 
 _UNITS = ("万元", "元", "万")
+_SLACK = 6  # characters per cell beyond its digits: sign, separators, decimal part, unit
 _INTEGER = re.compile(r"[+-]?(?:0|[1-9]\d*|[1-9]\d{0,2}(?:,\d{3})+)")
 _DECIMAL = re.compile(r"\.\d+")
 
@@ -85,40 +85,64 @@ def _valid_cell(piece: str, column: int, shape: RowShape, token_end: bool) -> bo
 
 
 def enumerate_splits(text: str, shape: RowShape) -> list[tuple[str, ...]]:
-    """Every way to read ``text`` (whitespace-separated tokens) as the row's cells; raises _TooMany
-    when the search exceeds its bounds."""
+    """Every way to read ``text`` (whitespace-separated tokens) as the row's cells. The ways are counted
+    first (a small dynamic programme over (token, position, cell)); more than MAX_SPLITS raises _TooMany
+    before any is listed, so the cost is bounded whatever the text."""
     tokens = text.split()
+    # Longer than any printing of the row's cells: no split (and no search over it).
+    if len(tokens) > shape.cells or sum(map(len, tokens)) > sum(shape.max_digits) + _SLACK * shape.cells:
+        return []
+    pieces_at: dict[tuple[int, int, int], list[tuple[int, int, str]]] = {}
+    counts: dict[tuple[int, int, int], int] = {}
+
+    def pieces(t: int, pos: int, column: int) -> list[tuple[int, int, str]]:
+        """(next token, next position, cell) for every valid cell starting here."""
+        key = (t, pos, column)
+        if key not in pieces_at:
+            token = tokens[t]
+            last = len(token)
+            if column not in shape.money and "," not in token:
+                last = min(last, pos + shape.max_digits[column] + 1)  # longer pieces have too many digits
+            found = []
+            for end in range(pos + 1, last + 1):
+                piece = token[pos:end]
+                at_end = end == len(token)
+                if _valid_cell(piece, column, shape, at_end):
+                    found.append((t + 1, 0, piece) if at_end else (t, end, piece))
+                elif piece.lstrip("+-")[:1] == "0" and piece.lstrip("+-") != "0" and "." not in piece:
+                    break  # a leading zero: longer pieces from here are invalid too
+            pieces_at[key] = found
+        return pieces_at[key]
+
+    def count(t: int, pos: int, column: int) -> int:
+        if t == len(tokens):
+            return int(column == shape.cells)
+        if shape.cells - column < len(tokens) - t:  # every remaining token needs a cell
+            return 0
+        key = (t, pos, column)
+        if key not in counts:
+            total = 0
+            for nt, npos, _ in pieces(t, pos, column):
+                total += count(nt, npos, column + 1)
+                if total > MAX_SPLITS:
+                    break
+            counts[key] = total
+        return counts[key]
+
+    if count(0, 0, 0) > MAX_SPLITS:
+        raise _TooMany
     out: list[tuple[str, ...]] = []
-    steps = 0
     cells: list[str] = []
 
     def walk(t: int, pos: int) -> None:
-        nonlocal steps
-        steps += 1
-        if steps > MAX_STEPS or len(out) > MAX_SPLITS:
-            raise _TooMany
-        column = len(cells)
         if t == len(tokens):
-            if column == shape.cells:
-                out.append(tuple(cells))
+            out.append(tuple(cells))
             return
-        # Every remaining token needs at least one cell.
-        if shape.cells - column < len(tokens) - t:
-            return
-        token = tokens[t]
-        for end in range(pos + 1, len(token) + 1):
-            piece = token[pos:end]
-            at_end = end == len(token)
-            if not _valid_cell(piece, column, shape, at_end):
-                if piece.lstrip("+-")[:1] == "0" and piece.lstrip("+-") != "0" and "." not in piece:
-                    break  # a leading zero: longer pieces from here are invalid too
-                continue
-            cells.append(piece)
-            if at_end:
-                walk(t + 1, 0)
-            else:
-                walk(t, end)
-            cells.pop()
+        for nt, npos, piece in pieces(t, pos, len(cells)):
+            if count(nt, npos, len(cells) + 1):
+                cells.append(piece)
+                walk(nt, npos)
+                cells.pop()
 
     walk(0, 0)
     return out
