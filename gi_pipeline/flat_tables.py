@@ -2,8 +2,8 @@
 
 Crawlers that flatten a page write a table as one run of characters: ``一、本年新收政府信息公开申请数量
 801000081二、上年结转…0000000(一)予以公开…``. Such a table is segmented by its row labels (the
-vocabulary's labels, matched exactly up to spaces; a label's list number ``2.`` is the label's, not the
-previous row's last digit) and each row's run is split into cells by ``gi_pipeline.digit_split`` under
+vocabulary's labels, matched exactly up to spaces, then misspelt ones fuzzily; a label's list number
+``2.`` is the label's, not the previous row's last digit) and each row's run is split into cells by ``gi_pipeline.digit_split`` under
 the table's identities. Only tables detected as flattened come here (``is_flattened``: several row
 labels, each directly followed by numbers, on one line), so other reports never pay for the search.
 
@@ -109,9 +109,10 @@ def _occurrences(text: str, labels: _Labels, matcher: LabelMatcher) -> list[_Occ
         )
         out.append(occurrence)
         previous_end = m.end()
-        if run is None or not any(c.isdigit() for c in segment[run.end() :]):
+        start = run.end() if run else 0
+        if not any(c.isdigit() for c in segment[start:]):
             continue
-        for piece in _TEXT_THEN_RUN.finditer(segment, run.end()):
+        for piece in _TEXT_THEN_RUN.finditer(segment, start):
             label = piece.group(1)
             if _LIST_DOT.match(label) and occurrence.run and occurrence.run[-1].isdigit():
                 label = occurrence.run[-1] + label  # the list number of this label, not the row's last digit
@@ -405,8 +406,9 @@ def _disclosure(text: str, template: str | None, issues: _Issues) -> tuple[Discl
 
 
 def _review(text: str, issues: _Issues) -> tuple[ReviewFact, ...]:
-    headers = list(_REVIEW_HEADERS.finditer(text))
-    run = _NUMBER_RUN.match(text, headers[-1].end()) if headers else None
+    # The table's one row of numbers follows its last header: the first header with numbers after it
+    # (a later sentence that names 行政复议 and a number is not the table).
+    run = next(filter(None, (_NUMBER_RUN.match(text, h.end()) for h in _REVIEW_HEADERS.finditer(text))), None)
     if run is None:
         issues.add(
             v.Check.TABLE_NO_NUMBERS,

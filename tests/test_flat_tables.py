@@ -116,6 +116,14 @@ def test_a_misspelt_label_takes_its_list_number_back() -> None:
     }
 
 
+def test_table_four_is_the_run_after_its_headers_not_a_later_sentence() -> None:
+    from gi_pipeline.flat_tables import _Issues, _review
+
+    text = "行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计 0 1 1 0 2 1 0 0 0 1 0 0 0 0 0 本年行政复议2件。"
+    facts = {(f.proceeding, f.outcome): f.value for f in _review(text, _Issues())}
+    assert facts[("review", "total")] == 2 and facts[("litigation_direct", "upheld")] == 1
+
+
 # --------------------------------------------------------------------------------------------
 # Pingtan, flattened by a crawler, against the hand-read gold values
 # --------------------------------------------------------------------------------------------
