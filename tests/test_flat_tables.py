@@ -116,6 +116,21 @@ def test_a_misspelt_label_takes_its_list_number_back() -> None:
     }
 
 
+def test_a_flattened_table_three_row_decided_by_the_results_identity() -> None:
+    from gi_pipeline.flat_tables import _Issues, _requests
+
+    runs = {"granted": "121000013", "partially_granted": "0050005"}  # 12 1 0 0 0 0 13 or 1 2 10 0 0 0 13
+    runs |= {"new_received": "12 1 5 0 0 0 18", "results_total": "12 1 5 0 0 0 18"}
+    rows = v.request_rows(v.TEMPLATE_2021)
+    text = "".join(v.REQUEST_ROW_BY_KEY[key].labels[0] + runs.get(key, "0000000") for key in rows)
+    issues = _Issues()
+    facts = {(f.row_key, f.applicant): f.value for f in _requests(text, v.TEMPLATE_2021, issues)}
+    assert [facts[("granted", a)] for a in v.APPLICANTS] == [12, 1, 0, 0, 0, 0, 13]
+    (split,) = [i for i in issues.items if i.row_key == "granted"]
+    assert split.check == v.Check.DIGITS_SPLIT and "results_total = sum of the result rows" in split.detail
+    assert all(value is not None for value in facts.values())
+
+
 def test_table_four_is_the_run_after_its_headers_not_a_later_sentence() -> None:
     from gi_pipeline.flat_tables import _Issues, _review
 
