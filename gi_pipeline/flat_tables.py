@@ -326,7 +326,7 @@ def _report_split(table: str, key: str | None, row: RowSplit, issues: _Issues, c
 def _row_runs(occurrences: list[_Occurrence], table: str, keys: Sequence[str], issues: _Issues) -> dict[str, str]:
     """Each row's printed numbers; a row printed twice with different numbers is null."""
     runs: dict[str, str] = {}
-    conflicting: set[str] = set()
+    conflicting: dict[str, None] = {}  # ordered: issues come out in the same order every run
     for o in occurrences:
         if not o.run:
             continue  # a heading that is also a row label (六 其他处理), or the label in a sentence
@@ -336,7 +336,7 @@ def _row_runs(occurrences: list[_Occurrence], table: str, keys: Sequence[str], i
             )
             continue
         if o.key in runs and runs[o.key] != o.run:
-            conflicting.add(o.key)
+            conflicting[o.key] = None
         runs.setdefault(o.key, o.run)
     for key in conflicting:
         issues.add(
@@ -348,6 +348,9 @@ def _row_runs(occurrences: list[_Occurrence], table: str, keys: Sequence[str], i
             issues.add(
                 v.Check.UNASSIGNED_VALUES, v.SEVERITY_WARNING, table, key, "row of the other template: numbers not used"
             )
+    if not runs and not conflicting:
+        issues.add(v.Check.TABLE_NO_NUMBERS, v.SEVERITY_ERROR, table, None, "no row label followed by numbers")
+        return runs
     for key in keys:
         if key not in runs and key not in conflicting:
             issues.add(v.Check.ROW_MISSING, v.SEVERITY_ERROR, table, key, "row not found in the flattened table")
