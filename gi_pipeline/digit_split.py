@@ -23,6 +23,14 @@ MAX_COMBINATIONS = 20_000
 
 _UNITS = ("万元", "元", "万")
 _SLACK = 6  # characters per cell beyond its digits: sign, separators, decimal part, unit
+# Cells are separated by spaces that survived and by a sign, which only starts a cell (119-113156).
+_TOKENS = re.compile(r"[+-]?[^\s+-]+")
+
+
+def tokens_of(text: str) -> list[str]:
+    return _TOKENS.findall(text)
+
+
 _INTEGER = re.compile(r"[+-]?(?:0|[1-9]\d*|[1-9]\d{0,2}(?:,\d{3})+)")
 _DECIMAL = re.compile(r"\.\d+")
 
@@ -88,7 +96,7 @@ def enumerate_splits(text: str, shape: RowShape) -> list[tuple[str, ...]]:
     """Every way to read ``text`` (whitespace-separated tokens) as the row's cells. The ways are counted
     first (a small dynamic programme over (token, position, cell)); more than MAX_SPLITS raises _TooMany
     before any is listed, so the cost is bounded whatever the text."""
-    tokens = text.split()
+    tokens = tokens_of(text)
     # Longer than any printing of the row's cells: no split (and no search over it).
     if len(tokens) > shape.cells or sum(map(len, tokens)) > sum(shape.max_digits) + _SLACK * shape.cells:
         return []
@@ -165,7 +173,7 @@ def _fits_row(cells: tuple[str, ...], shape: RowShape) -> bool:
 
 def split_row(text: str, shape: RowShape) -> RowSplit:
     """One row's splits, filtered by its own identities (not yet by other rows)."""
-    outcome = RowSplit(text, needed_split=len(text.split()) < shape.cells)
+    outcome = RowSplit(text, needed_split=len(tokens_of(text)) < shape.cells)
     try:
         splits = enumerate_splits(text, shape)
     except _TooMany:
@@ -175,9 +183,10 @@ def split_row(text: str, shape: RowShape) -> RowSplit:
     fitting = [s for s in splits if _fits_row(s, shape)]
     if len(splits) > 1 and fitting and len(fitting) < len(splits):
         outcome.decided_by.append(shape.sums_text)
-    # A split forced by the printing alone is what the report prints, even if its row identity fails
-    # (that is a finding of the identity checks); otherwise only splits that fit the row are kept.
-    outcome.candidates = splits if len(splits) == 1 else fitting
+    # Cells printed apart are what the report prints, even if the row's identity fails (a finding of the
+    # identity checks). Cells run together are read only as a split that fits the row: a lone printing
+    # that breaks it (a cell lost, a dash dropped) is not confirmed by anything.
+    outcome.candidates = splits if not outcome.needed_split and len(splits) == 1 else fitting
     return outcome
 
 

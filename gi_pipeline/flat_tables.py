@@ -37,10 +37,11 @@ from .tables import _DISCLOSURE, _REQUESTS, _disclosure_row, _request_row, _revi
 # by spaces or cell separators that survived. A dot not followed by a digit ends the run: ``6.`` before
 # a label's words is the label's list number.
 _TOKEN = r"[+-]?\d(?:[\d,]|\.(?=\d))*(?:万元|元|万)?"
-_NUMBER_RUN = re.compile(rf"[\s|\x1f]*({_TOKEN}(?:[\s|\x1f]+{_TOKEN})*)")
+_NUMBER_RUN = re.compile(rf"[\s|\x1f]*({_TOKEN}(?:(?:[\s|\x1f]+|(?=[+-])){_TOKEN})*)")
 # Text that is no known label, then numbers: a misspelt row label and its run.
 _TEXT_THEN_RUN = re.compile(rf"(\D+?){_NUMBER_RUN.pattern}")
 _LIST_DOT = re.compile(r"\s*[.、]")
+_WORD = re.compile(r"[^\W\d_]")  # a letter or a CJK character
 _LIST_NUMBER = re.compile(r"^(\d)\.")
 _SPACES = re.compile(r"\s+")
 
@@ -88,6 +89,7 @@ class _Occurrence:
     run: str  # the numbers printed after the label ("" when none)
     before: str  # text since the previous label (column headers)
     label: str  # the label as printed
+    cut_short: str = ""  # the symbols after the run that more numbers follow (a dash, a slash): run incomplete
 
 
 def _occurrences(text: str, labels: _Labels, matcher: LabelMatcher) -> list[_Occurrence]:
@@ -119,6 +121,8 @@ def _occurrences(text: str, labels: _Labels, matcher: LabelMatcher) -> list[_Occ
                 occurrence.run = occurrence.run[:-1].rstrip()
             hit = matcher.match(label.strip())
             key = hit.ref.key if hit and hit.ref.kind == labels_module.ROW else None
+            if key is None and not _WORD.search(label):
+                occurrence.cut_short = label.strip()  # no words: the row's numbers go on past the run
             occurrence = _Occurrence(key, piece.group(2), "", label.strip())
             out.append(occurrence)
     return out
@@ -335,14 +339,20 @@ def _row_runs(occurrences: list[_Occurrence], table: str, keys: Sequence[str], i
                 v.Check.UNASSIGNED_VALUES, v.SEVERITY_WARNING, table, None, f"[{o.run}] after {o.label!r}: no row label"
             )
             continue
+        if o.cut_short:
+            detail = f"[{o.run}] then {o.cut_short!r} and more numbers: the row's cells cannot be told apart"
+            issues.add(v.Check.UNREADABLE_CELL, v.SEVERITY_ERROR, table, o.key, detail)
+            conflicting.setdefault(o.key, None)
+            continue
         if o.key in runs and runs[o.key] != o.run:
             conflicting[o.key] = None
         runs.setdefault(o.key, o.run)
     for key in conflicting:
-        issues.add(
-            v.Check.DUPLICATE_ROW, v.SEVERITY_ERROR, table, key, "row printed more than once with different numbers"
-        )
-        del runs[key]
+        if key in runs:
+            issues.add(
+                v.Check.DUPLICATE_ROW, v.SEVERITY_ERROR, table, key, "row printed more than once with different numbers"
+            )
+            del runs[key]
     for key in runs:
         if key not in keys:
             issues.add(
