@@ -23,8 +23,9 @@ MAX_COMBINATIONS = 20_000
 
 _UNITS = ("万元", "元", "万")
 _SLACK = 6  # characters per cell beyond its digits: sign, separators, decimal part, unit
-# Cells are separated by spaces that survived and by a sign, which only starts a cell (119-113156).
-_TOKENS = re.compile(r"[+-]?[^\s+-]+")
+# Cells are separated by spaces or pipes that survived and by a sign, which only starts a cell
+# (119-113156).
+_TOKENS = re.compile(r"[+-]?[^\s|+-]+")
 
 
 def tokens_of(text: str) -> list[str]:

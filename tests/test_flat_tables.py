@@ -46,6 +46,12 @@ def test_surviving_spaces_separate_cells() -> None:
     assert row.cells == ("23", "0", "0", "0", "0", "0", "23")
 
 
+def test_surviving_pipes_separate_cells() -> None:
+    row = split_row("23|0 |00|0|023", _REQUEST_SHAPE)
+    solve({"results_total": row}, ())
+    assert row.cells == ("23", "0", "0", "0", "0", "0", "23")
+
+
 def test_two_fitting_splits_stay_null_with_both_candidates() -> None:
     row = split_row("121000013", _REQUEST_SHAPE)
     solve({"granted": row}, ())
