@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from . import metadata as md
 from . import vocabulary as v
 from .cells import Line, split_lines
+from .flat_tables import inline_sections, is_flattened, read_flat_tables
 from .normalize import normalize_text
 from .readers import Unreadable, read_document
 from .records import DisclosureFact, ParsedReport, QualityIssue, Quarantined, RegionMatch, ReportMetadata
@@ -79,6 +80,9 @@ class Tables:
 
 def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | None) -> Tables:
     """Tables 二, 三 and 四 from their sections, and the template they are read with."""
+    if is_flattened(sections):  # cells run together with their separators lost: gi_pipeline.flat_tables
+        flat = read_flat_tables(text, sections, year)
+        return Tables(flat.template, flat.disclosure, flat.requests, flat.review, flat.issues)
     issues: list[QualityIssue] = []
     disclosure_lines, disclosure_numbers = _table_lines(
         sections, "active_disclosure", v.TABLE_ACTIVE_DISCLOSURE, issues
@@ -120,6 +124,8 @@ def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Q
     normalized = normalize_text(original)
     text = normalized.text
     section_list = split_sections(text)
+    if len(section_list) - any(s.section_key == v.PREAMBLE.key for s in section_list) < _MIN_SECTIONS:
+        section_list = inline_sections(text, section_list)  # a report run together on one line
     sections = {s.section_key: s for s in section_list}
     title = md.find_title(text)
     standard = len(sections) - (v.PREAMBLE.key in sections)

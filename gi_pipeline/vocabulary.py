@@ -288,6 +288,8 @@ class Check:
     TABLE_MISSING = "table_missing"  # the table's section or table is absent
     TABLE_NO_NUMBERS = "table_no_numbers"  # a table printed with headers only
     AMOUNT_UNIT_UNKNOWN = "amount_unit_unknown"  # money with no unit in cell or header: null
+    DIGITS_SPLIT = "digits_split"  # cells printed run together, split by the one reading that fits: kept
+    DIGITS_AMBIGUOUS = "digits_ambiguous"  # cells printed run together that several readings fit: null
     TEMPLATE_UNKNOWN = "template_unknown"
     TEMPLATE_UNSUPPORTED = "template_unsupported"  # a pre-2019 report: its tables are not extracted
     TEMPLATE_CONFLICT = "template_conflict"
