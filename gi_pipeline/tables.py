@@ -84,6 +84,122 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
 
 
 # --------------------------------------------------------------------------------------------
+# Grid tables read by their header
+# --------------------------------------------------------------------------------------------
+
+_NUMERIC = frozenset((VALUE, PLACEHOLDER, UNREADABLE))
+
+
+@functools.lru_cache(maxsize=8)
+def _header_matcher(header: tuple[str, ...]) -> LabelMatcher:
+    return LabelMatcher((label, LabelRef(HEADER, label)) for label in dict.fromkeys(header))
+
+
+def _header_row(cells: Sequence[tuple[Cell, int]], header: tuple[str, ...], matcher: LabelMatcher) -> tuple[int, ...] | None:
+    """The columns of a header row that names every value column: its last ``len(header)`` labels, each
+    either the header label of its place (misspellings allowed) or text naming no header label (a label
+    the print tore, ``结果`` for 结果纠正), at least a third of them (and two) named."""
+    if len(cells) < len(header):
+        return None
+    tail = cells[len(cells) - len(header) :]
+    named = 0
+    for (cell, _column), want in zip(tail, header):
+        found = matcher.match(cell.text)
+        if found is None:
+            continue
+        if found.ref.key != want:
+            return None
+        named += 1
+    return tuple(column for _cell, column in tail) if named >= max(2, len(header) / 3) else None
+
+
+def _header_columns(lines: Sequence[Line], header: tuple[str, ...]) -> tuple[int, tuple[int, ...] | None, int] | None:
+    """Where the header of a grid table names its value columns: (index of the first data line, the value
+    columns in ``header`` order or None when no header row lines them up (a table pasted without its
+    spans: the values are then each row's last ``len(header)`` fields), the header's width). None when the
+    grid rows before the first number do not print every header label."""
+    matcher = _header_matcher(header)
+    wanted = {key: header.count(key) for key in header}
+    seen = dict.fromkeys(wanted, 0)
+    columns: tuple[int, ...] | None = None
+    width = 0
+    for index, line in enumerate(lines):
+        if not line.grid:
+            continue
+        if any(c.kind in _NUMERIC for c in line.cells):
+            if columns is None and any(seen[key] < n for key, n in wanted.items()):
+                return None
+            return index, columns, width
+        width = max(width, line.width)
+        labels = [(c, column) for c, column in zip(line.cells, line.columns) if c.kind == LABEL]
+        columns = _header_row(labels, header, matcher) or columns
+        for cell, _column in labels:
+            found = matcher.match(cell.text)
+            if found is not None:
+                seen[found.ref.key] += 1
+    return None
+
+
+def _placed(line: Line, value_columns: Sequence[int]) -> Line | None:
+    """A data row with its labels (the cells left of the first value column) and one cell per value
+    column, in header order; None when its cells do not sit under the header (a number in a label
+    column, text in a value column, a value column with no cell or two)."""
+    first = value_columns[0]
+    where = {c: k for k, c in enumerate(value_columns)}
+    labels: list[Cell] = []
+    values: list[Cell | None] = [None] * len(value_columns)
+    for cell, column in zip(line.cells, line.columns):
+        k = where.get(column)
+        if k is None:
+            if cell.kind == LABEL and column < first:
+                labels.append(cell)
+            elif cell.kind != BLANK:
+                return None
+        elif cell.kind == LABEL or values[k] is not None:
+            return None
+        else:
+            values[k] = cell
+    if any(cell is None for cell in values):
+        return None
+    return Line(ROW, (*labels, *values), True)  # type: ignore[arg-type]
+
+
+def place_by_header(lines: Sequence[Line], header: tuple[str, ...]) -> list[Line]:
+    """Grid rows read by the columns their header names: each data row becomes its labels followed by
+    exactly one cell per header column, so label columns (one to three, merged down or across, continued
+    over a page break, or missing their rowspan) never shift a number. A row shorter than the header is
+    missing cells on its left (a rowspan the publisher dropped): it is aligned on the right edge. A row
+    whose cells cannot be placed is left as printed (the row reader then nulls it with a flag); text
+    layouts are left as they are."""
+    found = _header_columns(lines, header)
+    if found is None:
+        return list(lines)
+    start, columns, width = found
+    out = list(lines)
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if not line.grid or not any(c.kind in _NUMERIC for c in line.cells):
+            continue
+        if columns is None:  # header rows without their spans: each row's last fields are the values
+            value_columns: Sequence[int] = range(line.width - len(header), line.width)
+            shift = 0
+        else:
+            if line.width > width:
+                continue
+            value_columns, shift = columns, width - line.width
+        if shift:
+            line = line._replace(columns=tuple(c + shift for c in line.columns))
+        placed = _placed(line, value_columns) if value_columns[0] >= 0 else None
+        if placed is not None:
+            out[index] = placed
+    return out
+
+
+APPLICANT_HEADER = tuple(label_key(v.APPLICANT_LABELS[a][0]) for a in v.APPLICANTS)
+REVIEW_HEADER = tuple(label_key(label) for label in v.REVIEW_OUTCOME_LABELS) * len(v.PROCEEDINGS)
+
+
+# --------------------------------------------------------------------------------------------
 # Assigning runs to rows
 # --------------------------------------------------------------------------------------------
 
@@ -319,16 +435,27 @@ class TableResult:
     issues: tuple[QualityIssue, ...]
 
 
-def requests_template(found: RowCells) -> str | None:
+def requests_template(found: RowCells) -> tuple[str | None, bool]:
+    """The template table 三's rows name, and whether that is a strong signal: the 2021 template's
+    (六)其他处理 sub-rows are; a lone (六)其他处理 row is weak (2021 reports print it too)."""
     if any(key in found.cells for key in v.ROWS_2021_ONLY):
-        return v.TEMPLATE_2021
+        return v.TEMPLATE_2021, True
     if any(key in found.cells for key in v.ROWS_2019_ONLY):
-        return v.TEMPLATE_2019
-    return None
+        return v.TEMPLATE_2019, False
+    return None, False
 
 
 def anchor_requests(lines: Sequence[Line]) -> RowCells:
     return anchor_rows(lines, _REQUESTS, lambda _key: len(v.APPLICANTS))
+
+
+def _merged_rows(found: RowCells, keys: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Rows printed in place of their sub-rows, none of which the table prints (vocabulary.MERGED_ROWS)."""
+    return {
+        row: parts
+        for row, parts in v.MERGED_ROWS.items()
+        if row not in keys and row in found.cells and all(p in keys and p not in found.cells for p in parts)
+    }
 
 
 def extract_requests(found: RowCells, has_numbers: bool, template: str | None) -> TableResult:
@@ -336,6 +463,10 @@ def extract_requests(found: RowCells, has_numbers: bool, template: str | None) -
     keys = v.request_rows(template) if template else tuple(
         row.key for row in v.REQUEST_ROWS if row.templates == v.BOTH
     )
+    for row, parts in _merged_rows(found, keys).items():
+        at = keys.index(parts[0])
+        keys = (*keys[:at], row, *(k for k in keys[at:] if k not in parts))
+        issues.warning(v.Check.ROWS_MERGED, row, f"printed as one row in place of {', '.join(parts)}: kept as printed")
     facts: list[RequestFact] = []
     for key in keys:
         row_facts, row_issues = _request_row(key, _printed_cells(key, found, issues, has_numbers))

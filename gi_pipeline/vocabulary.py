@@ -131,6 +131,11 @@ REQUEST_ROW_KEYS = tuple(row.key for row in REQUEST_ROWS)
 RESULT_ROW_KEYS = tuple(row.key for row in REQUEST_ROWS if row.is_result)
 ROWS_2021_ONLY = tuple(row.key for row in REQUEST_ROWS if row.templates == {TEMPLATE_2021})
 ROWS_2019_ONLY = tuple(row.key for row in REQUEST_ROWS if row.templates == {TEMPLATE_2019})
+# A row some reports print in place of the rows it sums: a 2021-template report may print one
+# (六)其他处理 row with no sub-rows. Its value stands for theirs (results_total sums it instead).
+MERGED_ROWS: dict[str, tuple[str, ...]] = {
+    "other_handling": ("other_overdue_correction", "other_unpaid_fee", "other_misc"),
+}
 
 
 def request_rows(template: str) -> tuple[str, ...]:
@@ -226,6 +231,8 @@ OUTCOMES = ("upheld", "corrected", "other", "pending", "total")
 OUTCOME_TOTAL = "total"
 OUTCOME_PARTS = OUTCOMES[:-1]
 REVIEW_LITIGATION_CELLS = tuple((p, o) for p in PROCEEDINGS for o in OUTCOMES)
+# Table 四's bottom header row names each proceeding's five columns, in OUTCOMES order.
+REVIEW_OUTCOME_LABELS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
 REVIEW_HEADER_LABELS = (
     "行政复议",
     "行政诉讼",
@@ -283,7 +290,8 @@ class Check:
     TABLE_NO_NUMBERS = "table_no_numbers"  # a table printed with headers only
     AMOUNT_UNIT_UNKNOWN = "amount_unit_unknown"  # money with no unit in cell or header: null
     TEMPLATE_UNKNOWN = "template_unknown"
-    TEMPLATE_CONFLICT = "template_conflict"
+    TEMPLATE_CONFLICT = "template_conflict"  # strong signals of the template (notice cited, table 二, table 三) disagree
+    ROWS_MERGED = "rows_merged"  # one row printed in place of its sub-rows (vocabulary.MERGED_ROWS): kept as printed
     SECTION_MISSING = "section_missing"
     YEAR_UNKNOWN = "year_unknown"
     AGENCY_UNKNOWN = "agency_unknown"
