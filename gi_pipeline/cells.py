@@ -32,6 +32,7 @@ _PLACEHOLDER = re.compile(r"^(?:[-—–~/\\]{1,4}|无|空)$")
 _UNREADABLE = re.compile(r"^[+-]?(?=.*[OoIlZSbBg])[\dOoIlZSbBg.,]{1,12}$")
 _MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s")
+MARKDOWN_HEADING_MARK = re.compile(r"^\s*#{1,6}\s*")
 _PROSE_MAX_CHARS = 60
 # Parses are cached by text: row labels, small numbers and whole lines repeat across reports (about 99 %
 # of fields and 89 % of lines over 500 reports). Bounded, and the cached values are tuples of frozen
@@ -45,6 +46,7 @@ SINGLE = "single"  # one cell (one-cell-per-line layout)
 BREAK = "break"  # a blank line: may end a row
 PROSE = "prose"  # a sentence, not table content
 SKIP = "skip"  # markdown rules, lines of empty cells
+HEADING = "heading"  # a markdown heading (## 表三 …, ### 行政复议): no cell of any row; its text is its one cell
 
 GRID_SEP = "\x1f"  # ASCII unit separator: joins the cells of a structured table's row (readers/grid.py)
 GRID_SPAN = "\x1e"  # a grid field covered by the horizontal span of the cell before it (keeps columns)
@@ -153,8 +155,12 @@ def _kind_and_cells(raw: str) -> _KindAndCells:
         if "|" in raw:
             return SKIP, ()
         return (SINGLE, _BLANK_FIELD) if "\t" in raw else (BREAK, ())
-    if _MARKDOWN_RULE.match(raw) or _MARKDOWN_HEADING.match(raw):
-        return SKIP, ()  # rules and captions (## 表三:…) are not cells
+    if _MARKDOWN_HEADING.match(raw):
+        # Captions (## 表三:…) and part headings (### 行政复议) are not cells of a row; table 四 printed
+        # per proceeding is read by its part headings (tables.extract_review).
+        return HEADING, (Cell(LABEL, MARKDOWN_HEADING_MARK.sub("", raw).strip()),)
+    if _MARKDOWN_RULE.match(raw):
+        return SKIP, ()  # rules are not cells
     if "|" in raw:
         fields = raw.strip().strip("|").split("|")
     elif "\t" in raw:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from . import metadata as md
 from . import vocabulary as v
-from .cells import Line, split_lines
+from .cells import HEADING, Line, split_lines
 from .normalize import normalize_text
 from .readers import Unreadable, read_document
 from .records import DisclosureFact, ParsedReport, QualityIssue, Quarantined, RegionMatch, ReportMetadata
@@ -55,7 +55,7 @@ def _table_lines(
         return [], False
     lines = split_lines(section.text)
     numbers = has_numbers(lines)
-    if not any(line.cells for line in lines):
+    if not any(line.cells for line in lines if line.kind != HEADING):
         issues.append(QualityIssue(v.Check.TABLE_MISSING, v.SEVERITY_ERROR, table, None, f"section {key} has no table"))
     elif not numbers:
         issues.append(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from . import vocabulary as v
 from . import labels
-from .cells import BLANK, BREAK, LABEL, PLACEHOLDER, PROSE, ROW, UNREADABLE, VALUE, Cell, Line
+from .cells import BLANK, BREAK, HEADING, LABEL, PLACEHOLDER, PROSE, ROW, UNREADABLE, VALUE, Cell, Line
 from .cells import amount_10k_yuan, count_value
 from .labels import GROUP, HEADER, LabelMatcher, LabelRef, label_key
 from .records import DisclosureFact, QualityIssue, RequestFact, ReviewFact
@@ -61,6 +61,8 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
             close()
             buffer.append(_PROSE_MARK)
             continue
+        if line.kind == HEADING:
+            continue  # a caption: not a label of the rows (extract_review reads table 四's part headings)
         same_line: list[str] = []
         is_row = line.kind == ROW
         for cell in line.cells:
@@ -550,15 +552,62 @@ def extract_disclosure(lines: Sequence[Line], has_numbers: bool, template: str |
 # --------------------------------------------------------------------------------------------
 
 
-def extract_review(lines: Sequence[Line]) -> TableResult:
-    runs = collect_runs(lines)
+def _first_row(lines: Sequence[Line]) -> list[Cell]:
+    """The numbers of a table's one data row: runs joined until numbers that follow more text."""
     cells: list[Cell] = []
-    for k, run in enumerate(runs):
+    for k, run in enumerate(collect_runs(lines)):
         if k and (run.same_line or run.buffer):
             break  # numbers after more text are not this table's row
         cells.extend(run.cells)
-    facts, issues = _review_row(tuple(cells))
-    return TableResult(facts, issues)
+    return cells
+
+
+def _proceeding_of(heading: str) -> str | None:
+    key = label_key(heading)
+    return next((proceeding for label, proceeding in v.PROCEEDING_HEADINGS if label in key), None)
+
+
+def _proceeding_parts(lines: Sequence[Line]) -> dict[str, list[Cell]] | None:
+    """Table 四 split per proceeding (a conversion's three small tables, each under a heading naming its
+    proceeding): each proceeding's row. None when no heading names a proceeding."""
+    parts: dict[str, list[Line]] = {}
+    current: list[Line] | None = None
+    for line in lines:
+        if line.kind == HEADING:
+            proceeding = _proceeding_of(line.cells[0].text)
+            current = parts.setdefault(proceeding, []) if proceeding and proceeding not in parts else None
+            continue
+        if current is not None:
+            current.append(line)
+    return {p: _first_row(part) for p, part in parts.items()} if parts else None
+
+
+def _proceeding_row(proceeding: str, cells: Sequence[Cell] | None) -> tuple[list[ReviewFact], list[QualityIssue]]:
+    """One proceeding's five facts from its part of table 四."""
+    issues = _Issues(v.TABLE_REVIEW_LITIGATION)
+    values: list[Number | None] = [None] * len(v.OUTCOMES)
+    if cells is None:
+        issues.error(v.Check.ROW_MISSING, proceeding, "no part of table 四 for this proceeding")
+    elif len(cells) != len(v.OUTCOMES):
+        shown = " ".join(c.text or "∅" for c in cells)
+        issues.error(v.Check.CELL_COUNT, proceeding, f"{len(cells)} cells for {len(v.OUTCOMES)} columns: [{shown}]")
+    else:
+        values = [_cell_value(c, read_count, issues, proceeding, f"{proceeding}.{o}") for c, o in zip(cells, v.OUTCOMES)]
+    return [ReviewFact(proceeding, o, value) for o, value in zip(v.OUTCOMES, values)], issues.items  # type: ignore[arg-type]
+
+
+def extract_review(lines: Sequence[Line]) -> TableResult:
+    parts = _proceeding_parts(lines)
+    if parts is None:
+        facts, issues = _review_row(tuple(_first_row(lines)))
+        return TableResult(facts, issues)
+    all_facts: list[ReviewFact] = []
+    all_issues: list[QualityIssue] = []
+    for proceeding in v.PROCEEDINGS:
+        facts, issues = _proceeding_row(proceeding, parts.get(proceeding))
+        all_facts += facts
+        all_issues += issues
+    return TableResult(tuple(all_facts), tuple(all_issues))
 
 
 @functools.lru_cache(maxsize=1 << 12)  # like _request_row

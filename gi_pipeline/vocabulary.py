@@ -231,6 +231,13 @@ OUTCOMES = ("upheld", "corrected", "other", "pending", "total")
 OUTCOME_TOTAL = "total"
 OUTCOME_PARTS = OUTCOMES[:-1]
 REVIEW_LITIGATION_CELLS = tuple((p, o) for p in PROCEEDINGS for o in OUTCOMES)
+# A heading over one proceeding's part of table 四 (a conversion that split the table per proceeding),
+# tried in this order: the litigation headings also say 复议.
+PROCEEDING_HEADINGS: tuple[tuple[str, str], ...] = (
+    ("未经复议直接起诉", "litigation_direct"),
+    ("复议后起诉", "litigation_after_review"),
+    ("行政复议", "review"),
+)
 # Table 四's bottom header row names each proceeding's five columns, in OUTCOMES order.
 REVIEW_OUTCOME_LABELS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
 REVIEW_HEADER_LABELS = (
