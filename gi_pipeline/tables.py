@@ -142,10 +142,12 @@ def _header_columns(lines: Sequence[Line], header: tuple[str, ...]) -> tuple[int
     return None
 
 
-def _placed(line: Line, value_columns: Sequence[int]) -> Line | None:
+def _placed(line: Line, value_columns: Sequence[int], blank_labels: bool) -> Line | None:
     """A data row with its labels (the cells left of the first value column) and one cell per value
     column, in header order; None when its cells do not sit under the header (a number in a label
-    column, text in a value column, a value column with no cell or two)."""
+    column, text in a value column, a value column with no cell or two). ``blank_labels``: an empty
+    cell in a label column is an empty label slot (only where the header fixes the columns and the row
+    spans them all: in a row aligned by its end it could as well be a value whose neighbour is lost)."""
     first = value_columns[0]
     where = {c: k for k, c in enumerate(value_columns)}
     labels: list[Cell] = []
@@ -155,7 +157,7 @@ def _placed(line: Line, value_columns: Sequence[int]) -> Line | None:
         if k is None:
             if cell.kind == LABEL and column < first:
                 labels.append(cell)
-            elif cell.kind != BLANK:
+            elif cell.kind != BLANK or (column < first and not blank_labels):
                 return None
         elif cell.kind == LABEL or values[k] is not None:
             return None
@@ -191,7 +193,8 @@ def place_by_header(lines: Sequence[Line], header: tuple[str, ...]) -> list[Line
             value_columns, shift = columns, width - line.width
         if shift:
             line = line._replace(columns=tuple(c + shift for c in line.columns))
-        placed = _placed(line, value_columns) if value_columns[0] >= 0 else None
+        blank_labels = columns is not None and not shift
+        placed = _placed(line, value_columns, blank_labels) if value_columns[0] >= 0 else None
         if placed is not None:
             out[index] = placed
     return out

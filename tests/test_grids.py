@@ -14,7 +14,8 @@ from gi_pipeline import vocabulary as v
 from gi_pipeline.quality import SuiteRunner, validate_reports
 from gi_pipeline.records import ParsedReport
 from gi_pipeline.report import parse_report, vote_template
-from gi_pipeline.tables import RowCells
+from gi_pipeline.cells import GRID_SEP, GRID_SPAN, split_line, split_lines
+from gi_pipeline.tables import APPLICANT_HEADER, RowCells, place_by_header
 
 from . import format_fixtures as ff
 
@@ -229,3 +230,50 @@ def test_markdown_sample_gives_no_wrong_number_and_reads_table_four() -> None:
     assert [f.value for f in report.review] == [1, 0, 0, 0, 1] + [0] * 10
     disclosure = {(f.item, f.metric): f.value for f in report.disclosure}
     assert disclosure[("normative_documents", "issued")] == 13 and disclosure[("administrative_licensing", "decisions")] == 97
+
+
+# --------------------------------------------------------------------------------------------
+# Placing a grid row under its header: what is read, what is left to the row reader
+# --------------------------------------------------------------------------------------------
+
+
+def _grid(*fields: str) -> str:
+    return GRID_SEP.join(fields)
+
+
+_HEADER_LINES = [
+    _grid("(本列数据的勾稽关系为:…)", GRID_SPAN, GRID_SPAN, "申请人情况", *[GRID_SPAN] * 6),
+    _grid("(本列数据的勾稽关系为:…)", GRID_SPAN, GRID_SPAN, "自然人", "商业企业", "考研机构", "社会公益组织", "法律服务机构", "其他", "总计"),
+]
+
+
+@pytest.mark.parametrize(
+    ("row", "placed"),
+    [
+        # Full width: an empty third label column is an empty label slot.
+        (_grid("三、本年度办理结果", "(六)其他处理", "", "1", "0", "0", "0", "0", "0", "1"), ["三、本年度办理结果", "(六)其他处理", "1", "0", "0", "0", "0", "0", "1"]),
+        # Short of the header (its rowspanned labels dropped): aligned on the right.
+        (_grid("2.重复申请", "4", "0", "0", "0", "", "0", "4"), ["2.重复申请", "4", "0", "0", "0", "", "0", "4"]),
+        # Grid columns past the header's last are empty: not cells of the row.
+        (_grid("(七)总计", GRID_SPAN, GRID_SPAN, "5", "0", "0", "0", "0", "0", "5"), ["(七)总计", "5", "0", "0", "0", "0", "0", "5"]),
+        # A short row with an empty cell before its numbers: a label slot, or a value beside a lost one.
+        (_grid("(六)其他处理", "", "1", "0", "0", "0", "0", "0", "1"), None),
+        # A number in a label column, text in a value column, a number widened over two columns.
+        (_grid("三、本年度办理结果", "7", "", "1", "0", "0", "0", "0", "0", "1"), None),
+        (_grid("三、本年度办理结果", "(一)予以公开", "", "1", "0", "见说明", "0", "0", "0", "1"), None),
+        (_grid("三、本年度办理结果", "(一)予以公开", "", "1", "0", "0", "0", "0", "6", GRID_SPAN), None),
+    ],
+)
+def test_rows_are_placed_by_header_columns_or_left_as_printed(row: str, placed: list[str] | None) -> None:
+    lines = [split_line(line) for line in (*_HEADER_LINES, row)]
+    out = place_by_header(lines, APPLICANT_HEADER)
+    assert out[:2] == lines[:2]
+    if placed is None:
+        assert out[2] == lines[2]
+    else:
+        assert [c.text for c in out[2].cells] == placed
+
+
+def test_text_layouts_are_not_placed() -> None:
+    lines = split_lines("| 申请人情况 | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |\n| 一、本年新收 | | 1 | 0 | 0 | 0 | 0 | 0 | 1 |")
+    assert place_by_header(lines, APPLICANT_HEADER) == lines
