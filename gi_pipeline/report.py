@@ -15,7 +15,8 @@ from .records import RequestFact, ReviewFact, SectionRecord
 from .regions import resolve_region
 from .sections import split_sections
 from .tables import RowCells, anchor_requests, disclosure_template, extract_disclosure, extract_requests, extract_review
-from .tables import APPLICANT_HEADER, REVIEW_HEADER, has_numbers, place_by_header, requests_template
+from .tables import APPLICANT_HEADER, REVIEW_HEADER, has_numbers, place_by_header, place_under_metric_headers
+from .tables import requests_template
 
 # Fewer standard sections than this and no title: not an annual report.
 _MIN_SECTIONS = 3
@@ -108,6 +109,7 @@ def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | No
     disclosure_lines, disclosure_numbers = _table_lines(
         sections, "active_disclosure", v.TABLE_ACTIVE_DISCLOSURE, issues
     )
+    disclosure_lines = place_under_metric_headers(disclosure_lines)
     request_lines, request_numbers = _table_lines(sections, "requests", v.TABLE_REQUESTS, issues)
     review_lines, _ = _table_lines(sections, "review_litigation", v.TABLE_REVIEW_LITIGATION, issues)
     # Grid tables are read by the columns their header names (text layouts pass unchanged).

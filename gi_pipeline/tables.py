@@ -515,6 +515,35 @@ def disclosure_template(lines: Sequence[Line]) -> str | None:
     return winners[0] if best and len(winners) == 1 else None
 
 
+def _is_metric_header(text: str) -> bool:
+    found = _DISCLOSURE.match(text)
+    return found is not None and found.ref.kind == HEADER and found.ref.key in v.TEMPLATES
+
+
+def place_under_metric_headers(lines: Sequence[Line]) -> list[Line]:
+    """Table 二's grid rows read under the metric columns of the header row above them (the table is
+    blocks, each under its own header: 本年制发件数… over three columns, 本年处理决定数量 over one), like
+    ``place_by_header``: cells beyond the header's columns or in its label columns never count. A header
+    row naming no metric ends the previous block; text layouts are left as they are."""
+    out = list(lines)
+    columns: tuple[int, ...] | None = None
+    width = 0
+    for index, line in enumerate(lines):
+        if not line.grid:
+            continue
+        if not any(c.kind in _NUMERIC for c in line.cells):
+            labels = [(c, column) for c, column in zip(line.cells, line.columns) if c.kind == LABEL]
+            if len(labels) > 1:
+                named = tuple(column for c, column in labels if _is_metric_header(c.text))
+                columns, width = (named, line.width) if named else (None, 0)
+            continue
+        if columns is not None:
+            placed = _placed(line, columns, blank_labels=line.width >= width)
+            if placed is not None:
+                out[index] = placed
+    return out
+
+
 @functools.lru_cache(maxsize=1 << 12)  # like _request_row
 def _disclosure_row(
     key: str, metrics: tuple[str, ...], unit: str | None, cells: tuple[Cell, ...] | None

@@ -317,7 +317,7 @@ def to_pdf(blocks: list[Block], path: Path, running_header: str = "", break_requ
 
 
 def word_template_table(table: Table) -> Table:
-    """The table as Word's copy of the official template lays it out: table 三's and 四's last column
+    """The table as Word's copy of the official template lays it out: the last column of tables 二, 三, 四
     drawn over more grid columns than its data cells use (cell borders that do not line up across rows
     give Word extra narrow grid columns), so each data row ends in empty cells; table 四 under two
     header rows (行政复议 and each 行政诉讼 proceeding over its five outcome headers)."""
@@ -331,7 +331,7 @@ def word_template_table(table: Table) -> Table:
         cells += [Cell(o, 1, c) for c, o in enumerate(outcomes * 3)]
         cells += [Cell(c.text, c.row - 1, c.col, c.rowspan, c.colspan) for c in table.cells if c.row >= 3]
         table = Table(tuple(cells), table.n_rows - 1, 15, table.widths)
-    if table.n_cols not in (15, 3 + _REQUEST_VALUES):
+    if table.n_cols not in (4, 15, 3 + _REQUEST_VALUES):  # table 二, 四, 三
         return table
     extra, last = 2, table.n_cols - 1
     cells = []
