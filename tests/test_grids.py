@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
+from gi_pipeline import identities as ids
 from gi_pipeline import vocabulary as v
 from gi_pipeline.quality import SuiteRunner, validate_reports
 from gi_pipeline.records import ParsedReport
@@ -62,13 +64,14 @@ def test_hongze_pdf_gives_every_gold_cell() -> None:
 
 def test_hongze_lone_other_handling_row_is_kept_with_a_warning_and_checks_clean() -> None:
     report = _parsed("hongze_2024.pdf")
-    assert [(i.check, i.severity, i.row_key) for i in report.issues] == [
-        (v.Check.ROWS_MERGED, v.SEVERITY_WARNING, "other_handling")
-    ]
+    tables = {(i.check, i.severity, i.row_key) for i in report.issues if i.table != v.TABLE_REPORTS}
+    assert tables == {(v.Check.ROWS_MERGED, v.SEVERITY_WARNING, "other_handling")}
+    assert v.Check.TEMPLATE_CONFLICT not in {c for c, _ in _checks(report)}
+    assert not {f.row_key for f in report.requests} & set(v.MERGED_ROWS["other_handling"])
     # results_total sums other_handling in place of the absent sub-rows; completeness counts it for them.
     checked, results = validate_reports([report], SuiteRunner())
     assert [r.suite for r in results if not r.success] == []
-    assert _checks(checked[0]) == {(v.Check.ROWS_MERGED, "other_handling")}
+    assert _checks(checked[0]) == _checks(report)
 
 
 # --------------------------------------------------------------------------------------------
@@ -277,3 +280,21 @@ def test_rows_are_placed_by_header_columns_or_left_as_printed(row: str, placed: 
 def test_text_layouts_are_not_placed() -> None:
     lines = split_lines("| 申请人情况 | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |\n| 一、本年新收 | | 1 | 0 | 0 | 0 | 0 | 0 | 1 |")
     assert place_by_header(lines, APPLICANT_HEADER) == lines
+
+
+def test_results_total_identity_sums_the_lone_other_handling_row() -> None:
+    report = _parsed("hongze_2024.pdf")
+
+    def with_values(values: dict[tuple[str, str], int]) -> ParsedReport:
+        requests = tuple(replace(f, value=values.get((f.row_key, f.applicant), f.value)) for f in report.requests)
+        return replace(report, requests=requests)
+
+    runner = SuiteRunner()
+    off = with_values({("results_total", "natural_person"): 96})
+    checked, _ = validate_reports([off], runner)
+    assert [(i.check, i.row_key) for i in checked[0].issues if i.check == ids.REQUESTS_RESULTS_TOTAL] == [
+        (ids.REQUESTS_RESULTS_TOTAL, "natural_person")
+    ]
+    balanced = with_values({("results_total", "natural_person"): 96, ("other_handling", "natural_person"): 1})
+    checked, _ = validate_reports([balanced], runner)
+    assert not [i for i in checked[0].issues if i.check == ids.REQUESTS_RESULTS_TOTAL]
