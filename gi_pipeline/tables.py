@@ -595,8 +595,13 @@ def _first_row(lines: Sequence[Line]) -> list[Cell]:
 
 
 def _proceeding_of(heading: str) -> str | None:
-    key = label_key(heading)
-    return next((proceeding for label, proceeding in v.PROCEEDING_HEADINGS if label in key), None)
+    """The proceeding a heading names when it is little more than its name (行政复议, (一)行政复议,
+    行政诉讼(复议后起诉)); a caption of the whole table (表四:政府信息公开行政复议、行政诉讼情况) names none."""
+    key = labels.core(label_key(heading))
+    return next(
+        (proceeding for label, proceeding in v.PROCEEDING_HEADINGS if label in key and len(key) <= len(label) + 8),
+        None,
+    )
 
 
 def _proceeding_parts(lines: Sequence[Line]) -> dict[str, list[Cell]] | None:

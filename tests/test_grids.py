@@ -190,6 +190,19 @@ def test_markdown_headings_and_table_four_split_per_proceeding() -> None:
     assert not {i for i in report.issues if i.table == v.TABLE_REVIEW_LITIGATION}
 
 
+def test_markdown_caption_of_table_four_is_not_a_part_heading() -> None:
+    whole = _MARKDOWN_SPLIT.split("### 行政复议")[0] + (
+        "## 表四：政府信息公开行政复议、行政诉讼情况\n"
+        "| 行政复议 | | | | | 行政诉讼 | | | | | | | | | |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "| 0 | 1 | 0 | 0 | 1 | 2 | 0 | 0 | 1 | 3 | 0 | 0 | 1 | 0 | 1 |\n\n"
+        "## 五、存在的主要问题及改进情况\n问题。\n"
+    )
+    report = parse_report(whole.encode("utf-8"), "whole.md")
+    assert isinstance(report, ParsedReport)
+    assert [f.value for f in report.review] == [0, 1, 0, 0, 1, 2, 0, 0, 1, 3, 0, 0, 1, 0, 1]
+
+
 def test_markdown_table_four_missing_a_part_is_flagged_not_guessed() -> None:
     cut = _MARKDOWN_SPLIT.replace("### 行政诉讼（复议后起诉）", "### 说明")
     report = parse_report(cut.encode("utf-8"), "cut.md")
