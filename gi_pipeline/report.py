@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from . import metadata as md
 from . import vocabulary as v
-from .cells import Line, split_lines
+from .cells import HEADING, Line, split_lines
 from .flat_tables import inline_sections, is_flattened, read_flat_tables
 from .normalize import normalize_text
 from .readers import Unreadable, read_document
@@ -15,8 +15,9 @@ from .records import DisclosureFact, ParsedReport, QualityIssue, Quarantined, Re
 from .records import RequestFact, ReviewFact, SectionRecord
 from .regions import resolve_region
 from .sections import split_sections
-from .tables import anchor_requests, disclosure_template, extract_disclosure, extract_requests, extract_review
-from .tables import has_numbers, requests_template
+from .tables import RowCells, anchor_requests, disclosure_template, extract_disclosure, extract_requests, extract_review
+from .tables import APPLICANT_HEADER, REVIEW_HEADER, has_numbers, place_by_header, place_under_metric_headers
+from .tables import requests_template
 
 # Fewer standard sections than this and no title: not an annual report.
 _MIN_SECTIONS = 3
@@ -56,7 +57,7 @@ def _table_lines(
         return [], False
     lines = split_lines(section.text)
     numbers = has_numbers(lines)
-    if not any(line.cells for line in lines):
+    if not any(line.cells for line in lines if line.kind != HEADING):
         issues.append(QualityIssue(v.Check.TABLE_MISSING, v.SEVERITY_ERROR, table, None, f"section {key} has no table"))
     elif not numbers:
         issues.append(
@@ -78,6 +79,31 @@ class Tables:
     issues: list[QualityIssue]
 
 
+def vote_template(text: str, request_cells: RowCells, from_disclosure: str | None, year: int | None) -> tuple[str | None, str]:
+    """The template the whole document points to, and what disagrees (empty when nothing does). Strong
+    signals: the notice the report cites, table 二's column headers, table 三's 2021-only sub-rows. Weak
+    ones, which only decide when the strong ones do not: a lone (六)其他处理 row (2021 reports print it
+    too) and the year."""
+    from_requests, requests_strong = requests_template(request_cells)
+    declared = md.declared_template(text)
+    strong = {"notice cited": declared, "table 二's columns": from_disclosure}
+    strong["table 三's rows"] = from_requests if requests_strong else None
+    weak = [md.template_for_year(year), None if requests_strong else from_requests]
+    votes = {t: sum(s == t for s in strong.values()) for t in v.TEMPLATES}
+    best = max(votes.values())
+    leaders = [t for t in v.TEMPLATES if votes[t] == best] if best else list(v.TEMPLATES)
+    template = next((w for w in weak if w in leaders), None)  # the year first, then the lone row
+    if template is None:
+        # Strong signals tied and no weak one decides: table 三, table 二, the notice, in that order.
+        order = [strong["table 三's rows"], from_disclosure, declared]
+        template = next((t for t in order if t in leaders), None) if best else None
+    named = {name: t for name, t in strong.items() if t}
+    conflict = ""
+    if len(set(named.values())) > 1:
+        conflict = "; ".join(f"{name}: {t}" for name, t in named.items()) + f" (read as {template})"
+    return template, conflict
+
+
 def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | None) -> Tables:
     """Tables 二, 三 and 四 from their sections, and the template they are read with."""
     if is_flattened(sections):  # cells run together with their separators lost: gi_pipeline.flat_tables
@@ -87,24 +113,16 @@ def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | No
     disclosure_lines, disclosure_numbers = _table_lines(
         sections, "active_disclosure", v.TABLE_ACTIVE_DISCLOSURE, issues
     )
+    disclosure_lines = place_under_metric_headers(disclosure_lines)
     request_lines, request_numbers = _table_lines(sections, "requests", v.TABLE_REQUESTS, issues)
     review_lines, _ = _table_lines(sections, "review_litigation", v.TABLE_REVIEW_LITIGATION, issues)
-
-    # Template: the tables' own structure first, then what the report cites, then its year.
-    request_cells = anchor_requests(request_lines)
-    from_requests = requests_template(request_cells)
+    # Grid tables are read by the columns their header names (text layouts pass unchanged).
+    request_cells = anchor_requests(place_by_header(request_lines, APPLICANT_HEADER))
+    review_lines = place_by_header(review_lines, REVIEW_HEADER)
     from_disclosure = disclosure_template(disclosure_lines)
-    template = from_requests or from_disclosure or md.declared_template(text) or md.template_for_year(year)
-    if from_requests and from_disclosure and from_requests != from_disclosure:
-        issues.append(
-            QualityIssue(
-                v.Check.TEMPLATE_CONFLICT,
-                v.SEVERITY_WARNING,
-                v.TABLE_REPORTS,
-                None,
-                f"table 三 is the {from_requests} template, table 二 the {from_disclosure}",
-            )
-        )
+    template, conflict = vote_template(text, request_cells, from_disclosure, year)
+    if conflict:
+        issues.append(QualityIssue(v.Check.TEMPLATE_CONFLICT, v.SEVERITY_WARNING, v.TABLE_REPORTS, None, conflict))
     disclosure = extract_disclosure(disclosure_lines, disclosure_numbers, from_disclosure or template)
     requests = extract_requests(request_cells, request_numbers, template)
     review = extract_review(review_lines)

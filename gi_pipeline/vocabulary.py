@@ -137,6 +137,11 @@ REQUEST_ROW_KEYS = tuple(row.key for row in REQUEST_ROWS)
 RESULT_ROW_KEYS = tuple(row.key for row in REQUEST_ROWS if row.is_result)
 ROWS_2021_ONLY = tuple(row.key for row in REQUEST_ROWS if row.templates == {TEMPLATE_2021})
 ROWS_2019_ONLY = tuple(row.key for row in REQUEST_ROWS if row.templates == {TEMPLATE_2019})
+# A row some reports print in place of the rows it sums: a 2021-template report may print one
+# (六)其他处理 row with no sub-rows. Its value stands for theirs (results_total sums it instead).
+MERGED_ROWS: dict[str, tuple[str, ...]] = {
+    "other_handling": ("other_overdue_correction", "other_unpaid_fee", "other_misc"),
+}
 
 
 def request_rows(template: str) -> tuple[str, ...]:
@@ -232,6 +237,15 @@ OUTCOMES = ("upheld", "corrected", "other", "pending", "total")
 OUTCOME_TOTAL = "total"
 OUTCOME_PARTS = OUTCOMES[:-1]
 REVIEW_LITIGATION_CELLS = tuple((p, o) for p in PROCEEDINGS for o in OUTCOMES)
+# A heading over one proceeding's part of table 四 (a conversion that split the table per proceeding),
+# tried in this order: the litigation headings also say 复议.
+PROCEEDING_HEADINGS: tuple[tuple[str, str], ...] = (
+    ("未经复议直接起诉", "litigation_direct"),
+    ("复议后起诉", "litigation_after_review"),
+    ("行政复议", "review"),
+)
+# Table 四's bottom header row names each proceeding's five columns, in OUTCOMES order.
+REVIEW_OUTCOME_LABELS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
 REVIEW_HEADER_LABELS = (
     "行政复议",
     "行政诉讼",
@@ -292,7 +306,8 @@ class Check:
     DIGITS_AMBIGUOUS = "digits_ambiguous"  # cells printed run together that several readings fit: null
     TEMPLATE_UNKNOWN = "template_unknown"
     TEMPLATE_UNSUPPORTED = "template_unsupported"  # a pre-2019 report: its tables are not extracted
-    TEMPLATE_CONFLICT = "template_conflict"
+    TEMPLATE_CONFLICT = "template_conflict"  # strong signals of the template (notice cited, table 二, table 三) disagree
+    ROWS_MERGED = "rows_merged"  # one row printed in place of its sub-rows (vocabulary.MERGED_ROWS): kept as printed
     SECTION_MISSING = "section_missing"
     YEAR_UNKNOWN = "year_unknown"
     AGENCY_UNKNOWN = "agency_unknown"

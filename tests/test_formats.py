@@ -103,11 +103,18 @@ def test_grid_rendering_repeats_rowspans_and_keeps_colspans_one_field() -> None:
         [("(三)不予公开", 2, 1), ("1.属于国家秘密", 1, 1), ("5", 1, 1)],  # a short row: no padding
         [("2.其他", 1, 1), ("", 1, 1), ("7", 1, 1)],
     ]
-    assert grid.render(grid.place_rows(rows)) == [
-        "三、本年度办理结果\x1f(一)予以公开\x1f13\x1f",
+    lines = grid.render(grid.place_rows(rows))
+    assert lines == [
+        "三、本年度办理结果\x1f(一)予以公开\x1f\x1e\x1f13\x1f\x1e\x1f",
         "三、本年度办理结果\x1f(三)不予公开\x1f1.属于国家秘密\x1f5",
         "三、本年度办理结果\x1f(三)不予公开\x1f2.其他\x1f\x1f7",
     ]
+    # A spanned cell is one cell of the row; the columns it covers still count.
+    first = split_line(lines[0])
+    assert [c.text for c in first.cells] == ["三、本年度办理结果", "(一)予以公开", "13", ""]
+    assert (first.columns, first.width) == ((0, 1, 3, 5), 6)
+    # A lone cell spanning the table stays a plain line.
+    assert grid.render(grid.place_rows([[("申请人情况", 1, 7)]])) == ["申请人情况"]
 
 
 # --------------------------------------------------------------------------------------------
