@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import socket
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -34,6 +33,7 @@ from pathlib import Path
 import fsspec
 
 from . import warehouse
+from .processes import pid_alive, process_start_ticks, this_host
 
 LOCK_NAME = "_lock.json"
 POLL_SECONDS = 0.5
@@ -54,41 +54,6 @@ class LockHolder:
 
     def describe(self) -> str:
         return f"{self.owner} (pid {self.pid} on {self.host}, since {self.started})"
-
-
-def this_host() -> str:
-    return socket.gethostname()
-
-
-def process_start_ticks(pid: int) -> int | None:
-    """When process ``pid`` started (clock ticks since boot, /proc/<pid>/stat field 22); None if unknown."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rfind(")") + 2:].split()  # the command name may contain spaces and parentheses
-    return int(fields[19]) if len(fields) > 19 else None
-
-
-def pid_alive(pid: int, started: int | None = None) -> bool:
-    """True when process ``pid`` of this host runs (a zombie does not; nor a reused pid whose start time
-    differs from ``started``)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, owned by another user
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text()
-        if state[state.rfind(")") + 2:].startswith("Z"):
-            return False
-    except OSError:
-        pass
-    if started is not None:
-        now = process_start_ticks(pid)
-        return now is None or now == started
-    return True
 
 
 def _holder(owner: str) -> LockHolder:

@@ -10,6 +10,9 @@ batch too small to pay for starting processes) parses in the caller, where a mon
 A worker that dies (a crash in a native library, the OOM killer) takes the batches in flight down with
 it: their files are retried one at a time on one process, so only the file that kills a process is
 lost -- as a quarantine row saying so.
+
+Workers die with the process that started them (``_die_with_parent``): a parent killed with SIGKILL
+cannot shut its pool down, and orphaned workers would go on parsing (and holding memory) for nobody.
 """
 
 from __future__ import annotations
@@ -17,7 +20,12 @@ from __future__ import annotations
 import collections
 import itertools
 import multiprocessing
+import ctypes
 import os
+import signal
+import sys
+import threading
+import time
 import traceback
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -74,8 +82,35 @@ def _parse_batch(jobs: list[ParseJob], cache: Location | None) -> list[ParseOutc
     return [parse_and_store(job, cache) for job in jobs]
 
 
+# How often a worker's watchdog checks that its parent still lives.
+PARENT_POLL_SECONDS = 0.5
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this process when ``parent`` ends.  On Linux the kernel sends SIGKILL
+    at once (prctl PR_SET_PDEATHSIG); everywhere a watchdog thread polls ``os.getppid()`` (the parent
+    changes when it dies: the worker is re-parented), which also covers a worker busy in C code when
+    the signal is unavailable."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl in this libc
+            pass
+    if os.getppid() != parent:  # died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
 
 
 def _one_by_one(jobs: list[ParseJob], cache: Location | None) -> Iterator[ParseOutcome]:

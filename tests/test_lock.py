@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from gi_pipeline import lock
+from gi_pipeline import lock, processes
 
 ROOT = Path(__file__).resolve().parents[1]
 
 _RUN = """
 import json, sys, time
-from gi_pipeline import lock
+from gi_pipeline import lock, processes
 root, owner, hold, exclusive = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4] == "1"
 try:
     with lock.WarehouseLock(root, owner=owner, wait=0, exclusive_create=exclusive) as held:
@@ -102,8 +102,8 @@ def test_lock_of_a_dead_pid_elsewhere_is_not_broken(tmp_path: Path) -> None:
 
 
 def test_pid_alive() -> None:
-    assert lock.pid_alive(os.getpid(), lock.process_start_ticks(os.getpid()))
-    assert not lock.pid_alive(os.getpid(), started=1)  # same pid, other start: a reused pid
+    assert processes.pid_alive(os.getpid(), processes.process_start_ticks(os.getpid()))
+    assert not processes.pid_alive(os.getpid(), started=1)  # same pid, other start: a reused pid
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
-    assert not lock.pid_alive(proc.pid)
+    assert not processes.pid_alive(proc.pid)
