@@ -74,6 +74,8 @@ def parse_and_store(job: ParseJob, cache: Location | None) -> ParseOutcome:
     try:
         entry = parse_cache.parse_cached(job.raw, job.sha256, job.source_file, cache)
         return ParseOutcome(job.source_file, entry.summary)
+    except parse_cache.CacheUnwritable:
+        raise  # the environment's error, not this file's: it stops the run (``parse_all`` raises it)
     except Exception as exc:  # noqa: BLE001 - reported to the caller as that file's outcome
         return ParseOutcome(job.source_file, None, f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
@@ -131,7 +133,8 @@ def _one_by_one(jobs: list[ParseJob], cache: Location | None) -> Iterator[ParseO
 
 
 def parse_all(jobs: Iterable[ParseJob], cache: Location | None, workers: int = 1) -> Iterator[ParseOutcome]:
-    """One outcome per job, in the order of ``jobs`` (consumed lazily, a batch at a time)."""
+    """One outcome per job, in the order of ``jobs`` (consumed lazily, a batch at a time).  Raises
+    ``parse_cache.CacheUnwritable`` at the first file whose result cannot be stored."""
     jobs = iter(jobs)
     head = list(itertools.islice(jobs, MIN_PARALLEL_FILES))
     # A daemonic process (a Dask worker, by default) may not start processes of its own.
