@@ -123,3 +123,17 @@ def test_largest_readable_docx_stays_within_a_few_hundred_mb(tmp_path: Path) -> 
     assert result["outcome"].startswith("read ")
     print(result)
     assert result["peak_mb"] < 1024
+
+
+@pytest.mark.parametrize("depth", [20, 600, 100_000])
+def test_deeply_nested_docx_is_read_or_quarantined_with_the_reason(tmp_path: Path, depth: int) -> None:
+    path = tmp_path / "nested.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("word/document.xml", f"<w:document {_W}><w:body><w:p><w:r><w:t>head</w:t></w:r></w:p>"
+                    + "<w:sdt><w:sdtContent>" * depth + "<w:p><w:r><w:t>deep</w:t></w:r></w:p>"
+                    + "</w:sdtContent></w:sdt>" * depth + "<w:p><w:r><w:t>tail</w:t></w:r></w:p></w:body></w:document>")
+    if depth == 20:
+        assert docx.read_docx(path.read_bytes()) == "head\ndeep\ntail\n"
+        return
+    with pytest.raises(Unreadable, match="DOCX nested too deeply to read"):
+        docx.read_docx(path.read_bytes())

@@ -36,6 +36,9 @@ MAX_PART_BYTES = 64 * 1024 * 1024
 MAX_XML_TAGS = 4_000_000
 # The package relationships are a few hundred bytes.
 MAX_RELS_BYTES = 1024 * 1024
+# Word nests a few levels; hundreds of nested content controls or runs are no report, and the reader
+# (recursive, as the XML is) says so rather than failing with a traceback or reading part of the file.
+_TOO_DEEP = "DOCX nested too deeply to read (beyond libxml2's 2048 levels or Python's recursion limit)"
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=True)
 
 
@@ -162,9 +165,14 @@ def read_docx(raw: bytes) -> str:
         raise Unreadable(f"DOCX document part has {tags:,} XML tags, over the {MAX_XML_TAGS:,} limit "
                          "(too much memory to read; a zip bomb, or not an annual report)")
     root = etree.fromstring(xml, _XML_PARSER) if xml.strip() else None
+    if root is not None and _XML_PARSER.error_log.filter_types([etree.ErrorTypes.ERR_RESOURCE_LIMIT]):
+        raise Unreadable(_TOO_DEEP)  # libxml2 recovered by dropping what lies below 2048 levels
     body = root.find(W + "body") if root is not None else None
     if body is None:
         raise Unreadable("DOCX without a document body")
     lines: list[str] = []
-    _blocks(body, lines)
+    try:
+        _blocks(body, lines)
+    except RecursionError:
+        raise Unreadable(_TOO_DEEP) from None
     return "\n".join(lines) + "\n"
