@@ -25,10 +25,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .raw_listing import ListingError, RawListing
+from .warehouse import ROLE_REPORT
 
 # A run may delete up to this share of the catalogued reports without confirmation.
 MAX_REMOVED_SHARE = 0.10
-ROLE_REPORT = "report"  # warehouse.ROLE_REPORT (not imported: this module needs no warehouse I/O)
 _SHOWN = 10  # file names a message lists before "and N more"
 
 
