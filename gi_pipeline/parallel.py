@@ -10,6 +10,9 @@ batch too small to pay for starting processes) parses in the caller, where a mon
 A worker that dies (a crash in a native library, the OOM killer) takes the batches in flight down with
 it: their files are retried one at a time on one process, so only the file that kills a process is
 lost -- as a quarantine row saying so.
+
+Workers die with the process that started them (``_die_with_parent``): a parent killed with SIGKILL
+cannot shut its pool down, and orphaned workers would go on parsing (and holding memory) for nobody.
 """
 
 from __future__ import annotations
@@ -17,7 +20,12 @@ from __future__ import annotations
 import collections
 import itertools
 import multiprocessing
+import ctypes
 import os
+import signal
+import sys
+import threading
+import time
 import traceback
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -66,6 +74,8 @@ def parse_and_store(job: ParseJob, cache: Location | None) -> ParseOutcome:
     try:
         entry = parse_cache.parse_cached(job.raw, job.sha256, job.source_file, cache)
         return ParseOutcome(job.source_file, entry.summary)
+    except parse_cache.CacheUnwritable:
+        raise  # the environment's error, not this file's: it stops the run (``parse_all`` raises it)
     except Exception as exc:  # noqa: BLE001 - reported to the caller as that file's outcome
         return ParseOutcome(job.source_file, None, f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
@@ -74,8 +84,35 @@ def _parse_batch(jobs: list[ParseJob], cache: Location | None) -> list[ParseOutc
     return [parse_and_store(job, cache) for job in jobs]
 
 
+# How often a worker's watchdog checks that its parent still lives.
+PARENT_POLL_SECONDS = 0.5
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this process when ``parent`` ends.  On Linux the kernel sends SIGKILL
+    at once (prctl PR_SET_PDEATHSIG); everywhere a watchdog thread polls ``os.getppid()`` (the parent
+    changes when it dies: the worker is re-parented), which also covers a worker busy in C code when
+    the signal is unavailable."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl in this libc
+            pass
+    if os.getppid() != parent:  # died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
 
 
 def _one_by_one(jobs: list[ParseJob], cache: Location | None) -> Iterator[ParseOutcome]:
@@ -96,7 +133,8 @@ def _one_by_one(jobs: list[ParseJob], cache: Location | None) -> Iterator[ParseO
 
 
 def parse_all(jobs: Iterable[ParseJob], cache: Location | None, workers: int = 1) -> Iterator[ParseOutcome]:
-    """One outcome per job, in the order of ``jobs`` (consumed lazily, a batch at a time)."""
+    """One outcome per job, in the order of ``jobs`` (consumed lazily, a batch at a time).  Raises
+    ``parse_cache.CacheUnwritable`` at the first file whose result cannot be stored."""
     jobs = iter(jobs)
     head = list(itertools.islice(jobs, MIN_PARALLEL_FILES))
     # A daemonic process (a Dask worker, by default) may not start processes of its own.
