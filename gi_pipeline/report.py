@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from . import metadata as md
 from . import vocabulary as v
 from .cells import Line, split_lines
+from .narrative import check_narrative, narrative_issues
 from .normalize import normalize_text
 from .readers import Unreadable, read_document
 from .records import DisclosureFact, ParsedReport, QualityIssue, Quarantined, RegionMatch, ReportMetadata
@@ -132,6 +133,8 @@ def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Q
 
     tables = extract_tables(text, sections, year)
     issues += tables.issues
+    narrative = check_narrative(sections, tables.requests, tables.review, year)
+    issues += narrative_issues(narrative)
 
     region = resolve_region(title, agency, text, year)
     issues += _region_issues(region)
@@ -155,4 +158,5 @@ def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Q
         requests=tables.requests,
         review=tables.review,
         issues=tuple(issues),
+        narrative=narrative,
     )
