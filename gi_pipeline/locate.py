@@ -65,3 +65,12 @@ def row_line(sections: dict[str, SectionRecord], table: str, row: str) -> Span |
             start, stop = line_span(text, m.start(), m.end())
             return section.char_start + start, section.char_start + stop
     return None
+
+
+def text_between(sections: dict[str, SectionRecord], start: int, end: int) -> str | None:
+    """The normalized text from ``start`` to ``end`` (offsets into the report's normalized text), read from
+    the section that holds it: the warehouse keeps a report's text as its sections."""
+    for section in sections.values():
+        if section.char_start <= start and end <= section.char_end:
+            return section.text[start - section.char_start : end - section.char_start]
+    return None
