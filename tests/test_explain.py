@@ -198,3 +198,31 @@ def test_the_cli_runs_explain_and_the_dagster_hook_writes_pages(tmp_path: Path) 
     written = explain.write_pages(SAMPLES, [SEED_004.name, IDENTITY_VIOLATION.name], tmp_path / "pages")
     assert set(written) == {SEED_004.name, IDENTITY_VIOLATION.name}
     assert all(path.is_file() and path.parent == tmp_path / "pages" for path in written.values())
+
+
+def test_a_cell_with_provenance_shows_its_raw_token_and_page() -> None:
+    """Facts that carry where their cell was printed (raw token, offsets into the normalized text, page)
+    are shown by that, not by the row's labelled line."""
+    import dataclasses
+
+    from gi_pipeline.records import RequestFact
+
+    @dataclasses.dataclass(frozen=True)
+    class RequestFactWithProvenance(RequestFact):
+        raw: str | None = None
+        char_start: int | None = None
+        char_end: int | None = None
+        page: int | None = None
+
+    report = _parsed(SEED_004)
+    fact = next(f for f in report.requests if f.row_key == "new_received" and f.applicant == "total")
+    label = report.text.index("一、本年新收政府信息公开申请数量")
+    start = report.text.index(f"| {fact.value} |", label) + 2
+    end = start + len(str(fact.value))
+    traced = RequestFactWithProvenance(fact.row_key, fact.applicant, fact.value, str(fact.value), start, end, 3)
+    shown = explain.cell_source_html(report, (v.TABLE_REQUESTS, fact.row_key, fact.applicant), traced)
+    assert f"raw token: <code>{fact.value}</code>" in shown and "page 3" in shown
+    assert f"<mark>{fact.value}</mark>" in shown and shown.count("<mark>") == 1
+    assert "not recorded" not in shown
+    untraced = explain.cell_source_html(report, (v.TABLE_REQUESTS, fact.row_key, fact.applicant), fact)
+    assert "found by searching the normalized section text for the row label" in untraced
