@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
 
 from . import vocabulary as v
 from .locate import row_line
@@ -37,24 +38,37 @@ def _patterns() -> tuple[tuple[v.NarrativePattern, re.Pattern[str]], ...]:
     return tuple((p, re.compile(p.pattern.format(n=_NUMBER, gap=_GAP))) for p in v.NARRATIVE_PATTERNS)
 
 
-def _compact(text: str) -> tuple[str, list[int]]:
-    """``text`` without spaces and line breaks, and each kept character's offset in ``text``."""
-    kept: list[str] = []
-    where: list[int] = []
-    pos = 0
-    for m in _SPACES.finditer(text):
-        kept.append(text[pos : m.start()])
-        where.extend(range(pos, m.start()))
-        pos = m.end()
-    kept.append(text[pos:])
-    where.extend(range(pos, len(text)))
-    return "".join(kept), where
+class _Compact:
+    """A text without spaces and line breaks, and the way back from its offsets to the text's."""
+
+    def __init__(self, text: str):
+        self.text = _SPACES.sub("", text)
+        self._starts = [0]  # compact offset where each kept piece of the text starts
+        self._shifts = [0]  # that piece's offset in the text minus its compact offset
+        removed = 0
+        for m in _SPACES.finditer(text):
+            removed += m.end() - m.start()
+            self._starts.append(m.end() - removed)
+            self._shifts.append(removed)
+
+    def original(self, pos: int) -> int:
+        return pos + self._shifts[bisect_right(self._starts, pos) - 1]
 
 
-def _clause(compact: str, start: int, end: int) -> str:
-    left = max((compact.rfind(c, 0, start) for c in _CLAUSE_END), default=-1) + 1
-    rights = [i for c in _CLAUSE_END if (i := compact.find(c, end)) >= 0]
-    return compact[left : min(rights, default=len(compact))]
+def _clauses(compact: str) -> list[tuple[int, int]]:
+    """Spans of the clauses that hold a count (a digit before 件, 余件 or 多件): the only places a
+    statement can be, so the patterns run over a few short spans instead of the whole section."""
+    spans: list[tuple[int, int]] = []
+    pos = compact.find("件")
+    while pos > 0:
+        before = compact[pos - 1]
+        if before.isdigit() or (before in "余多" and pos > 1 and compact[pos - 2].isdigit()):
+            if not spans or pos >= spans[-1][1]:
+                left = max(compact.rfind(c, 0, pos) for c in _CLAUSE_END) + 1
+                rights = [i for c in _CLAUSE_END if (i := compact.find(c, pos)) >= 0]
+                spans.append((left, min(rights, default=len(compact))))
+        pos = compact.find("件", pos + 1)
+    return spans
 
 
 def _is_vague(compact: str, m: re.Match[str]) -> bool:
@@ -109,39 +123,53 @@ def _compare(
 
 
 def section_statements(
-    section: SectionRecord, sections: dict[str, SectionRecord], values: Cells, year: int | None
+    section: SectionRecord, sections: dict[str, SectionRecord], values: Callable[[], Cells], year: int | None
 ) -> list[NarrativeStatement]:
-    compact, where = _compact(section.text)
+    """The statements of one section; ``values`` gives the table cells (built only when one is found)."""
+    if "件" not in section.text:
+        return []
+    compact = _Compact(section.text)
     out: list[NarrativeStatement] = []
-    claimed: set[int] = set()  # a number is one statement: the first pattern that reads it
-    for pattern, regex in _patterns():
-        for m in regex.finditer(compact):
-            if m.start("n") in claimed or _is_part(m.group()):
-                continue
-            if _about_other_period(_clause(compact, m.start(), m.end()), year):
-                continue
-            claimed.add(m.start("n"))
-            start = section.char_start + where[m.start("stated")]
-            end = section.char_start + where[m.end("stated") - 1] + 1
-            stated = None if _is_vague(compact, m) else int(m.group("n").replace(",", ""))
-            status, cells, table_value = _compare(stated, pattern.readings, values)
-            table, row, _column = cells[0]
-            span = row_line(sections, table, row)
-            out.append(
-                NarrativeStatement(
-                    key=pattern.key,
-                    sentence=_sentence(section.text, start - section.char_start, end - section.char_start),
-                    stated=stated,
-                    char_start=start,
-                    char_end=end,
-                    cells=cells,
-                    table_value=table_value,
-                    table_char_start=span[0] if span else None,
-                    table_char_end=span[1] if span else None,
-                    status=status,
-                )
-            )
+    for lo, hi in _clauses(compact.text):
+        if _about_other_period(compact.text[lo:hi], year):
+            continue
+        claimed: set[int] = set()  # a number is one statement: the first pattern that reads it
+        for pattern, regex in _patterns():
+            for m in regex.finditer(compact.text, lo, hi):
+                if m.start("n") in claimed or _is_part(m.group()):
+                    continue
+                claimed.add(m.start("n"))
+                out.append(_statement(section, sections, compact, m, pattern, values(), year))
     return out
+
+
+def _statement(
+    section: SectionRecord,
+    sections: dict[str, SectionRecord],
+    compact: _Compact,
+    m: re.Match[str],
+    pattern: v.NarrativePattern,
+    values: Cells,
+    year: int | None,
+) -> NarrativeStatement:
+    start = section.char_start + compact.original(m.start("stated"))
+    end = section.char_start + compact.original(m.end("stated") - 1) + 1
+    stated = None if _is_vague(compact.text, m) else int(m.group("n").replace(",", ""))
+    status, cells, table_value = _compare(stated, pattern.readings, values)
+    table, row, _column = cells[0]
+    span = row_line(sections, table, row)
+    return NarrativeStatement(
+        key=pattern.key,
+        sentence=_sentence(section.text, start - section.char_start, end - section.char_start),
+        stated=stated,
+        char_start=start,
+        char_end=end,
+        cells=cells,
+        table_value=table_value,
+        table_char_start=span[0] if span else None,
+        table_char_end=span[1] if span else None,
+        status=status,
+    )
 
 
 def cell_values(requests: Sequence, review: Sequence) -> dict[tuple[str, str, str], int | None]:
@@ -158,7 +186,7 @@ def check_narrative(
     sections: dict[str, SectionRecord], requests: Sequence, review: Sequence, year: int | None
 ) -> tuple[NarrativeStatement, ...]:
     """Every statement of sections 一 and 四, in text order, with its comparison to the table."""
-    values = cell_values(requests, review)
+    values = functools.cache(lambda: cell_values(requests, review))
     found = [
         s
         for key in v.NARRATIVE_SECTIONS
