@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 
 from . import frames
 from . import identities as ids
@@ -130,20 +131,30 @@ def _context(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _lines_html(text: str, lo: int, hi: int, marks: Sequence[tuple[int, int]], focus: tuple[int, int] | None) -> str:
-    """Lines ``lo..hi`` of ``text``, the ``marks`` highlighted, the ``focus`` line(s) emphasised."""
+    """Lines ``lo..hi`` of ``text``, the ``marks`` highlighted, the ``focus`` line(s) emphasised. A long line
+    (a report saved as one line) is cut to the part around its marks. Each line starts with its offset in
+    the normalized text."""
     out = []
     pos = lo
     for line in text[lo:hi].split("\n"):
         start, end = pos, pos + len(line)
-        pieces, cursor = [], start
-        for a, b in sorted(m for m in marks if start <= m[0] and m[1] <= end):
-            pieces += [html.escape(text[cursor:a]), f"<mark>{html.escape(text[a:b])}</mark>"]
-            cursor = b
-        pieces.append(html.escape(text[cursor:end]))
-        shown = "".join(pieces) if len(line) <= _MAX_LINE_CHARS or marks else html.escape(line[:_MAX_LINE_CHARS]) + "…"
-        hit = focus is not None and start <= focus[1] and focus[0] <= end
-        out.append(f'<div class="ln{" hit" if hit else ""}"><span class="no">{start}</span>{shown.replace(chr(0x1f), " ┆ ")}</div>')
         pos = end + 1
+        inside = sorted(m for m in marks if start <= m[0] and m[1] <= end)
+        cut_start, cut_end = start, end
+        if len(line) > _MAX_LINE_CHARS:
+            near = inside or ([focus] if focus and start <= focus[0] and focus[1] <= end else [])
+            cut_start = max(start, min(a for a, _ in near) - _MAX_LINE_CHARS // 2) if near else start
+            cut_end = min(end, max(b for _, b in near) + _MAX_LINE_CHARS // 2) if near else start + _MAX_LINE_CHARS
+        pieces = ["…"] if cut_start > start else []
+        cursor = cut_start
+        for a, b in inside:
+            if cut_start <= a and b <= cut_end:
+                pieces += [html.escape(text[cursor:a]), f"<mark>{html.escape(text[a:b])}</mark>"]
+                cursor = b
+        pieces.append(html.escape(text[cursor:cut_end]) + ("…" if cut_end < end else ""))
+        hit = focus is not None and start <= focus[1] and focus[0] <= end
+        shown = "".join(pieces).replace(chr(0x1F), " ┆ ")  # a grid row's cell separator
+        out.append(f'<div class="ln{" hit" if hit else ""}"><span class="no">{cut_start}</span>{shown}</div>')
     return "".join(out)
 
 
@@ -548,6 +559,16 @@ def write_pages(raw_dir: Path, source_files: Iterable[str], out_dir: Path) -> di
         target.write_text(page, encoding="utf-8")
         written[source_file] = target
     return written
+
+
+def flagged_report_pages(raw_dir: Path, reports: pa.Table, out_dir: Path) -> dict[str, str]:
+    """Pages of the flagged reports among a partition's ``reports`` rows (columns source_file, status), as
+    {source_file: page path}: ready for the ``reports`` materialization metadata (one
+    ``dg.MetadataValue.path`` each). A local directory such as
+    ``warehouse.stage_dir(root, "explain", year, region)`` keeps them beside the partition."""
+    rows = reports.select(["source_file", "status"]).to_pylist()
+    flagged = sorted(r["source_file"] for r in rows if r["status"] == v.STATUS_FLAGGED)
+    return {name: str(path) for name, path in write_pages(raw_dir, flagged, out_dir).items()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

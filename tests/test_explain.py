@@ -226,3 +226,18 @@ def test_a_cell_with_provenance_shows_its_raw_token_and_page() -> None:
     assert "not recorded" not in shown
     untraced = explain.cell_source_html(report, (v.TABLE_REQUESTS, fact.row_key, fact.applicant), fact)
     assert "found by searching the normalized section text for the row label" in untraced
+
+
+def test_the_pages_of_a_partitions_flagged_reports(tmp_path: Path) -> None:
+    from gi_pipeline import frames
+
+    raw_dir = tmp_path / "raw"
+    raw_dir.mkdir()
+    for path in (SEED_004, HONGZE):
+        (raw_dir / path.name).write_bytes(path.read_bytes())
+    reports = frames.report_tables([_parsed(raw_dir / SEED_004.name), _parsed(raw_dir / HONGZE.name)])[v.TABLE_REPORTS]
+    flagged = {r["source_file"] for r in reports.to_pylist() if r["status"] == v.STATUS_FLAGGED}
+    assert flagged == {HONGZE.name}
+    pages = explain.flagged_report_pages(raw_dir, reports, tmp_path / "pages")
+    assert set(pages) == flagged
+    assert 'class="cell' in Path(pages[HONGZE.name]).read_text(encoding="utf-8")
