@@ -110,7 +110,7 @@ def issue_column(issue: QualityIssue) -> str | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _number_text(value: float | int | None) -> str:
+def _number_text(value: float | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, float) and value.is_integer():
@@ -158,7 +158,7 @@ def _lines_html(text: str, lo: int, hi: int, marks: Sequence[tuple[int, int]], f
     return "".join(out)
 
 
-def _value_marks(line: str, offset: int, value: float | int | None) -> list[tuple[int, int]]:
+def _value_marks(line: str, offset: int, value: float | None) -> list[tuple[int, int]]:
     if value is None:
         return []
     pattern = re.compile(rf"(?<![\d.]){re.escape(_number_text(value))}(?![\d.])")

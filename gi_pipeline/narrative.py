@@ -62,11 +62,11 @@ def _clauses(compact: str) -> list[tuple[int, int]]:
     pos = compact.find("件")
     while pos > 0:
         before = compact[pos - 1]
-        if before.isdigit() or (before in "余多" and pos > 1 and compact[pos - 2].isdigit()):
-            if not spans or pos >= spans[-1][1]:
-                left = max(compact.rfind(c, 0, pos) for c in _CLAUSE_END) + 1
-                rights = [i for c in _CLAUSE_END if (i := compact.find(c, pos)) >= 0]
-                spans.append((left, min(rights, default=len(compact))))
+        is_count = before.isdigit() or (before in "余多" and pos > 1 and compact[pos - 2].isdigit())
+        if is_count and (not spans or pos >= spans[-1][1]):  # a clause once, however many counts it holds
+            left = max(compact.rfind(c, 0, pos) for c in _CLAUSE_END) + 1
+            rights = [i for c in _CLAUSE_END if (i := compact.find(c, pos)) >= 0]
+            spans.append((left, min(rights, default=len(compact))))
         pos = compact.find("件", pos + 1)
     return spans
 
@@ -90,6 +90,17 @@ def _about_other_period(clause: str, year: int | None) -> bool:
 
 def _is_part(matched: str) -> bool:
     return any(word in matched for word in v.NARRATIVE_PART_WORDS)
+
+
+_COMBINED = re.compile(v.NARRATIVE_COMBINED)
+
+
+def _combined_spans(compact: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    return [m.span() for m in _COMBINED.finditer(compact, lo, hi)]
+
+
+def _overlaps(m: re.Match[str], spans: Sequence[tuple[int, int]]) -> bool:
+    return any(a < m.end() and m.start() < b for a, b in spans)
 
 
 def _sentence(text: str, start: int, end: int) -> str:
@@ -134,9 +145,10 @@ def section_statements(
         if _about_other_period(compact.text[lo:hi], year):
             continue
         claimed: set[int] = set()  # a number is one statement: the first pattern that reads it
+        combined = _combined_spans(compact.text, lo, hi)
         for pattern, regex in _patterns():
             for m in regex.finditer(compact.text, lo, hi):
-                if m.start("n") in claimed or _is_part(m.group()):
+                if m.start("n") in claimed or _is_part(m.group()) or _overlaps(m, combined):
                     continue
                 claimed.add(m.start("n"))
                 out.append(_statement(section, sections, compact, m, pattern, values(), year))

@@ -350,6 +350,9 @@ NARRATIVE_HEDGES_BEFORE = ("约", "近", "超过", "逾", "不足", "不到", "�
 NARRATIVE_HEDGES_AFTER = ("余", "多", "左右", "以上", "以下", "以内")
 # Within a gap, words that make the number a part (an outcome, "each") rather than the whole.
 NARRATIVE_PART_WORDS = ("其中", "维持", "纠正", "撤销", "驳回", "确认", "尚未", "审结", "各", "败诉", "胜诉", "同比", "增长", "下降")
+# Two proceedings named as one subject (行政复议和行政诉讼案件共3件): a statement that overlaps this counts
+# both at once and is not compared. Named apart (行政复议1件、行政诉讼2件) each is read.
+NARRATIVE_COMBINED = r"复议[和及与、]?(?:行政)?诉讼|诉讼[和及与、]?(?:行政)?复议"
 # NarrativeStatement.status
 NARRATIVE_MATCH = "match"
 NARRATIVE_MISMATCH = "mismatch"

@@ -115,3 +115,14 @@ def test_a_part_of_a_total_is_not_read_as_the_total() -> None:
     section = SectionRecord(4, "review_litigation", "四、行政复议、行政诉讼情况", "行政复议结果维持1件,行政诉讼2件。", 0, 18)
     review = check_narrative({"review_litigation": section}, (), (), 2024)
     assert [s.key for s in review] == ["litigation_total"]
+
+
+def test_a_count_of_review_and_litigation_together_is_not_read_as_either() -> None:
+    text = "本年度行政复议和行政诉讼案件共3件。"
+    section = SectionRecord(4, "review_litigation", "四、行政复议、行政诉讼情况", text, 0, len(text))
+    assert check_narrative({"review_litigation": section}, (), (), 2024) == ()
+    # Named apart, each is read.
+    text = "本年度行政复议1件、行政诉讼2件。"
+    section = SectionRecord(4, "review_litigation", "四、行政复议、行政诉讼情况", text, 0, len(text))
+    statements = check_narrative({"review_litigation": section}, (), (), 2024)
+    assert [(s.key, s.stated) for s in statements] == [("review_total", 1), ("litigation_total", 2)]
