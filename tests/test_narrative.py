@@ -126,3 +126,24 @@ def test_a_count_of_review_and_litigation_together_is_not_read_as_either() -> No
     section = SectionRecord(4, "review_litigation", "四、行政复议、行政诉讼情况", text, 0, len(text))
     statements = check_narrative({"review_litigation": section}, (), (), 2024)
     assert [(s.key, s.stated) for s in statements] == [("review_total", 1), ("litigation_total", 2)]
+
+
+def test_pingtan_2022s_statements_agree_with_its_hand_read_tables() -> None:
+    """pingtan 2022's tables parse to null today; its statements, against the values read by hand
+    (shared/samples/real/gold.json), must agree once they parse."""
+    from gi_pipeline.records import RequestFact, ReviewFact
+
+    text = (
+        "2022年,全区收到政府信息公开申请75件,涉及自然人72件、商业企业3件,均在法定期限内予以答复,办结率100%。"
+        "2022年,全区政府信息公开工作方面共有行政诉讼案件1件、行政复议案件2件,均已结案。"
+    )
+    overview = SectionRecord(1, "overview", "一、总体情况", text, 0, len(text))
+    requests = (RequestFact("new_received", "total", 74), RequestFact("carried_over", "total", 1))
+    review = (
+        ReviewFact("review", "total", 2),
+        ReviewFact("litigation_direct", "total", 1),
+        ReviewFact("litigation_after_review", "total", 0),
+    )
+    statements = check_narrative({"overview": overview}, requests, review, 2022)
+    assert {s.key for s in statements} == {"new_received", "review_total", "litigation_total"}
+    assert all(s.status == v.NARRATIVE_MATCH for s in statements)
