@@ -63,17 +63,37 @@ def identity_cells(identity: str, column: str) -> tuple[CellKey, ...]:
     return ()
 
 
+# Identities whose sides are sums of named cells: (lhs rows, rhs rows) as the formula prints them.
+_TERMS = {
+    ids.REQUESTS_BALANCE: (_BALANCE_ROWS[:2], _BALANCE_ROWS[2:]),
+    ids.REVIEW_TOTAL: ((v.OUTCOME_TOTAL,), v.OUTCOME_PARTS),
+}
+
+
 @dataclass(frozen=True)
 class IdentityFinding:
     identity: str
     column: str
     lhs: int
     rhs: int
+    terms: str = ""  # the formula with the cells' values, where its sides are sums of named cells
 
     @property
     def text(self) -> str:
         off = self.lhs - self.rhs
-        return f"{FORMULAS.get(self.identity, self.identity)} [{self.column}]: {self.lhs} ≠ {self.rhs} (off by {abs(off)})"
+        shown = f"{FORMULAS.get(self.identity, self.identity)} [{self.column}]: {self.lhs} ≠ {self.rhs} (off by {abs(off)})"
+        return f"{shown}; {self.terms}" if self.terms else shown
+
+
+def _terms(report: ParsedReport, identity: str, column: str) -> str:
+    if identity not in _TERMS:
+        return ""
+    if identity == ids.REVIEW_TOTAL:
+        values = {f.outcome: f.value for f in report.review if f.proceeding == column}
+    else:
+        values = {f.row_key: f.value for f in report.requests if f.applicant == column}
+    lhs, rhs = _TERMS[identity]
+    return " = ".join(" + ".join(_number_text(values.get(k)) for k in side) for side in (lhs, rhs))
 
 
 def identity_findings(report: ParsedReport) -> list[IdentityFinding]:
@@ -83,7 +103,10 @@ def identity_findings(report: ParsedReport) -> list[IdentityFinding]:
     review = pl.from_arrow(tables[v.TABLE_REVIEW_LITIGATION]).lazy()
     rows = pl.concat([ids.request_identities(requests), ids.review_identities(review)]).collect()
     failed = rows.filter(pl.col("lhs") != pl.col("rhs"))
-    return [IdentityFinding(r["identity"], r["column"], r["lhs"], r["rhs"]) for r in failed.iter_rows(named=True)]
+    return [
+        IdentityFinding(r["identity"], r["column"], r["lhs"], r["rhs"], _terms(report, r["identity"], r["column"]))
+        for r in failed.iter_rows(named=True)
+    ]
 
 
 # --------------------------------------------------------------------------------------------
