@@ -321,6 +321,11 @@ def run(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["explain"]:  # `gi-pipeline explain RAW_FILE [-o OUT.html]`: its options are its own
+        from gi_pipeline.explain import main as explain
+
+        return explain(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "run":
         return run(args.raw_dir, args.warehouse, args.year, workers=args.workers)

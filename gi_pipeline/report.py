@@ -9,6 +9,7 @@ from . import metadata as md
 from . import vocabulary as v
 from .cells import HEADING, Line, split_lines
 from .flat_tables import inline_sections, is_flattened, read_flat_tables
+from .narrative import check_narrative, narrative_issues
 from .normalize import normalize_text
 from .readers import Unreadable, read_document
 from .records import DisclosureFact, ParsedReport, QualityIssue, Quarantined, RegionMatch, ReportMetadata
@@ -167,6 +168,8 @@ def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Q
     else:
         tables = extract_tables(text, sections, year)
     issues += tables.issues
+    narrative = check_narrative(sections, tables.requests, tables.review, year)
+    issues += narrative_issues(narrative)
 
     region = resolve_region(title, agency, text, year)
     issues += _region_issues(region)
@@ -190,4 +193,5 @@ def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Q
         requests=tables.requests,
         review=tables.review,
         issues=tuple(issues),
+        narrative=narrative,
     )

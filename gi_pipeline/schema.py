@@ -30,6 +30,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("status", pa.string()),
             ("error_count", pa.int32()),
             ("warning_count", pa.int32()),
+            ("narrative_confirmed", pa.int32()),
         ]
     ),
     v.TABLE_SECTIONS: pa.schema(
@@ -103,6 +104,8 @@ COLUMN_DOCS: dict[str, str] = {
     "table": "table the issue is about",
     "detail": "what was found",
     "reason": "why the file was not processed",
+    "narrative_confirmed": "numbers stated in the text of sections 一 and 四 that the table cells confirm "
+    "(a contradicted one is a narrative_mismatch issue)",
     "previous_doc_id": "the same agency's report of the year before",
     "sha256": "sha256 of the raw file bytes",
 }

@@ -320,3 +320,66 @@ class Check:
     VOCABULARY = "vocabulary"  # a key outside the canonical vocabulary
     COMPLETENESS = "completeness"  # a report missing rows of its template
     IDENTITY_PREFIX = "identity"
+    NARRATIVE_MISMATCH = "narrative_mismatch"  # the text of section 一 or 四 states a number the table contradicts
+
+
+# --------------------------------------------------------------------------------------------
+# Narrative statements: numbers the text of sections 一 and 四 states that the tables also report
+# --------------------------------------------------------------------------------------------
+
+NARRATIVE_SECTIONS = ("overview", "review_litigation")
+
+# A cell a statement is about: (table, row / item / proceeding, column / metric / outcome).
+CellRef = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class NarrativePattern:
+    """A way the text states a table number. ``pattern`` is a regex over the section's normalized text with
+    spaces and line breaks removed (a PDF breaks sentences anywhere); ``{n}`` stands for the number and
+    ``{gap}`` for a few characters within one clause. Each reading is a set of cells whose sum the text may
+    state: 收到 without 新 may count the requests carried over too. The statement matches when one reading
+    equals it, and contradicts the table only when every reading is known and none does."""
+
+    key: str
+    pattern: str
+    readings: tuple[tuple[CellRef, ...], ...]
+
+
+def _requests_total(*rows: str) -> tuple[CellRef, ...]:
+    return tuple((TABLE_REQUESTS, row, APPLICANT_TOTAL) for row in rows)
+
+
+_REVIEW = ((TABLE_REVIEW_LITIGATION, PROCEEDINGS[0], OUTCOME_TOTAL),)
+_LITIGATION = tuple((TABLE_REVIEW_LITIGATION, p, OUTCOME_TOTAL) for p in PROCEEDINGS[1:])
+
+NARRATIVE_PATTERNS: tuple[NarrativePattern, ...] = (
+    NarrativePattern("new_received", r"新收到?{gap}{n}", (_requests_total("new_received"),)),
+    NarrativePattern(
+        "new_received",
+        r"收到(?:政府信息公开申请|依申请公开(?:申请)?|公开申请)(?:共计?|合计|数量为?|为)?{n}",
+        (_requests_total("new_received"), _requests_total("new_received", "carried_over")),
+    ),
+    NarrativePattern("carried_over", r"上一?年度?结转{gap}{n}", (_requests_total("carried_over"),)),
+    NarrativePattern("carried_forward", r"结转(?:至|到)?下一?年度?{gap}{n}", (_requests_total("carried_forward"),)),
+    NarrativePattern(
+        "carried_forward", r"{n}[^,;。]{{0,2}}?结转(?:至|到)?下一?年度?", (_requests_total("carried_forward"),)
+    ),
+    NarrativePattern("review_total", r"行政复议{gap}{n}", (_REVIEW,)),
+    NarrativePattern("review_total", r"{n}{gap}行政复议", (_REVIEW,)),
+    NarrativePattern("litigation_total", r"行政诉讼{gap}{n}", (_LITIGATION,)),
+    NarrativePattern("litigation_total", r"{n}{gap}行政诉讼", (_LITIGATION,)),
+)
+# Words that make a stated number too vague to compare (about, more than, at least ...): never forced.
+NARRATIVE_HEDGES_BEFORE = ("约", "近", "超过", "逾", "不足", "不到", "大约", "将近", "超")
+NARRATIVE_HEDGES_AFTER = ("余", "多", "左右", "以上", "以下", "以内")
+# Within a gap, words that make the number a part (an outcome, "each") rather than the whole.
+NARRATIVE_PART_WORDS = ("其中", "维持", "纠正", "撤销", "驳回", "确认", "尚未", "审结", "各", "败诉", "胜诉", "同比", "增长", "下降")
+# Two proceedings named as one subject (行政复议和行政诉讼案件共3件): a statement that overlaps this counts
+# both at once and is not compared. Named apart (行政复议1件、行政诉讼2件) each is read.
+NARRATIVE_COMBINED = r"复议[和及与、]?(?:行政)?诉讼|诉讼[和及与、]?(?:行政)?复议"
+# NarrativeStatement.status
+NARRATIVE_MATCH = "match"
+NARRATIVE_MISMATCH = "mismatch"
+NARRATIVE_NO_TABLE_VALUE = "no_table_value"  # a cell is null or absent: neither match nor mismatch
+NARRATIVE_VAGUE = "vague"  # 约, 余件, a range: not compared
