@@ -1,0 +1,172 @@
+"""Ruling lines of a PDF page → the cells of its ruled tables (pdfplumber's "lines" table finder, written
+once and small so the PDFium reader finds the same tables as the pdfplumber one did).
+
+Coordinates are PDF points with the origin at the top-left (``top`` grows downwards). An edge is a
+horizontal or vertical segment: a side of a rectangle or a straight piece of a path. The steps and their
+tolerances are pdfplumber's defaults (``TableSettings``): edges within 3 pt of one line are snapped to
+their mean, collinear pieces less than 3 pt apart are joined, edges shorter than 3 pt dropped; a vertex is
+where a vertical and a horizontal edge meet within 3 pt; a cell is the smallest rectangle of four
+vertices connected by edges; cells sharing a corner form one table, and a table needs two cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+SNAP = 3.0
+JOIN = 3.0
+MIN_LENGTH = 3.0
+PREFILTER_LENGTH = 1.0
+INTERSECTION = 3.0
+
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom
+
+
+class Edge(NamedTuple):
+    vertical: bool
+    at: float  # x of a vertical edge, top of a horizontal one
+    start: float  # top of a vertical edge, x0 of a horizontal one
+    end: float
+
+
+def _clusters(values: Iterable[float], tolerance: float) -> dict[float, int]:
+    """Each distinct value → its cluster: sorted values less than ``tolerance`` apart chain into one."""
+    out: dict[float, int] = {}
+    last = None
+    k = -1
+    for x in sorted(set(values)):
+        if last is None or x > last + tolerance:
+            k += 1
+        out[x] = k
+        last = x
+    return out
+
+
+def _snap(edges: list[Edge]) -> list[Edge]:
+    """Edges of one orientation moved to the mean position of their cluster."""
+    cluster = _clusters((e.at for e in edges), SNAP)
+    sums: dict[int, list[float]] = {}
+    for e in edges:
+        s = sums.setdefault(cluster[e.at], [0.0, 0])
+        s[0] += e.at
+        s[1] += 1
+    mean = {k: total / n for k, (total, n) in sums.items()}
+    return [e._replace(at=mean[cluster[e.at]]) for e in edges]
+
+
+def _join(edges: list[Edge]) -> list[Edge]:
+    """Collinear edges (same orientation and position) that overlap or are less than JOIN apart, as one."""
+    out: list[Edge] = []
+    for e in sorted(edges, key=lambda e: (e.vertical, e.at, e.start)):
+        last = out[-1] if out else None
+        if last is not None and last.vertical == e.vertical and last.at == e.at and e.start <= last.end + JOIN:
+            if e.end > last.end:
+                out[-1] = last._replace(end=e.end)
+        else:
+            out.append(e)
+    return out
+
+
+def merge_edges(edges: Iterable[Edge]) -> list[Edge]:
+    edges = [e for e in edges if e.end - e.start >= PREFILTER_LENGTH]
+    vertical = _snap([e for e in edges if e.vertical])
+    horizontal = _snap([e for e in edges if not e.vertical])
+    return [e for e in _join(vertical + horizontal) if e.end - e.start >= MIN_LENGTH]
+
+
+def _intersections(edges: list[Edge]) -> dict[tuple[float, float], tuple[set[int], set[int]]]:
+    """Vertex (x, top) → (ids of the vertical edges through it, ids of the horizontal ones)."""
+    verticals = sorted((e.at, e.start, k) for k, e in enumerate(edges) if e.vertical)
+    horizontals = sorted((e.at, e.start, k) for k, e in enumerate(edges) if not e.vertical)
+    out: dict[tuple[float, float], tuple[set[int], set[int]]] = {}
+    t = INTERSECTION
+    for x, top, kv in verticals:
+        bottom = edges[kv].end
+        for y, x0, kh in horizontals:
+            if top <= y + t and bottom >= y - t and x >= x0 - t and x <= edges[kh].end + t:
+                v, h = out.setdefault((x, y), (set(), set()))
+                v.add(kv)
+                h.add(kh)
+    return out
+
+
+def _cells(vertices: dict[tuple[float, float], tuple[set[int], set[int]]]) -> list[Box]:
+    """For each vertex, the smallest cell it is the top-left corner of (pdfplumber's search order)."""
+
+    def connects(p: tuple[float, float], q: tuple[float, float]) -> bool:
+        if p[0] == q[0] and vertices[p][0] & vertices[q][0]:
+            return True
+        return p[1] == q[1] and bool(vertices[p][1] & vertices[q][1])
+
+    points = sorted(vertices)
+    by_x: dict[float, list[tuple[float, float]]] = {}
+    by_y: dict[float, list[tuple[float, float]]] = {}
+    for p in points:
+        by_x.setdefault(p[0], []).append(p)
+        by_y.setdefault(p[1], []).append(p)
+    cells = []
+    for pt in points:
+        below = [q for q in by_x[pt[0]] if q > pt]
+        right = [q for q in by_y[pt[1]] if q > pt]
+        found = None
+        for b in below:
+            if not connects(pt, b):
+                continue
+            for r in right:
+                if not connects(pt, r):
+                    continue
+                corner = (r[0], b[1])
+                if corner in vertices and connects(corner, r) and connects(corner, b):
+                    found = (pt[0], pt[1], corner[0], corner[1])
+                    break
+            if found:
+                break
+        if found:
+            cells.append(found)
+    return cells
+
+
+def _corners(cell: Box) -> tuple[tuple[float, float], ...]:
+    x0, top, x1, bottom = cell
+    return ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
+
+
+def _group(cells: list[Box]) -> list[list[Box]]:
+    """Cells that share corners, as tables, top to bottom; a lone cell is no table."""
+    remaining = list(cells)
+    tables: list[list[Box]] = []
+    current: list[Box] = []
+    corners: set[tuple[float, float]] = set()
+    while remaining:
+        before = len(current)
+        for cell in list(remaining):
+            mine = _corners(cell)
+            if not current or any(c in corners for c in mine):
+                corners.update(mine)
+                current.append(cell)
+                remaining.remove(cell)
+        if len(current) == before:
+            tables.append(current)
+            current, corners = [], set()
+    if current:
+        tables.append(current)
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    return [t for t in tables if len(t) > 1]
+
+
+def table_rows(cells: list[Box]) -> list[list[Box | None]]:
+    """A table's cells as rows (by top) over its distinct left edges; None where a merged cell covers."""
+    lefts = sorted({c[0] for c in cells})
+    rows: dict[float, dict[float, Box]] = {}
+    for cell in sorted(cells, key=lambda c: (c[1], c[0])):
+        rows.setdefault(cell[1], {})[cell[0]] = cell
+    return [[row.get(x) for x in lefts] for _, row in sorted(rows.items())]
+
+
+def find_tables(edges: Iterable[Edge]) -> list[list[Box]]:
+    """The cell boxes of each ruled table on a page, tables top to bottom."""
+    merged = merge_edges(edges)
+    if not merged:
+        return []
+    return _group(_cells(_intersections(merged)))
