@@ -306,6 +306,6 @@ def test_real_pdf_is_read_by_pdfium_as_pdfplumber_reads_it(build) -> None:
     assert fast.reader == "pdfium"
     assert fast.text == pdf._read_pdfplumber(raw).text
     assert _parsed(raw, "hongze_2024.pdf").metadata.reader == "pdfium"
-    # reportlab's non-embedded CJK font gives PDFium no glyph boxes here: the pdfplumber fallback reads it
-    assert _parsed(build(SEEDS[0], "pdf"), "x.pdf").metadata.reader == "pdfplumber"
+    # reportlab's CJK font is not embedded: PDFium reads it with a system CJK font, else pdfplumber does
+    assert _parsed(build(SEEDS[0], "pdf"), "x.pdf").metadata.reader in ("pdfium", "pdfplumber")
     assert _parsed(build(SEEDS[0], "html"), "x.html").metadata.reader == "html"
