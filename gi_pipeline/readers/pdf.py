@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -76,49 +76,63 @@ def _table(rows: list[list[rulings.Box | None]], texts: list[list[str | None]]) 
             if bbox is None:
                 continue  # a slot covered by a merged cell
             x0, top, x1, bottom = bbox
-            rowspan = sum(1 for t in tops if top - 0.5 <= t < bottom - 0.5) or 1
-            colspan = sum(1 for x in lefts if x0 - 0.5 <= x < x1 - 0.5) or 1
+            rowspan = (bisect_left(tops, bottom - 0.5) - bisect_left(tops, top - 0.5)) or 1
+            colspan = (bisect_left(lefts, x1 - 0.5) - bisect_left(lefts, x0 - 0.5)) or 1
             text = (texts[i][j] if i < len(texts) and j < len(texts[i]) else None) or ""
             cells.append(grid.Placed(text, i, j, rowspan, colspan))
     row_texts = [tuple(grid.clean_cell(c.text) for c in cells if c.row == r) for r in range(len(rows))]
     return _Table(cells, lefts, len(rows), row_texts)
 
 
-def _cell_texts(rows: list[list[rulings.Box | None]], chars: list[Char]) -> list[list[str | None]]:
+class _ByHeight:
+    """A page's characters sorted by vertical centre, to pick those of a band of the page quickly."""
+
+    def __init__(self, chars: list[Char]) -> None:
+        self.chars = chars
+        self.order = sorted(range(len(chars)), key=lambda k: chars[k].top + chars[k].bottom)
+        self.mids = [(chars[k].top + chars[k].bottom) / 2 for k in self.order]
+
+    def band(self, top: float, bottom: float, closed: bool = False) -> list[int]:
+        """Indices, in content order, of the characters whose centre is in [top, bottom) ([top, bottom])."""
+        end = bisect_right(self.mids, bottom) if closed else bisect_left(self.mids, bottom)
+        return sorted(self.order[bisect_left(self.mids, top) : end])
+
+
+def _cell_texts(rows: list[list[rulings.Box | None]], chars: _ByHeight) -> list[list[str | None]]:
     """Each cell's text from the characters whose centre lies in it, as pdfplumber's ``Table.extract``."""
-    order = sorted(range(len(chars)), key=lambda k: chars[k].top + chars[k].bottom)
-    mids = [(chars[k].top + chars[k].bottom) / 2 for k in order]
     texts = []
     for row in rows:
-        boxes = [b for b in row if b is not None]
-        top, bottom = min(b[1] for b in boxes), max(b[3] for b in boxes)
-        left, right = min(b[0] for b in boxes), max(b[2] for b in boxes)
-        in_row = []  # (character, horizontal centre, vertical centre) in content order
-        for k in sorted(order[bisect_left(mids, top) : bisect_left(mids, bottom)]):
-            c = chars[k]
-            x = (c.x0 + c.x1) / 2
-            if left <= x < right:
-                in_row.append((c, x, (c.top + c.bottom) / 2))
-        texts.append(
-            [
-                None if b is None else pdf_text.block_text([c for c, x, y in in_row if b[0] <= x < b[2] and b[1] <= y < b[3]])
-                for b in row
-            ]
-        )
+        boxes = sorted((b for b in row if b is not None), key=lambda b: b[0])
+        lefts = [b[0] for b in boxes]
+        found: dict[rulings.Box, list[Char]] = {}
+        for k in chars.band(min(b[1] for b in boxes), max(b[3] for b in boxes)):
+            c = chars.chars[k]
+            x, y = (c.x0 + c.x1) / 2, (c.top + c.bottom) / 2
+            j = bisect_right(lefts, x) - 1  # the cell a character's centre is in: cells of a row do not overlap
+            if j >= 0:
+                b = boxes[j]
+                if x < b[2] and b[1] <= y < b[3]:
+                    found.setdefault(b, []).append(c)
+        texts.append([None if b is None else pdf_text.block_text(found.get(b, ())) for b in row])
     return texts
 
 
 def _pdfium_page_items(page: Page) -> list[tuple[float, _Text | _Table]]:
     items: list[tuple[float, _Text | _Table]] = []
-    boxes = []
+    by_height = _ByHeight(page.chars)
+    inside: set[int] = set()  # characters in a table's box: not read as lines
     for cells in rulings.find_tables(page.edges):
         rows = rulings.table_rows(cells)
-        table = _table(rows, _cell_texts(rows, page.chars))
+        table = _table(rows, _cell_texts(rows, by_height))
         if table is not None:
-            bbox = (min(c[0] for c in cells), min(c[1] for c in cells), max(c[2] for c in cells), max(c[3] for c in cells))
-            boxes.append(bbox)
-            items.append((bbox[1], table))
-    chars = [c for c in page.chars if not _inside(c.x0, c.x1, c.top, c.bottom, boxes)] if boxes else page.chars
+            x0, top = min(c[0] for c in cells), min(c[1] for c in cells)
+            x1, bottom = max(c[2] for c in cells), max(c[3] for c in cells)
+            items.append((top, table))
+            for k in by_height.band(top, bottom, closed=True):
+                c = page.chars[k]
+                if x0 <= (c.x0 + c.x1) / 2 <= x1:
+                    inside.add(k)
+    chars = [c for k, c in enumerate(page.chars) if k not in inside] if inside else page.chars
     for line in pdf_text.text_lines(chars):
         if line.text.strip():
             items.append((line.top, _Text(grid.plain_line(line.text), line.x0, line.x1, line.top, line.bottom)))

@@ -111,20 +111,21 @@ def _subpath_edges(points: list[tuple[float, float]], closed: bool, top: float) 
 def _path_edges(obj, matrix: tuple[float, ...], top: float) -> list[Edge]:
     a, b, c, d, e, f = matrix
     x, y = ctypes.c_float(), ctypes.c_float()
+    get_segment, get_point, get_type = raw.FPDFPath_GetPathSegment, raw.FPDFPathSegment_GetPoint, raw.FPDFPathSegment_GetType
+    MOVETO = raw.FPDF_SEGMENT_MOVETO
     edges: list[Edge] = []
     points: list[tuple[float, float]] = []
-    closed = False
+    segment = None
     for k in range(raw.FPDFPath_CountSegments(obj)):
-        segment = raw.FPDFPath_GetPathSegment(obj, k)
-        if raw.FPDFPathSegment_GetType(segment) == raw.FPDF_SEGMENT_MOVETO and points:
-            edges += _subpath_edges(points, closed, top)
+        segment = get_segment(obj, k)
+        if points and get_type(segment) == MOVETO:
+            edges += _subpath_edges(points, bool(raw.FPDFPathSegment_GetClose(get_segment(obj, k - 1))), top)
             points = []
-        raw.FPDFPathSegment_GetPoint(segment, x, y)
+        get_point(segment, x, y)
         px, py = x.value, y.value
         points.append((a * px + c * py + e, b * px + d * py + f))
-        closed = bool(raw.FPDFPathSegment_GetClose(segment))
     if points:
-        edges += _subpath_edges(points, closed, top)
+        edges += _subpath_edges(points, bool(raw.FPDFPathSegment_GetClose(segment)), top)
     return edges
 
 
@@ -148,30 +149,30 @@ class Unmeasured(Exception):
     the PDF names but does not embed): its text page then drops or merges those characters."""
 
 
-def _empty(obj, l: ctypes.c_float, b: ctypes.c_float, r: ctypes.c_float, t: ctypes.c_float) -> bool:
-    if not raw.FPDFPageObj_GetBounds(obj, l, b, r, t):
-        return True
-    return r.value - l.value < 0.01 or t.value - b.value < 0.01
-
-
 def page_edges(page, top: float) -> list[Edge]:
     """Horizontal and vertical edges of the page's path objects (those in form XObjects included).
     Raises Unmeasured when a text object has an empty box."""
     edges: list[Edge] = []
     m = raw.FS_MATRIX()
-    bounds = [ctypes.c_float() for _ in range(4)]
+    left, bottom, right, upper = (ctypes.c_float() for _ in range(4))
+    get_type, get_bounds = raw.FPDFPageObj_GetType, raw.FPDFPageObj_GetBounds
+    TEXT, PATH, FORM = raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM
     stack = [(page, raw.FPDFPage_CountObjects(page), raw.FPDFPage_GetObject, _IDENTITY, 0)]
     while stack:
         parent, count, get, outer, depth = stack.pop()
         for i in range(count):
             obj = get(parent, i)
-            kind = raw.FPDFPageObj_GetType(obj)
-            if kind == raw.FPDF_PAGEOBJ_TEXT:
-                if _empty(obj, *bounds):
+            kind = get_type(obj)
+            if kind == TEXT:
+                if (
+                    not get_bounds(obj, left, bottom, right, upper)
+                    or right.value - left.value < 0.01
+                    or upper.value - bottom.value < 0.01
+                ):
                     raise Unmeasured
-            elif kind == raw.FPDF_PAGEOBJ_PATH:
+            elif kind == PATH:
                 edges += _path_edges(obj, _compose(_matrix(obj, m), outer), top)
-            elif kind == raw.FPDF_PAGEOBJ_FORM and depth < _MAX_FORM_DEPTH:
+            elif kind == FORM and depth < _MAX_FORM_DEPTH:
                 inner = _compose(_matrix(obj, m), outer)
                 stack.append((obj, raw.FPDFFormObj_CountObjects(obj), raw.FPDFFormObj_GetObject, inner, depth + 1))
     return edges

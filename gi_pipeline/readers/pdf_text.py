@@ -103,6 +103,6 @@ def text_lines(chars: Sequence[Char]) -> list[Line]:
 
 def block_text(chars: Sequence[Char]) -> str:
     """A table cell's text: its lines joined by line breaks (``extract_text``)."""
-    if not chars:
-        return ""
+    if len(chars) <= 1:  # most cells: one digit
+        return "" if not chars or chars[0].text.isspace() else chars[0].text
     return "\n".join(" ".join("".join(c.text for c in w) for w in words) for words in _word_lines(chars, False))
