@@ -85,12 +85,14 @@ def _table(rows: list[list[rulings.Box | None]], texts: list[list[str | None]]) 
 
 
 class _ByHeight:
-    """A page's characters sorted by vertical centre, to pick those of a band of the page quickly."""
+    """A page's characters with their centres, sorted by vertical centre to pick a band of the page."""
 
     def __init__(self, chars: list[Char]) -> None:
         self.chars = chars
-        self.order = sorted(range(len(chars)), key=lambda k: chars[k].top + chars[k].bottom)
-        self.mids = [(chars[k].top + chars[k].bottom) / 2 for k in self.order]
+        self.x = [(c.x0 + c.x1) / 2 for c in chars]
+        self.y = [(c.top + c.bottom) / 2 for c in chars]
+        self.order = sorted(range(len(chars)), key=self.y.__getitem__)
+        self.mids = [self.y[k] for k in self.order]
 
     def band(self, top: float, bottom: float, closed: bool = False) -> list[int]:
         """Indices, in content order, of the characters whose centre is in [top, bottom) ([top, bottom])."""
@@ -98,23 +100,43 @@ class _ByHeight:
         return sorted(self.order[bisect_left(self.mids, top) : end])
 
 
-def _cell_texts(rows: list[list[rulings.Box | None]], chars: _ByHeight) -> list[list[str | None]]:
-    """Each cell's text from the characters whose centre lies in it, as pdfplumber's ``Table.extract``."""
+def _cell_texts_by_row(rows: list[list[rulings.Box | None]], chars: _ByHeight) -> list[list[str | None]]:
+    """Each cell's text from the characters whose centre lies in its row and in it, as pdfplumber's
+    ``Table.extract`` (a character in two overlapping cells is in both)."""
     texts = []
     for row in rows:
-        boxes = sorted((b for b in row if b is not None), key=lambda b: b[0])
-        lefts = [b[0] for b in boxes]
-        found: dict[rulings.Box, list[Char]] = {}
-        for k in chars.band(min(b[1] for b in boxes), max(b[3] for b in boxes)):
-            c = chars.chars[k]
-            x, y = (c.x0 + c.x1) / 2, (c.top + c.bottom) / 2
-            j = bisect_right(lefts, x) - 1  # the cell a character's centre is in: cells of a row do not overlap
-            if j >= 0:
-                b = boxes[j]
-                if x < b[2] and b[1] <= y < b[3]:
-                    found.setdefault(b, []).append(c)
-        texts.append([None if b is None else pdf_text.block_text(found.get(b, ())) for b in row])
+        boxes = [b for b in row if b is not None]
+        band = chars.band(min(b[1] for b in boxes), max(b[3] for b in boxes))
+        centres = [(chars.chars[k], chars.x[k], chars.y[k]) for k in band]
+        texts.append(
+            [
+                None if b is None else pdf_text.block_text([c for c, x, y in centres if b[0] <= x < b[2] and b[1] <= y < b[3]])
+                for b in row
+            ]
+        )
     return texts
+
+
+def _cell_texts(rows: list[list[rulings.Box | None]], chars: _ByHeight) -> list[list[str | None]]:
+    """Each cell's text from the characters whose centre lies in it. Cells of a ruled table tile it: each
+    slot of the grid of distinct tops and lefts belongs to one cell, so each character is looked up once
+    (overlapping cells are read row by row)."""
+    boxes = [b for row in rows for b in row if b is not None]
+    tops = sorted({b[1] for b in boxes})
+    lefts = sorted({b[0] for b in boxes})
+    slots: dict[tuple[int, int], rulings.Box] = {}
+    for b in boxes:
+        for i in range(bisect_left(tops, b[1]), bisect_left(tops, b[3])):
+            for j in range(bisect_left(lefts, b[0]), bisect_left(lefts, b[2])):
+                if slots.setdefault((i, j), b) is not b:
+                    return _cell_texts_by_row(rows, chars)
+    found: dict[rulings.Box, list[Char]] = {}
+    for k in chars.band(tops[0], max(b[3] for b in boxes)):
+        x, y = chars.x[k], chars.y[k]
+        b = slots.get((bisect_right(tops, y) - 1, bisect_right(lefts, x) - 1))
+        if b is not None and b[0] <= x < b[2] and b[1] <= y < b[3]:
+            found.setdefault(b, []).append(chars.chars[k])
+    return [[None if b is None else pdf_text.block_text(found.get(b, ())) for b in row] for row in rows]
 
 
 def _pdfium_page_items(page: Page) -> list[tuple[float, _Text | _Table]]:
@@ -128,10 +150,7 @@ def _pdfium_page_items(page: Page) -> list[tuple[float, _Text | _Table]]:
             x0, top = min(c[0] for c in cells), min(c[1] for c in cells)
             x1, bottom = max(c[2] for c in cells), max(c[3] for c in cells)
             items.append((top, table))
-            for k in by_height.band(top, bottom, closed=True):
-                c = page.chars[k]
-                if x0 <= (c.x0 + c.x1) / 2 <= x1:
-                    inside.add(k)
+            inside.update(k for k in by_height.band(top, bottom, closed=True) if x0 <= by_height.x[k] <= x1)
     chars = [c for k, c in enumerate(page.chars) if k not in inside] if inside else page.chars
     for line in pdf_text.text_lines(chars):
         if line.text.strip():

@@ -43,36 +43,33 @@ def _clusters(values: Iterable[float], tolerance: float) -> dict[float, int]:
     return out
 
 
-def _snap(edges: list[Edge]) -> list[Edge]:
-    """Edges of one orientation moved to the mean position of their cluster."""
-    cluster = _clusters((e.at for e in edges), SNAP)
-    sums: dict[int, list[float]] = {}
-    for e in edges:
-        s = sums.setdefault(cluster[e.at], [0.0, 0])
-        s[0] += e.at
-        s[1] += 1
-    mean = {k: total / n for k, (total, n) in sums.items()}
-    return [e._replace(at=mean[cluster[e.at]]) for e in edges]
-
-
-def _join(edges: list[Edge]) -> list[Edge]:
-    """Collinear edges (same orientation and position) that overlap or are less than JOIN apart, as one."""
-    out: list[Edge] = []
-    for e in sorted(edges, key=lambda e: (e.vertical, e.at, e.start)):
-        last = out[-1] if out else None
-        if last is not None and last.vertical == e.vertical and last.at == e.at and e.start <= last.end + JOIN:
-            if e.end > last.end:
-                out[-1] = last._replace(end=e.end)
-        else:
-            out.append(e)
-    return out
-
-
 def merge_edges(edges: Iterable[Edge]) -> list[Edge]:
-    edges = [e for e in edges if e.end - e.start >= PREFILTER_LENGTH]
-    vertical = _snap([e for e in edges if e.vertical])
-    horizontal = _snap([e for e in edges if not e.vertical])
-    return [e for e in _join(vertical + horizontal) if e.end - e.start >= MIN_LENGTH]
+    """Per orientation: edges snapped to the mean position of their cluster, then collinear pieces that
+    overlap or are less than JOIN apart joined; short edges dropped before and after."""
+    by_orientation: dict[bool, list[Edge]] = {True: [], False: []}
+    for e in edges:
+        if e.end - e.start >= PREFILTER_LENGTH:
+            by_orientation[e.vertical].append(e)
+    out: list[Edge] = []
+    for vertical, group in by_orientation.items():
+        cluster = _clusters((e.at for e in group), SNAP)
+        sums: dict[int, list[float]] = {}
+        for e in group:
+            total = sums.setdefault(cluster[e.at], [0.0, 0])
+            total[0] += e.at
+            total[1] += 1
+        mean = {k: total / n for k, (total, n) in sums.items()}
+        at = start = end = None
+        for e_at, e_start, e_end in sorted((mean[cluster[e.at]], e.start, e.end) for e in group):
+            if e_at == at and e_start <= end + JOIN:
+                end = max(end, e_end)
+                continue
+            if at is not None and end - start >= MIN_LENGTH:
+                out.append(Edge(vertical, at, start, end))
+            at, start, end = e_at, e_start, e_end
+        if at is not None and end - start >= MIN_LENGTH:
+            out.append(Edge(vertical, at, start, end))
+    return out
 
 
 def _intersections(edges: list[Edge]) -> dict[tuple[float, float], tuple[set[int], set[int]]]:
@@ -105,10 +102,13 @@ def _cells(vertices: dict[tuple[float, float], tuple[set[int], set[int]]]) -> li
     for p in points:
         by_x.setdefault(p[0], []).append(p)
         by_y.setdefault(p[1], []).append(p)
+    # The vertices below and right of each: later in its column and its row (both sorted).
+    in_column = {p: k for column in by_x.values() for k, p in enumerate(column)}
+    in_row = {p: k for row in by_y.values() for k, p in enumerate(row)}
     cells = []
     for pt in points:
-        below = [q for q in by_x[pt[0]] if q > pt]
-        right = [q for q in by_y[pt[1]] if q > pt]
+        below = by_x[pt[0]][in_column[pt] + 1 :]
+        right = by_y[pt[1]][in_row[pt] + 1 :]
         found = None
         for b in below:
             if not connects(pt, b):
