@@ -52,7 +52,7 @@ def page_chars(textpage, top: float) -> list[Char]:
     rect = raw.FS_RECTF()
     box = raw.FPDFText_GetLooseCharBox
     generated = raw.FPDFText_IsGenerated
-    unmapped = raw.FPDFText_HasUnicodeMapError
+    new = tuple.__new__  # Char(...) without NamedTuple's Python-level __new__: one per character
     chars = []
     index = []
     for i, ch in enumerate(text):
@@ -60,11 +60,25 @@ def page_chars(textpage, top: float) -> list[Char]:
             continue
         if not box(textpage, i, rect):
             continue
-        if unmapped(textpage, i) == 1:
-            ch = UNMAPPED
-        chars.append(Char(ch, rect.left, rect.right, top - rect.top, top - rect.bottom))
+        chars.append(new(Char, (ch, rect.left, rect.right, top - rect.top, top - rect.bottom)))
         index.append(i)
+    _mark_unmapped(textpage, chars, index)
     return _repair_oversized(textpage, chars, index, top)
+
+
+_UNMAPPED_STRIDE = 4
+
+
+def _mark_unmapped(textpage, chars: list[Char], index: list[int]) -> None:
+    """Characters the font cannot map to Unicode, written as pdfminer writes them (``(cid:N)``), so the
+    reader's cid-code rule applies. Fonts without a map cover runs of text: every fourth character is
+    asked, and a page where one is unmapped is asked in full."""
+    unmapped = raw.FPDFText_HasUnicodeMapError
+    if not any(unmapped(textpage, i) == 1 for i in index[::_UNMAPPED_STRIDE]):
+        return
+    for k, i in enumerate(index):
+        if unmapped(textpage, i) == 1:
+            chars[k] = chars[k]._replace(text=UNMAPPED)
 
 
 def _repair_oversized(textpage, chars: list[Char], index: list[int], top: float) -> list[Char]:
