@@ -8,6 +8,7 @@ a space character or a gap of more than 3 pt; words are joined by one space.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import NamedTuple
 
 from .pdf_pdfium import Char
@@ -36,52 +37,68 @@ def _cluster_ids(values: Sequence[float], tolerance: float) -> dict[float, int]:
     return out
 
 
+def _lines_by_top(items: Sequence, tops: Sequence[float]) -> list[list]:
+    """Items grouped by line (tops less than Y_TOLERANCE apart, chained), lines top to bottom, items in
+    their order. Most groups (a table cell, one line of a page) are one line: no clustering then."""
+    if max(tops) - min(tops) <= Y_TOLERANCE:
+        return [list(items)]
+    cluster = _cluster_ids(tops, Y_TOLERANCE)
+    grouped: dict[int, list] = {}
+    for item, top in zip(items, tops):
+        grouped.setdefault(cluster[top], []).append(item)
+    return [grouped[k] for k in sorted(grouped)]
+
+
 def _words(chars: Sequence[Char]) -> list[list[Char]]:
     """Words (lists of characters) line by line, lines top to bottom."""
-    cluster = _cluster_ids([c.top for c in chars], Y_TOLERANCE)
-    by_line: dict[int, list[Char]] = {}
-    for c in chars:
-        by_line.setdefault(cluster[c.top], []).append(c)
     words: list[list[Char]] = []
-    for k in sorted(by_line):
+    if not chars:
+        return words
+    for line in _lines_by_top(chars, [c[3] for c in chars]):
         word: list[Char] = []
-        for c in sorted(by_line[k], key=lambda c: c.x0):
-            if c.text.isspace():
+        last = None
+        for c in sorted(line, key=_X0):
+            if c[0].isspace():
                 if word:
                     words.append(word)
-                word = []
+                word, last = [], None
                 continue
-            if word:
-                last = word[-1]
-                if c.x0 < last.x0 or c.x0 > last.x1 + X_TOLERANCE or abs(c.top - last.top) > Y_TOLERANCE:
-                    words.append(word)
-                    word = []
+            # c = (text, x0, x1, top, bottom): a new word after a gap of more than X_TOLERANCE, a step
+            # back, or another line's top
+            if last is not None and (c[1] < last[1] or c[1] > last[2] + X_TOLERANCE or abs(c[3] - last[3]) > Y_TOLERANCE):
+                words.append(word)
+                word = []
             word.append(c)
+            last = c
         if word:
             words.append(word)
     return words
+
+
+_X0 = itemgetter(1)
 
 
 def _word_lines(chars: Sequence[Char], keep_order: bool) -> list[list[list[Char]]]:
     """Words clustered into lines again by their tops (pdfplumber clusters twice: characters, then words);
     ``keep_order`` groups consecutive words (the page text map), else lines are sorted by position."""
     words = _words(chars)
-    tops = [min(c.top for c in w) for w in words]
+    if not words:
+        return []
+    tops = [min(c[3] for c in w) for w in words]
+    if not keep_order:
+        return _lines_by_top(words, tops)
+    if max(tops) - min(tops) <= Y_TOLERANCE:
+        return [words]
     cluster = _cluster_ids(tops, Y_TOLERANCE)
     lines: list[list[list[Char]]] = []
-    if keep_order:
-        previous = None
-        for word, top in zip(words, tops):
-            k = cluster[top]
-            if k != previous:
-                lines.append([])
-                previous = k
-            lines[-1].append(word)
-        return lines
-    grouped: dict[int, list[list[Char]]] = {}
+    previous = None
     for word, top in zip(words, tops):
-        grouped.setdefault(cluster[top], []).append(word)
-    return [grouped[k] for k in sorted(grouped)]
+        k = cluster[top]
+        if k != previous:
+            lines.append([])
+            previous = k
+        lines[-1].append(word)
+    return lines
 
 
 def text_lines(chars: Sequence[Char]) -> list[Line]:
