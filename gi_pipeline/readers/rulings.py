@@ -133,26 +133,31 @@ def _corners(cell: Box) -> tuple[tuple[float, float], ...]:
 
 
 def _group(cells: list[Box]) -> list[list[Box]]:
-    """Cells that share corners, as tables, top to bottom; a lone cell is no table."""
-    remaining = list(cells)
+    """Cells connected through shared corners, as tables, top to bottom; a lone cell is no table.
+    (pdfplumber sweeps the remaining cells until none joins; the groups are these connected components.)"""
+    by_corner: dict[tuple[float, float], list[int]] = {}
+    for k, cell in enumerate(cells):
+        for corner in _corners(cell):
+            by_corner.setdefault(corner, []).append(k)
+    seen = [False] * len(cells)
     tables: list[list[Box]] = []
-    current: list[Box] = []
-    corners: set[tuple[float, float]] = set()
-    while remaining:
-        before = len(current)
-        for cell in list(remaining):
-            mine = _corners(cell)
-            if not current or any(c in corners for c in mine):
-                corners.update(mine)
-                current.append(cell)
-                remaining.remove(cell)
-        if len(current) == before:
-            tables.append(current)
-            current, corners = [], set()
-    if current:
-        tables.append(current)
+    for start in range(len(cells)):
+        if seen[start]:
+            continue
+        seen[start] = True
+        group, todo = [], [start]
+        while todo:
+            k = todo.pop()
+            group.append(cells[k])
+            for corner in _corners(cells[k]):
+                for other in by_corner[corner]:
+                    if not seen[other]:
+                        seen[other] = True
+                        todo.append(other)
+        if len(group) > 1:
+            tables.append(group)
     tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
-    return [t for t in tables if len(t) > 1]
+    return tables
 
 
 def table_rows(cells: list[Box]) -> list[list[Box | None]]:
