@@ -2,11 +2,12 @@
 
 Per page: ruled tables are found from the ruling lines (``rulings``), the text outside them is read as
 lines (``pdf_text``), and both are put in top-to-bottom order. Characters and rulings come from PDFium
-(``pdf_pdfium``, C++); a PDF PDFium cannot open is read by pdfplumber (pure Python, ~20x slower), which
-finds tables and lines by the same rules, so both readers give the same text. Running headers and footers (text in the top or bottom band that repeats on other
-pages, or looks like a page number) are dropped; a paragraph wrapped at the right margin is joined again;
-a table that runs on over a page break is joined into one grid (a repeated header row dropped, a merged
-label cell cut by the break continued). A PDF with no text layer is quarantined for OCR.
+(``pdf_pdfium``, C++); a PDF PDFium cannot open or measure is read by pdfplumber (pure Python, ~10x
+slower), whose table finder and text lines the PDFium reader's rules copy, so both give the same text.
+Running headers and footers (text in the top or bottom band that repeats on other pages, or looks like a
+page number) are dropped; a paragraph wrapped at the right margin is joined again; a table that runs on
+over a page break is joined into one grid (a repeated header row dropped, a merged label cell cut by the
+break continued). A PDF with no text layer is quarantined for OCR (``no_text_layer``, ``_scanned``).
 """
 
 from __future__ import annotations
@@ -273,12 +274,12 @@ class Read(NamedTuple):
 
 
 def no_text_layer(n_chars: int) -> bool:
-    """A PDF whose pages hold no character at all: a scan (page images), only OCR can read it."""
+    """A PDF whose pages hold no character at all (both readers count them): a scan, page images only."""
     return n_chars == 0
 
 
 def _scanned(raw: bytes) -> Read:
-    """A PDF without a text layer."""
+    """A PDF without a text layer: the one place OCR would read it; until then quarantined."""
     raise Unreadable("scanned PDF, needs OCR")
 
 
@@ -308,7 +309,7 @@ def _read_pdfium(raw: bytes) -> Read | None:
     try:
         _check_pages(len(pdf))
         pages = [read_page(pdf, k) for k in range(len(pdf))]
-    except Unmeasured:
+    except (Unmeasured, pypdfium2.PdfiumError):  # e.g. a page PDFium cannot load: pdfplumber tries
         return None
     finally:
         pdf.close()
@@ -337,7 +338,8 @@ def _read_pdfplumber(raw: bytes) -> Read:
 
 
 def read_pdf_as(raw: bytes) -> Read:
-    """The report text and the reader that read it: PDFium, or pdfplumber for a PDF PDFium cannot open."""
+    """The report text and the reader that read it: PDFium, or pdfplumber for a PDF PDFium cannot open or
+    measure."""
     return _read_pdfium(raw) or _read_pdfplumber(raw)
 
 
