@@ -114,11 +114,12 @@ def _subpath_edges(points: list[tuple[float, float]], closed: bool, top: float) 
         if (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0):
             points = [*points, points[0]]
     edges = []
+    new = tuple.__new__  # Edge(...) without NamedTuple's Python-level __new__
     for (ax, ay), (bx, by) in zip(points, points[1:]):
         if ax == bx:
-            edges.append(Edge(True, ax, top - max(ay, by), top - min(ay, by)))
+            edges.append(new(Edge, (True, ax, top - max(ay, by), top - min(ay, by))))
         elif ay == by:
-            edges.append(Edge(False, top - ay, min(ax, bx), max(ax, bx)))
+            edges.append(new(Edge, (False, top - ay, min(ax, bx), max(ax, bx))))
     return edges
 
 
@@ -129,11 +130,11 @@ def _path_edges(obj, matrix: tuple[float, ...], top: float) -> list[Edge]:
     MOVETO = raw.FPDF_SEGMENT_MOVETO
     edges: list[Edge] = []
     points: list[tuple[float, float]] = []
-    segment = None
+    segment = previous = None
     for k in range(raw.FPDFPath_CountSegments(obj)):
-        segment = get_segment(obj, k)
+        previous, segment = segment, get_segment(obj, k)
         if points and get_type(segment) == MOVETO:
-            edges += _subpath_edges(points, bool(raw.FPDFPathSegment_GetClose(get_segment(obj, k - 1))), top)
+            edges += _subpath_edges(points, bool(raw.FPDFPathSegment_GetClose(previous)), top)
             points = []
         get_point(segment, x, y)
         px, py = x.value, y.value
@@ -185,7 +186,8 @@ def page_edges(page, top: float) -> list[Edge]:
                 ):
                     raise Unmeasured
             elif kind == PATH:
-                edges += _path_edges(obj, _compose(_matrix(obj, m), outer), top)
+                matrix = _matrix(obj, m)
+                edges += _path_edges(obj, matrix if outer is _IDENTITY else _compose(matrix, outer), top)
             elif kind == FORM and depth < _MAX_FORM_DEPTH:
                 inner = _compose(_matrix(obj, m), outer)
                 stack.append((obj, raw.FPDFFormObj_CountObjects(obj), raw.FPDFFormObj_GetObject, inner, depth + 1))
