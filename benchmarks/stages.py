@@ -300,11 +300,11 @@ def measure_real_pdfs(paths: Sequence[Path], rounds: int, plumber_rounds: int = 
                 cpu[name].append(time.process_time() - c)
                 wall[name].append(time.perf_counter() - w)
         entry: dict = {"file": path.name, "bytes": len(raw), "reader_used": reader_used, "rounds": rounds}
-        for name in wall:
-            if wall[name]:
-                entry[f"{name}_ms"] = round(1000 * _median(wall[name]), 2)
+        for name, times in wall.items():
+            if times:
+                entry[f"{name}_ms"] = round(1000 * _median(times), 2)
                 entry[f"{name}_cpu_ms"] = round(1000 * _median(cpu[name]), 2)
-                entry[f"{name}_all_ms"] = [round(1000 * x, 2) for x in wall[name]]
+                entry[f"{name}_all_ms"] = [round(1000 * x, 2) for x in times]
         entry["reader_vs_floor"] = round(entry["reader_ms"] / entry["floor_ms"], 2)
         entry["reader_vs_floor_cpu"] = round(entry["reader_cpu_ms"] / entry["floor_cpu_ms"], 2)
         if "pdfplumber_ms" in entry:

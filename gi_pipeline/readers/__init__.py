@@ -16,7 +16,7 @@ from ..decode import DecodeError, decode_bytes
 from . import sniff as sn
 from .errors import Unreadable
 
-__all__ = ["Unreadable", "Read", "read", "read_document", "detect_format"]
+__all__ = ["Read", "Unreadable", "detect_format", "read", "read_document"]
 
 # Which reader turned the file into text (the reports table's ``reader`` column).
 READER_TEXT = "text"
@@ -66,10 +66,10 @@ def read(raw: bytes, name: str) -> Read:
     with the quarantine reason."""
     kind = sn.sniff(raw, name)
     if kind == sn.PDF:
-        from .pdf import read_pdf_as  # the PDF libraries are slow to import: only when a PDF comes
+        # The PDF libraries are slow to import: only when a PDF comes.
+        from .pdf import read_pdf_as
 
-        text, reader = read_pdf_as(raw)
-        return Read(text, reader)
+        return Read(*read_pdf_as(raw))
     if kind == sn.DOCX:
         from .docx import read_docx
 

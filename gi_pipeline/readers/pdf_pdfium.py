@@ -12,10 +12,11 @@ pdfminer gives a character to within a fraction of a point.
 from __future__ import annotations
 
 import ctypes
+from itertools import pairwise
 from typing import NamedTuple
 
 import pypdfium2 as pdfium
-import pypdfium2.raw as raw
+from pypdfium2 import raw
 
 from .rulings import Edge
 
@@ -115,7 +116,7 @@ def _subpath_edges(points: list[tuple[float, float]], closed: bool, top: float) 
             points = [*points, points[0]]
     edges = []
     new = tuple.__new__  # Edge(...) without NamedTuple's Python-level __new__
-    for (ax, ay), (bx, by) in zip(points, points[1:]):
+    for (ax, ay), (bx, by) in pairwise(points):
         if ax == bx:
             edges.append(new(Edge, (True, ax, top - max(ay, by), top - min(ay, by))))
         elif ay == by:
@@ -201,7 +202,7 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
 def read_page(pdf: pdfium.PdfDocument, index: int) -> Page:
     page = pdf[index]
     try:
-        left, bottom, right, top = page.get_mediabox()
+        _, bottom, _, top = page.get_mediabox()
         textpage = page.get_textpage()
         try:
             chars = page_chars(textpage.raw, top)
