@@ -82,24 +82,31 @@ def _mark_unmapped(textpage, chars: list[Char], index: list[int]) -> None:
             chars[k] = chars[k]._replace(text=UNMAPPED)
 
 
+_OVERSIZED = 3  # a loose box this many times the page's median height may be a broken one
+_INK_RATIO = 8  # ... and is, when it is this many times its glyph's ink box both wide and high
+
+
 def _repair_oversized(textpage, chars: list[Char], index: list[int], top: float) -> list[Char]:
     """PDFium's loose box takes the font size without the text matrix's scale for some text objects
-    (one table of the hongze report: 200 pt boxes for 10 pt characters). Such a box, several times the
-    page's typical height, is rebuilt around the glyph's tight box with the typical height."""
+    (one table of the hongze report: 200 pt boxes for 10 pt characters). A box several times the page's
+    median height and many times its glyph's ink box in both directions (a large title's boxes are not:
+    the ink fills most of its box at least one way) is rebuilt around the ink box with the median height."""
     if not chars:
         return chars
     heights = sorted(c.bottom - c.top for c in chars)
     typical = heights[len(heights) // 2]
-    limit = 3 * typical
+    limit = _OVERSIZED * typical
     if heights[-1] <= limit and all(c.x1 - c.x0 <= limit for c in chars):
         return chars
     left, right, bottom, upper = (ctypes.c_double() for _ in range(4))
     out = []
     for c, i in zip(chars, index):
-        if c.bottom - c.top > limit or c.x1 - c.x0 > limit:
-            raw.FPDFText_GetCharBox(textpage, i, left, right, bottom, upper)
-            middle = top - (bottom.value + upper.value) / 2
-            c = Char(c.text, c.x0, max(right.value, c.x0), middle - typical / 2, middle + typical / 2)
+        width, height = c.x1 - c.x0, c.bottom - c.top
+        if (height > limit or width > limit) and raw.FPDFText_GetCharBox(textpage, i, left, right, bottom, upper):
+            ink_width, ink_height = right.value - left.value, upper.value - bottom.value
+            if width > _INK_RATIO * ink_width and height > _INK_RATIO * ink_height:
+                middle = top - (bottom.value + upper.value) / 2
+                c = Char(c.text, c.x0, max(right.value, c.x0), middle - typical / 2, middle + typical / 2)
         out.append(c)
     return out
 
