@@ -11,7 +11,7 @@ from .cells import HEADING, Line, split_lines
 from .flat_tables import inline_sections, is_flattened, read_flat_tables
 from .narrative import check_narrative, narrative_issues
 from .normalize import normalize_text
-from .readers import Unreadable, read_document
+from .readers import READER_TEXT, Unreadable, read
 from .records import DisclosureFact, ParsedReport, QualityIssue, Quarantined, RegionMatch, ReportMetadata
 from .records import RequestFact, ReviewFact, SectionRecord
 from .regions import resolve_region
@@ -39,10 +39,10 @@ def parse_report(raw: bytes, source_file: str) -> ParsedReport | Quarantined:
         if not raw.strip():
             return Quarantined(source_file, doc_id, "empty file")
         try:
-            original = read_document(raw, source_file)
+            original, reader = read(raw, source_file)
         except Unreadable as exc:
             return Quarantined(source_file, doc_id, exc.reason or "unreadable file")
-        return parse_text(original, source_file, doc_id)
+        return parse_text(original, source_file, doc_id, reader)
     except Exception as exc:  # noqa: BLE001 - the run must go on; the reason says what broke
         return Quarantined(source_file, doc_id, f"parser error: {type(exc).__name__}: {exc}"[:500])
 
@@ -139,7 +139,7 @@ def unsupported_tables(year: int) -> Tables:
     return Tables(v.TEMPLATE_PRE_2019, (), (), (), [issue])
 
 
-def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Quarantined:
+def parse_text(original: str, source_file: str, doc_id: str, reader: str = READER_TEXT) -> ParsedReport | Quarantined:
     normalized = normalize_text(original)
     text = normalized.text
     section_list = split_sections(text)
@@ -181,6 +181,7 @@ def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Q
         template=tables.template,
         traditional=normalized.traditional,
         region=region,
+        reader=reader,
     )
     return ParsedReport(
         doc_id=doc_id,

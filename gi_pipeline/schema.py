@@ -27,6 +27,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("published_date", pa.date32()),
             ("template", pa.string()),
             ("traditional", pa.bool_()),
+            ("reader", pa.string()),
             ("status", pa.string()),
             ("error_count", pa.int32()),
             ("warning_count", pa.int32()),
@@ -91,6 +92,8 @@ COLUMN_DOCS: dict[str, str] = {
     "template": "national template: '2021' (国办公开办函〔2021〕30号) or '2019' (〔2019〕60号); 'pre-2019' for reports "
     "of 2008-2018, whose tables are not extracted",
     "traditional": "the report was written in traditional characters",
+    "reader": "which reader turned the file into text: 'pdfium' (PDF text layer), 'pdfplumber' (PDFs PDFium "
+    "cannot read), 'html', 'docx', 'doc' (.doc/.rtf/.odt via LibreOffice) or 'text'",
     "status": "'ok', or 'flagged' when the report has an error-severity quality issue",
     "value": "the number as printed; null when missing, blank, a dash or unreadable (see quality_issues)",
     "row_key": "the row the value or issue is about (canonical vocabulary: table 三 row, 二 item, 四 proceeding)",
