@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import logging
 import os
+import socket
 import sys
 import time
 import warnings
@@ -102,17 +103,46 @@ def dagster_home() -> Path:
     return Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).expanduser().resolve()
 
 
+# A new home's dagster.yaml (the CLI and `make dev` both create it through ensure_dagster_home):
+# no telemetry; the UI's run queue starts at most this many runs at once (a backfill's partition
+# runs wait their turn; see docs/scale-out.md for launchers that run them on other machines).
+DAGSTER_YAML = """telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 4
+"""
+
+
+def require_free_port(port: int, host: str = "127.0.0.1") -> None:
+    """Exit 1 with a message when ``port`` cannot be listened on (`make dev` calls this first:
+    the webserver would log "Serving on" and then keep running with nothing listening)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the webserver binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            print(f"make dev: cannot listen on {host}:{port} ({exc.strerror}); another `make dev`? "
+                  f"Stop it, or choose a port: make dev DEV_PORT={port + 1}", file=sys.stderr)
+            sys.exit(1)
+
+
+def ensure_dagster_home() -> Path:
+    """``dagster_home()``, created with DAGSTER_YAML when new."""
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    return home
+
+
 @contextlib.contextmanager
 def _instance(ephemeral: bool) -> Iterator[dg.DagsterInstance]:
     if ephemeral:
         with dg.DagsterInstance.ephemeral() as instance:
             yield instance
         return
-    home = dagster_home()
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():  # a new home: the config `make dev` writes
-        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with dg.DagsterInstance.from_config(str(ensure_dagster_home())) as instance:
         yield instance
 
 

@@ -518,3 +518,37 @@ def test_integration_console_script_exit_code(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 files quarantined" in done.stdout
     assert "dagster - DEBUG" not in done.stdout + done.stderr  # Dagster's own logging is quiet
+
+
+# --------------------------------------------------------------------------------------------
+# The code location as Dagster's tools load it, and `make dev`'s port check
+# --------------------------------------------------------------------------------------------
+
+
+def test_dg_check_defs_loads_the_code_location(tmp_path: Path) -> None:
+    """`dg check defs` ([tool.dg] in pyproject.toml -> assets/definitions.py -> assets/defs)."""
+    dg_cli = Path(sys.executable).with_name("dg")
+    if not dg_cli.exists():
+        pytest.skip("dagster-dg-cli is not installed")
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "PATH": f"{dg_cli.parent}{os.pathsep}{os.environ['PATH']}"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [str(dg_cli), "check", "defs"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "All definitions loaded successfully" in done.stdout + done.stderr
+
+
+def test_make_dev_refuses_a_busy_port(capsys) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(SystemExit) as exc:
+            cli.require_free_port(port)
+    assert exc.value.code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+    cli.require_free_port(port)  # free again: returns
