@@ -4,7 +4,7 @@
    format (txt, html, docx, pdf) and each script (simplified, traditional) -- ``benchmarks.stages``;
 2. ``floor``: reading and decoding the same files plus one regex pass, in the same run, and the ratio
    library / floor per format;
-3. ``end_to_end``: ``gi-pipeline run`` (``assets.cli.run`` in a subprocess, no DAGSTER_HOME, a fresh
+3. ``end_to_end``: ``gi-pipeline run --ephemeral`` (``assets.cli.run`` in a subprocess, a fresh
    warehouse) over N/4, N/2 and N reports (N = 5,000, 20,000 with ``--large``): wall time, reports/s,
    peak RSS, and the ratio to the library-only wall of the same files (read + ``parse_report``, one
    process); plus the fit wall = fixed + per_report x N that shows how cost grows;

@@ -13,6 +13,10 @@ lost -- as a quarantine row saying so.
 
 Workers die with the process that started them (``_die_with_parent``): a parent killed with SIGKILL
 cannot shut its pool down, and orphaned workers would go on parsing (and holding memory) for nobody.
+
+The pool is pluggable: ``parse_all(..., pool=DaskPool(address))`` sends the batches to an existing
+``dask.distributed`` cluster instead (the raw bytes travel with the batch; the parse cache location
+must be one every worker can write, e.g. a shared directory or an object-store URL).
 """
 
 from __future__ import annotations
@@ -132,10 +136,59 @@ def _one_by_one(jobs: list[ParseJob], cache: Location | None) -> Iterator[ParseO
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def parse_all(jobs: Iterable[ParseJob], cache: Location | None, workers: int = 1) -> Iterator[ParseOutcome]:
-    """One outcome per job, in the order of ``jobs`` (consumed lazily, a batch at a time).  Raises
+class DaskPool:
+    """Batches parsed on an existing ``dask.distributed`` cluster (``address``: ``tcp://host:8786``).
+
+    Use as a context manager; it connects a client on entry and closes it on exit.  Needs the
+    ``scale`` extra (``distributed``), imported only here."""
+
+    def __init__(self, address: str):
+        self.address = address
+        self.client = None
+        self.workers = 1
+
+    def __enter__(self) -> DaskPool:
+        import distributed
+
+        self.client = distributed.Client(self.address, set_as_default=False)
+        self.workers = max(1, len(self.client.scheduler_info()["workers"]))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+    def submit(self, fn, *args):  # noqa: ANN001, ANN201 - the concurrent.futures shape
+        # pure=False: two batches with equal arguments are still two tasks (Dask dedupes by key).
+        return self.client.submit(fn, *args, pure=False)
+
+
+def _on_cluster(batches: Iterator[list[ParseJob]], cache: Location | None, pool: DaskPool) -> Iterator[ParseOutcome]:
+    in_flight: collections.deque = collections.deque()
+    while True:
+        while len(in_flight) < BATCHES_IN_FLIGHT_PER_WORKER * pool.workers and (batch := next(batches, None)):
+            in_flight.append((batch, pool.submit(_parse_batch, batch, cache)))
+        if not in_flight:
+            return
+        batch, future = in_flight.popleft()
+        try:
+            yield from future.result()
+        except Exception as exc:  # noqa: BLE001 - a lost worker (KilledWorker): this batch's files fail
+            for job in batch:
+                yield ParseOutcome(job.source_file, None, f"cluster worker failed: {type(exc).__name__}: {exc}")
+
+
+def parse_all(
+    jobs: Iterable[ParseJob], cache: Location | None, workers: int = 1, pool: DaskPool | None = None
+) -> Iterator[ParseOutcome]:
+    """One outcome per job, in the order of ``jobs`` (consumed lazily, a batch at a time): on
+    ``pool`` when given (an entered ``DaskPool``), else on ``workers`` local processes.  Raises
     ``parse_cache.CacheUnwritable`` at the first file whose result cannot be stored."""
     jobs = iter(jobs)
+    if pool is not None:  # a running cluster costs nothing to start: every batch goes there
+        yield from _on_cluster(iter(lambda: list(itertools.islice(jobs, BATCH_PER_WORKER)), []), cache, pool)
+        return
     head = list(itertools.islice(jobs, MIN_PARALLEL_FILES))
     # A daemonic process (a Dask worker, by default) may not start processes of its own.
     if workers <= 1 or len(head) < MIN_PARALLEL_FILES or multiprocessing.current_process().daemon:
@@ -146,11 +199,11 @@ def parse_all(jobs: Iterable[ParseJob], cache: Location | None, workers: int = 1
     batches = iter(lambda: list(itertools.islice(pending, BATCH_PER_WORKER)), [])
     # Batches are submitted as others finish, so no worker waits for the slowest of a round.
     in_flight: collections.deque[tuple[list[ParseJob], Future]] = collections.deque()
-    pool = _pool(workers)
+    processes = _pool(workers)
     try:
         while True:
             while len(in_flight) < BATCHES_IN_FLIGHT_PER_WORKER * workers and (batch := next(batches, None)):
-                in_flight.append((batch, pool.submit(_parse_batch, batch, cache)))
+                in_flight.append((batch, processes.submit(_parse_batch, batch, cache)))
             if not in_flight:
                 return
             batch, future = in_flight.popleft()
@@ -159,12 +212,12 @@ def parse_all(jobs: Iterable[ParseJob], cache: Location | None, workers: int = 1
             except BrokenProcessPool:
                 # Every batch in flight died with the pool: redo their files one at a time (those
                 # parsed before the crash are in the cache and not parsed again).
-                pool.shutdown(wait=False, cancel_futures=True)
+                processes.shutdown(wait=False, cancel_futures=True)
                 lost = batch + [job for jobs_in_flight, _ in in_flight for job in jobs_in_flight]
                 in_flight.clear()
                 yield from _one_by_one(lost, cache)
-                pool = _pool(workers)
+                processes = _pool(workers)
                 continue
             yield from outcomes
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        processes.shutdown(wait=True, cancel_futures=True)

@@ -136,7 +136,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("DAGSTER_HOME", raising=False)  # in-memory Dagster instance: fastest
         out = io.StringIO()
-        assert cli.run(None, root, None, out=out) == 0, out.getvalue()
+        assert cli.run(None, root, None, out=out, ephemeral=True) == 0, out.getvalue()
     return root
 
 

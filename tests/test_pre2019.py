@@ -11,7 +11,7 @@ import polars as pl
 
 from assets.assets import build_inventory
 from assets.cli import run
-from assets.partitions import report_years
+from gi_pipeline.years import report_years
 from gi_pipeline import vocabulary as v
 from gi_pipeline import warehouse
 from gi_pipeline.records import ParsedReport

@@ -33,8 +33,8 @@ from pathlib import Path
 import pytest
 
 from assets.assets import PARSE_SPECS
-from assets.partitions import report_years
-from assets.resources import RAW_DIR_ENV, WAREHOUSE_DIR_ENV, bundled_sample_reports
+from assets.defs.resources import RAW_DIR_ENV, WAREHOUSE_DIR_ENV, bundled_sample_reports
+from gi_pipeline.years import report_years
 
 REPO = Path(__file__).resolve().parents[1]
 LOCATION = "gi_pipeline"  # workspace.yaml

@@ -1,33 +1,20 @@
 """Partitions, declared once: (year, region) of the reports.
 
-``year`` is static (2008, the Regulations' first year, to the current year); ``region`` is dynamic,
-named "region", with 6-digit province codes registered by ``raw_inventory`` as it sees them (``000000``
-= region unknown).  Multi-partition keys order dimensions by *name*, so the key string is ``640000|2024``:
+``year`` is static (2008, the Regulations' first year, to the current year: ``gi_pipeline.years``);
+``region`` is dynamic, named "region", with 6-digit province codes registered by ``raw_inventory`` (and
+nowhere else) as it sees them (``000000`` = region unknown).  Multi-partition keys order dimensions by *name*, so the key string is ``640000|2024``:
 always build keys with ``report_partition_key`` and read them with ``split_partition_key``.
 """
 
 from __future__ import annotations
 
-import datetime
-
 import dagster as dg
 
-from gi_pipeline.vocabulary import FIRST_REPORT_YEAR, UNKNOWN_REGION
+from gi_pipeline.vocabulary import UNKNOWN_REGION
+from gi_pipeline.years import YEARS  # the one definition of the accepted years
 
 YEAR_DIMENSION = "year"
 REGION_DIMENSION = "region"
-
-
-
-def report_years(current_year: int | None = None) -> tuple[int, ...]:
-    """Report years, from the Regulations' first (2008) to `current_year` (default: this year by the
-    clock at run time, so a report of the year just ended has a partition without a code change;
-    tests pass a year to pin the range)."""
-    last = datetime.date.today().year if current_year is None else current_year
-    return tuple(range(FIRST_REPORT_YEAR, last + 1))
-
-
-YEARS: tuple[int, ...] = report_years()
 
 year_partitions = dg.StaticPartitionsDefinition([str(y) for y in YEARS])
 region_partitions = dg.DynamicPartitionsDefinition(name=REGION_DIMENSION)
@@ -40,7 +27,6 @@ __all__ = [
     "region_partitions",
     "report_partition_key",
     "report_partitions",
-    "report_years",
     "split_partition_key",
     "year_partitions",
 ]
