@@ -70,7 +70,7 @@ def test_cli_writes_the_2012_report_and_its_completeness_check_passes(tmp_path: 
     (raw / REPORT_2012).write_bytes(_raw_2012())
     wh = tmp_path / "warehouse"
     out = io.StringIO()
-    assert run(raw, wh, None, out=out) == 0, out.getvalue()
+    assert run(raw, wh, None, out=out, ephemeral=True) == 0, out.getvalue()
     assert "checks failed" not in out.getvalue()
     reports = warehouse.scan(v.TABLE_REPORTS, wh).collect()
     assert reports.select("year", "region", "template", "status").rows() == [
