@@ -33,7 +33,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from gi_pipeline import quality, warehouse
+from gi_pipeline import cross_year, manifest, quality, warehouse
 from gi_pipeline import vocabulary as v
 from gi_pipeline.inventory import partitions_to_write
 from gi_pipeline.partition_writer import partition_report_counts, plural
@@ -41,7 +41,7 @@ from gi_pipeline.progress import ProgressMeter
 from gi_pipeline.years import YEARS
 
 from .assets import ALL_ASSETS, CROSS_YEAR, INGEST_KEYS, RAW_INVENTORY, TABLE_KEYS, parse_reports
-from .defs.common import PROGRESS_LOG
+from .defs.common import PROGRESS_LOG, VERIFY_TAG
 from .defs.partitions import region_partitions, report_partition_key
 from .defs.resources import DEFAULT_WAREHOUSE_DIR, PipelineStorage, bundled_sample_reports
 
@@ -94,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="record the runs in a throwaway in-memory Dagster instance (fastest; the UI will not see "
         f"them) instead of $DAGSTER_HOME or ./{DEFAULT_DAGSTER_HOME}",
+    )
+    run.add_argument(
+        "--verify",
+        action="store_true",
+        help="read and hash every raw file (default: a file whose size and mtime match the catalog is "
+        "trusted without reading it)",
     )
     return parser
 
@@ -206,6 +212,43 @@ def partition_range_tags(first_year: int, last_year: int, regions: Sequence[str]
     }
 
 
+# More runs than this for the changed partitions alone: one run over the whole box instead (its
+# unchanged partitions are skipped by their manifests, but get a materialization event).
+MAX_PARTITION_RUNS = 20
+
+
+def partition_runs(
+    changed: set[tuple[int, str]], free: set[tuple[int, str]], regions: Sequence[str]
+) -> list[dict[str, str]] | None:
+    """The runs (as range tags) that cover exactly the ``changed`` partitions, plus any of the
+    ``free`` ones (no reports and no files: a run over them writes nothing) that join two ranges:
+    one box over every year when that covers no other partition, else per year one range per
+    stretch of consecutive regions (in the dynamic dimension's order).  None when that takes more
+    than MAX_PARTITION_RUNS runs."""
+    if not changed:
+        return []
+    years = sorted({y for y, _ in changed})
+    box = {(y, r) for y in range(years[0], years[-1] + 1) for r in regions}
+    if box <= changed | free:
+        return [partition_range_tags(years[0], years[-1], regions)]
+    runs: list[dict[str, str]] = []
+    for year in years:
+        stretch: list[str] = []
+        pending: list[str] = []  # free regions after the stretch, kept only if it goes on
+        for region in regions:
+            if (year, region) in changed:
+                stretch += pending + [region]
+                pending = []
+            elif (year, region) in free and stretch:
+                pending.append(region)
+            elif stretch:
+                runs.append(partition_range_tags(year, year, [stretch[0], stretch[-1]]))
+                stretch, pending = [], []
+        if stretch:
+            runs.append(partition_range_tags(year, year, [stretch[0], stretch[-1]]))
+    return runs if len(runs) <= MAX_PARTITION_RUNS else None
+
+
 class _ProgressPrinter(logging.Handler):
     """Prints the runs' progress lines; a partition's line numbered among the run's targets; the
     inventory's counts of files parsed as a meter on stderr (``gi_pipeline.progress``)."""
@@ -260,6 +303,7 @@ def run(
     out: TextIO | None = None,
     workers: int = 0,
     ephemeral: bool = False,
+    verify: bool = False,
 ) -> int:
     out = out or sys.stdout
     raw_dir = (raw_dir or bundled_sample_reports()).expanduser().resolve()
@@ -301,7 +345,7 @@ def run(
         # GX takes seconds to import: do it while the inventory's worker processes parse.
         quality.preload()
         with _printing_progress([], say):
-            result = materialize(INGEST_KEYS)
+            result = materialize(INGEST_KEYS, tags={VERIFY_TAG: "true"} if verify else None)
         if not result.success:
             say(f"raw_inventory FAILED: {_failure_message(result)}")
             return 1
@@ -312,42 +356,71 @@ def run(
             f"({time.perf_counter() - started:.1f} s)"
         )
 
-        counts = partition_report_counts(warehouse.read_catalog(warehouse_dir))
+        catalog = warehouse.read_catalog(warehouse_dir)
+        counts = partition_report_counts(catalog)
         # Every non-empty partition, and those with stale files (emptied); the ingest registered
-        # their regions.
-        targets, stale = partitions_to_write(counts, warehouse.written_partitions(warehouse_dir), year)
+        # their regions.  Of those, only the ones whose inputs changed since they were written
+        # (gi_pipeline.manifest) are run: the rest are reported unchanged and get no run.
+        written = warehouse.written_partitions(warehouse_dir)
+        targets, stale = partitions_to_write(counts, written, year)
         wanted = [key for key in targets if key not in stale]
+        changed = set(manifest.out_of_date(warehouse_dir, catalog, targets))
+        numbers = {key: i for i, key in enumerate(targets, start=1)}
+        for key in targets:
+            if key not in changed:
+                say(f"[{numbers[key]}/{len(targets)}] {key[0]}|{key[1]}: unchanged ({plural(counts.get(key, 0), 'report')})")
         failed: list[str] = []
-        if targets:
-            # One run over the years' partitions (a partition-key range, as a backfill makes): it
-            # writes them a batch at a time and empties those with stale files.
-            years = sorted({y for y, _ in targets})
+        if changed:
+            # The changed partitions in as few runs as cover exactly them (ranges of a year's
+            # consecutive regions; one box, as a backfill makes, on a first run): each writes its
+            # partitions a batch at a time and empties those with stale files.
+            years = sorted({y for y, _ in changed})
             t = time.perf_counter()
             regions = instance.get_dynamic_partitions(region_partitions.name)
+            free = {(y, r) for y in range(years[0], years[-1] + 1) for r in regions
+                    if (y, r) not in counts and (y, r) not in written}
+            runs = partition_runs(changed, free, regions)
+            if runs is None:
+                runs = [partition_range_tags(years[0], years[-1], regions)]
+            totals = {"reports_parsed": 0, "error_issues": 0, "warning_issues": 0}
+            failed_checks: set[str] = set()
             with _printing_progress(targets, say), _planned_events_per_asset(instance):
-                result = materialize(parse_keys, tags=partition_range_tags(years[0], years[-1], regions))
-            if result.success:
-                meta = _materialization_metadata(result, TABLE_KEYS[v.TABLE_REPORTS])
-                failed_checks = sorted({e.check_name for e in result.get_asset_check_evaluations() if not e.passed})
+                for tags in runs:
+                    result = materialize(parse_keys, tags=tags)
+                    if not result.success:
+                        failed.append(f"{tags[ASSET_PARTITION_RANGE_START_TAG]}..{tags[ASSET_PARTITION_RANGE_END_TAG]}")
+                        say(f"partitions FAILED: {_failure_message(result)}")
+                        continue
+                    meta = _materialization_metadata(result, TABLE_KEYS[v.TABLE_REPORTS])
+                    for name in totals:
+                        totals[name] += meta.get(name, 0)
+                    failed_checks |= {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
+            if not failed:
                 say(
-                    f"partitions: {plural(meta.get('reports_parsed', 0), 'report')} in "
-                    f"{plural(len(targets), 'partition')}, {plural(meta.get('error_issues', 0), 'error')}, "
-                    f"{plural(meta.get('warning_issues', 0), 'warning')}"
-                    f"{'; checks failed: ' + ', '.join(failed_checks) if failed_checks else ''} "
+                    f"partitions: {plural(totals['reports_parsed'], 'report')} in "
+                    f"{plural(len(changed), 'partition')} written ({len(targets) - len(changed)} unchanged, "
+                    f"{plural(len(runs), 'run')}), {plural(totals['error_issues'], 'error')}, "
+                    f"{plural(totals['warning_issues'], 'warning')}"
+                    f"{'; checks failed: ' + ', '.join(sorted(failed_checks)) if failed_checks else ''} "
                     f"({time.perf_counter() - t:.1f} s)"
                 )
-            else:
-                failed.append(f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0]))
-                say(f"partitions FAILED: {_failure_message(result)}")
+        elif targets:
+            say(f"partitions: all {len(targets)} unchanged, nothing written")
 
         t = time.perf_counter()
-        result = materialize([CROSS_YEAR])
-        if result.success:
-            found = _materialization_metadata(result, CROSS_YEAR).get("dagster/row_count", 0)
-            say(f"cross-year consistency: {plural(found, 'finding')} ({time.perf_counter() - t:.2f} s)")
+        if not changed and not any(cross_year.regions_to_update(warehouse_dir)) \
+                and warehouse.exists(warehouse.table_path(warehouse_dir, v.TABLE_CROSS_YEAR_ISSUES)):
+            say("cross-year consistency: unchanged")
         else:
-            failed.append("cross_year_issues")
-            say(f"cross-year consistency: FAILED: {_failure_message(result)}")
+            result = materialize([CROSS_YEAR])
+            if result.success:
+                meta = _materialization_metadata(result, CROSS_YEAR)
+                found = meta.get("dagster/row_count", 0)
+                say(f"cross-year consistency: {plural(found, 'finding')}; regions recomputed: "
+                    f"{meta.get('regions_recomputed', '?')} ({time.perf_counter() - t:.2f} s)")
+            else:
+                failed.append("cross_year_issues")
+                say(f"cross-year consistency: FAILED: {_failure_message(result)}")
 
     elapsed = time.perf_counter() - started
     scope = f"year {year}" if year is not None else "all years"
@@ -376,7 +449,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return explain(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "run":
-        return run(args.raw_dir, args.warehouse, args.year, workers=args.workers, ephemeral=args.ephemeral)
+        return run(args.raw_dir, args.warehouse, args.year, workers=args.workers, ephemeral=args.ephemeral,
+                   verify=args.verify)
     return 2  # pragma: no cover - argparse enforces the subcommand
 
 

@@ -94,12 +94,22 @@ _CLASSIFICATION = ("role", "doc_id", "year", "region", "reason")
 
 
 def known_classifications(catalog: pa.Table) -> dict[str, dict]:
-    """sha256 -> what parsing that content gave (role, doc_id, year, region, reason), from a catalog."""
+    """sha256 -> what parsing that content gave (role, doc_id, year, region, reason), from a catalog:
+    the rows classified by the current parser version only (another version may classify otherwise)."""
+    version = parse_cache.parser_version()
     return {
         row["sha256"]: {k: row[k] for k in _CLASSIFICATION}
         for row in catalog.to_pylist()
-        if row["sha256"] and row["role"] != warehouse.ROLE_DUPLICATE
+        if row["sha256"] and row["role"] != warehouse.ROLE_DUPLICATE and row.get("parser_version") == version
     }
+
+
+def known_stats(catalog: pa.Table) -> dict[str, tuple[int, int, str]]:
+    """source_file -> (size, mtime_ns, sha256) of each file the catalog hashed (a file whose size and
+    mtime still match is trusted without reading it again)."""
+    columns = [catalog[c].to_pylist() for c in ("source_file", "size_bytes", "mtime_ns", "sha256")]
+    return {f: (size, mtime, sha) for f, size, mtime, sha in zip(*columns, strict=True)
+            if sha and size is not None and mtime is not None}
 
 
 def build_inventory(
@@ -110,18 +120,28 @@ def build_inventory(
     workers: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
     pool: parallel.DaskPool | None = None,
+    previous: pa.Table | None = None,
+    verify: bool = False,
 ) -> Inventory:
     """Hash and parse every raw file once; exact duplicates (same sha256) are parsed once.
 
     Nothing a single file does stops the inventory: an exception while reading or parsing it
     becomes a quarantine row carrying the error message (``on_error(source_file, traceback)``
     is told too). ``known`` (sha256 -> classification, see ``known_classifications``) skips
-    parsing content already catalogued.  Full parse results go to the parse cache ``cache``
+    parsing content already catalogued.  ``previous``, the last catalog: a file whose size and
+    mtime match its row there is not read at all (its sha256 and, for the current parser version,
+    its classification are taken from it) -- unless ``verify``, which reads and hashes every file.
+    Full parse results go to the parse cache ``cache``
     (``parse_cache.cache_dir``), where the partition runs pick them up instead of parsing again;
     ``workers`` local processes parse, or the cluster behind ``pool`` (``gi_pipeline.parallel``);
     ``on_progress(parsed, to_parse)`` is called after each file parsed.
     """
-    known = known or {}
+    known = dict(known or {})
+    stats: dict[str, tuple[int, int, str]] = {}
+    if previous is not None:
+        known = known_classifications(previous) | known
+        stats = {} if verify else known_stats(previous)
+    version = parse_cache.parser_version()
     files = list_raw_files(raw_dir)
     rows: list[dict] = []
     awaiting: dict[str, dict] = {}  # source_file -> its row, until its parse comes back
@@ -130,16 +150,22 @@ def build_inventory(
 
     def jobs() -> Iterator[parallel.ParseJob]:
         for source_file in files:
-            row: dict = {"source_file": source_file, "sha256": None, "size_bytes": None}
+            row: dict = {"source_file": source_file, "sha256": None, "size_bytes": None, "parser_version": version}
             rows.append(row)
+            raw: bytes | None = None
             try:
-                raw = (raw_dir / source_file).read_bytes()
+                stat = os.stat(raw_dir / source_file)  # before reading: a later change moves the mtime
+                trusted = stats.get(source_file)
+                if trusted is not None and trusted[:2] == (stat.st_size, stat.st_mtime_ns) and trusted[2] in known:
+                    sha = trusted[2]
+                else:
+                    raw = (raw_dir / source_file).read_bytes()
+                    sha = hashlib.sha256(raw).hexdigest()
             except OSError as exc:
                 row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("read_error", f"{type(exc).__name__}: {exc}"))
                 row["sha256"] = ""
                 continue
-            sha = hashlib.sha256(raw).hexdigest()
-            row.update(sha256=sha, size_bytes=len(raw))
+            row.update(sha256=sha, size_bytes=stat.st_size if raw is None else len(raw), mtime_ns=stat.st_mtime_ns)
             first = first_by_sha.get(sha)
             if first is not None:
                 duplicates.append((row, first))
@@ -148,6 +174,8 @@ def build_inventory(
             if sha in known:
                 row.update(known[sha])
                 continue
+            if raw is None:  # pragma: no cover - trusted rows are known ones
+                raw = (raw_dir / source_file).read_bytes()
             awaiting[source_file] = row
             yield parallel.ParseJob(source_file, sha, raw)
 

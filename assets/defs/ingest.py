@@ -22,6 +22,7 @@ from gi_pipeline.schema import SCHEMAS
 
 from .common import (
     GROUP_INGEST,
+    VERIFY_TAG,
     PARTITIONS_TOUCHED,
     PROGRESS_LOG,
     QUARANTINE,
@@ -85,6 +86,9 @@ def ingest_raw_files(context: dg.AssetExecutionContext, storage: PipelineStorage
         before = warehouse.read_catalog(warehouse_dir)
     except FileNotFoundError:
         before = None
+    # Files whose size and mtime match the last catalog are not read again, unless the run is
+    # tagged to verify (`gi-pipeline run --verify`, the raw files sensor's periodic full check).
+    verify = context.run.tags.get(VERIFY_TAG) == "true"
     with storage.parse_pool() as pool:
         inventory = build_inventory(
             raw_dir,
@@ -93,14 +97,18 @@ def ingest_raw_files(context: dg.AssetExecutionContext, storage: PipelineStorage
             workers=storage.workers,
             on_progress=on_progress,
             pool=pool,
+            previous=before,
+            verify=verify,
         )
+    catalog_changed = before is None or not before.equals(inventory.catalog)
     warehouse.write_catalog(warehouse_dir, inventory.catalog)
-    # Keep the parse results of the files catalogued now; drop the rest (and other parser versions).
-    parse_cache.prune(
-        warehouse_dir,
-        {parse_cache.entry_key(r["sha256"], r["source_file"]) for r in inventory.catalog.to_pylist()
-         if r["role"] == warehouse.ROLE_REPORT},
-    )
+    if catalog_changed or verify:
+        # Keep the parse results of the files catalogued now; drop the rest (and other parser versions).
+        parse_cache.prune(
+            warehouse_dir,
+            {parse_cache.entry_key(r["sha256"], r["source_file"]) for r in inventory.catalog.to_pylist()
+             if r["role"] == warehouse.ROLE_REPORT},
+        )
     quarantine = frames.quarantine_table(inventory.quarantined)
     warehouse.write_table(warehouse_dir, v.TABLE_QUARANTINE, quarantine)
 
