@@ -3,8 +3,9 @@
 * ``build_inventory``: list, hash and parse every raw file once (duplicates by sha256 once) into the
   catalog (``warehouse.CATALOG_SCHEMA``: each file's partition, the file it duplicates, or why it
   was quarantined) and the quarantine rows.  Parsing runs on ``gi_pipeline.parallel``.
-* ``scan_raw_dir`` / ``changed_paths``: the cheap comparison a watcher makes (size and mtime; a
-  file is hashed again only when they moved), no parsing.
+* ``changes_since_catalog``: the cheap comparison a watcher makes against the catalog (size and
+  mtime; a file is hashed again only when they moved), no parsing; ``scan_raw_dir`` /
+  ``changed_paths`` the same between two in-memory states.
 * ``changed_partitions`` / ``stale_partitions`` / ``partitions_to_write``: the one rule for which
   partitions a run must (re)write, used by the ingest asset, the sensors and the CLI.
 """
@@ -244,6 +245,31 @@ def changed_paths(before: FileState, after: FileState) -> list[str]:
     """Paths added, removed or whose content (sha256) changed."""
     paths = set(before) | set(after)
     return sorted(p for p in paths if (before.get(p) or [None] * 3)[2] != (after.get(p) or [None] * 3)[2])
+
+
+def changes_since_catalog(raw_dir: Path, catalog: pa.Table | None) -> list[tuple[str, str]]:
+    """(path, new sha256 or '' when deleted) of the raw files whose content differs from the catalog:
+    new, changed or deleted.  The watcher's tick: the directory is listed and stat'ed; a file is
+    read and hashed only when its size or mtime differ from its catalog row (the per-file state
+    lives in the catalog, not in the sensor)."""
+    known = known_stats(catalog) if catalog is not None else {}
+    catalogued = set(catalog["source_file"].to_pylist()) if catalog is not None else set()
+    changes: list[tuple[str, str]] = []
+    present = set()
+    for path in list_raw_files(raw_dir):
+        present.add(path)
+        try:
+            stat = os.stat(raw_dir / path)
+            old = known.get(path)
+            if old is not None and old[:2] == (stat.st_size, stat.st_mtime_ns):
+                continue
+            digest = hashlib.sha256((raw_dir / path).read_bytes()).hexdigest()
+        except OSError:
+            continue  # vanished between listing and reading, or unreadable: the ingest lists it
+        if old is None or old[2] != digest:
+            changes.append((path, digest))
+    changes += [(path, "") for path in sorted(catalogued - present)]
+    return sorted(changes)
 
 
 def _reports_by_partition(catalog: pa.Table | None) -> dict[PartitionKey, set[tuple[str, str]]]:
