@@ -35,7 +35,7 @@ from dagster._core.storage.tags import (
 
 from gi_pipeline import cross_year, manifest, quality, warehouse
 from gi_pipeline import vocabulary as v
-from gi_pipeline.inventory import partitions_to_write
+from gi_pipeline.inventory import changes_since_catalog, partitions_to_write
 from gi_pipeline.partition_writer import partition_report_counts, plural
 from gi_pipeline.progress import ProgressMeter
 from gi_pipeline.years import YEARS
@@ -289,6 +289,15 @@ def _printing_progress(targets: Sequence[tuple[int, str]], say: Callable[[str], 
         PROGRESS_LOG.propagate = propagate
 
 
+def _raw_files_changed(raw_dir: Path, warehouse_dir: warehouse.Location) -> bool:
+    """Whether the raw directory differs from the catalog (files listed and stat'ed only)."""
+    try:
+        catalog = warehouse.read_catalog(warehouse_dir)
+    except FileNotFoundError:
+        return True
+    return bool(changes_since_catalog(raw_dir, catalog))
+
+
 def _rows(warehouse_dir: warehouse.Root, table: str, year: int | None) -> int:
     frame = warehouse.scan(table, warehouse_dir)
     if year is not None and table not in v.UNPARTITIONED_TABLES:
@@ -342,8 +351,11 @@ def run(
                 raise_on_error=False,
             )
 
-        # GX takes seconds to import: do it while the inventory's worker processes parse.
-        quality.preload()
+        # GX takes seconds to import: do it while the inventory's worker processes parse, when there
+        # is anything to parse (a run over unchanged files never needs it).  Started here, before
+        # the run: importing it on a thread while Dagster imports its own modules is not safe.
+        if verify or _raw_files_changed(raw_dir, warehouse_dir):
+            quality.preload()
         with _printing_progress([], say):
             result = materialize(INGEST_KEYS, tags={VERIFY_TAG: "true"} if verify else None)
         if not result.success:
@@ -426,8 +438,13 @@ def run(
     scope = f"year {year}" if year is not None else "all years"
     say("")
     say(f"warehouse tables ({scope}):")
+    # From the partitions' manifests when they all have one (no file opened), else from the files.
+    recorded = manifest.row_counts(warehouse_dir, sorted(
+        k for k in warehouse.existing_partitions(warehouse_dir, v.TABLE_REPORTS) if year is None or k[0] == year
+    ))
     for name in v.PARTITIONED_TABLES:
-        say(f"  {name:<18} {_rows(warehouse_dir, name, year):>8} rows")
+        rows = recorded.get(name, 0) if recorded is not None else _rows(warehouse_dir, name, year)
+        say(f"  {name:<18} {rows:>8} rows")
     say(f"  {v.TABLE_QUARANTINE:<18} {_rows(warehouse_dir, v.TABLE_QUARANTINE, None):>8} files (all years)")
     say(f"  {v.TABLE_CROSS_YEAR_ISSUES:<18} {_rows(warehouse_dir, v.TABLE_CROSS_YEAR_ISSUES, None):>8} rows (all years)")
     say(

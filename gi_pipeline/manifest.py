@@ -110,8 +110,34 @@ def read_fingerprint(root: warehouse.Root, year: int, region: str) -> str | None
         return None
 
 
-def write(root: warehouse.Root, year: int, region: str, reports: Iterable[Report]) -> None:
-    """Record what partition (year, region) was just written from (after its files)."""
+def _read(root: warehouse.Root, year: int, region: str) -> dict | None:
+    path = manifest_path(root, year, region)
+    try:
+        if isinstance(path, str):
+            fs, remote = fsspec.core.url_to_fs(path)
+            return json.loads(fs.cat_file(remote))
+        return json.loads(path.read_bytes())
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def row_counts(root: warehouse.Root, keys: Iterable[PartitionKey]) -> dict[str, int] | None:
+    """Rows per table over these partitions, as their manifests record them (None when one has no
+    manifest with counts: count from the files instead)."""
+    total: dict[str, int] = {}
+    for key in keys:
+        body = _read(root, *key)
+        if body is None or "rows" not in body:
+            return None
+        for name, rows in body["rows"].items():
+            total[name] = total.get(name, 0) + rows
+    return total
+
+
+def write(root: warehouse.Root, year: int, region: str, reports: Iterable[Report],
+          rows: dict[str, int] | None = None) -> None:
+    """Record what partition (year, region) was just written from (after its files), and the rows
+    each of its tables holds."""
     reports = sorted(reports)
     built_with = versions()
     body = {
@@ -119,6 +145,7 @@ def write(root: warehouse.Root, year: int, region: str, reports: Iterable[Report
         "fingerprint": fingerprint(reports, built_with),
         "built_with": built_with,
         "reports": [list(r) for r in reports],
+        "rows": rows or {},
     }
     data = json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
     path = manifest_path(root, year, region)

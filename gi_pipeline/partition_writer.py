@@ -271,7 +271,7 @@ def write_batch(
     for key, partition_tables in split_by_partition(tables, loaded).items():
         stats = write_partition_tables(warehouse_dir, *key, partition_tables)
         if key in inputs:
-            manifest.write(warehouse_dir, *key, inputs[key])
+            manifest.write(warehouse_dir, *key, inputs[key], {n: t.num_rows for n, t in partition_tables.items()})
         else:
             manifest.remove(warehouse_dir, *key)
         doc_ids = partition_tables[v.TABLE_REPORTS]["doc_id"].to_pylist()
