@@ -128,3 +128,24 @@ def test_sensor_cursor_stays_small_with_many_files(tmp_path: Path) -> None:
                                                            resources={"storage": storage}))
         assert isinstance(changed, dg.SensorResult) and len(changed.cursor) < 200
         assert set(json.loads(changed.cursor)) == {"catalog", "requested", "verified"}
+
+
+def test_partition_runs_cover_exactly_the_changed_partitions() -> None:
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG as END
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_START_TAG as START
+
+    from assets.cli import partition_runs
+
+    regions = ["110000", "120000", "130000", "140000"]
+    ranges = lambda runs: [(r[START], r[END]) for r in runs]  # noqa: E731
+    # A first run: every partition changed or empty -> one box over the years, as a backfill.
+    every = {(y, r) for y in (2023, 2024) for r in regions}
+    assert ranges(partition_runs(every, set(), regions)) == [("110000|2023", "140000|2024")]
+    # Two changed partitions of a year, an empty one between them joins them; an unchanged one
+    # after them is left out; another year gets its own range.
+    changed = {(2024, "110000"), (2024, "130000"), (2023, "140000")}
+    runs = partition_runs(changed, {(2024, "120000")}, regions)
+    assert ranges(runs) == [("140000|2023", "140000|2023"), ("110000|2024", "130000|2024")]
+    # Without the empty partition between them: two ranges.
+    assert len(partition_runs(changed, set(), regions)) == 3
+    assert partition_runs(set(), set(), regions) == []
