@@ -137,7 +137,7 @@ def test_partition_runs_cover_exactly_the_changed_partitions() -> None:
     from assets.cli import partition_runs
 
     regions = ["110000", "120000", "130000", "140000"]
-    ranges = lambda runs: [(r[START], r[END]) for r in runs]  # noqa: E731
+    ranges = lambda runs: [(r[START], r[END]) for r in runs]
     # A first run: every partition changed or empty -> one box over the years, as a backfill.
     every = {(y, r) for y in (2023, 2024) for r in regions}
     assert ranges(partition_runs(every, set(), regions)) == [("110000|2023", "140000|2024")]
