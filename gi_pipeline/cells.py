@@ -47,6 +47,9 @@ PROSE = "prose"  # a sentence, not table content
 SKIP = "skip"  # markdown rules, lines of empty cells
 
 GRID_SEP = "\x1f"  # ASCII unit separator: joins the cells of a structured table's row (readers/grid.py)
+# Wraps an OCR reading below the confidence threshold (readers/ocr.py): ``⁇12⁇0.62`` is what was read and
+# how sure the engine was. Such a cell is unreadable, never a number.
+LOW_CONFIDENCE_MARK = "\u2047"
 
 
 class Cell(NamedTuple):  # a tuple: built and hashed in C, so a row's cells can key a cache
@@ -65,6 +68,8 @@ class Line(NamedTuple):
 
 @functools.lru_cache(maxsize=_TOKEN_CACHE)
 def classify(token: str) -> str:
+    if LOW_CONFIDENCE_MARK in token:
+        return UNREADABLE
     if _VALUE.match(token):
         return VALUE
     if _PLACEHOLDER.match(token):

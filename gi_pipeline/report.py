@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from . import metadata as md
 from . import vocabulary as v
-from .cells import Line, split_lines
+from .cells import LOW_CONFIDENCE_MARK, Line, split_lines
 from .normalize import normalize_text
 from .readers import Unreadable, read_document
 from .records import DisclosureFact, ParsedReport, QualityIssue, Quarantined, RegionMatch, ReportMetadata
@@ -17,6 +18,7 @@ from .sections import split_sections
 from .tables import anchor_requests, disclosure_template, extract_disclosure, extract_requests, extract_review
 from .tables import has_numbers, requests_template
 
+_LOW_CONFIDENCE = re.compile(f"{LOW_CONFIDENCE_MARK}(.*?){LOW_CONFIDENCE_MARK}([0-9.]+)")
 # Fewer standard sections than this and no title: not an annual report.
 _MIN_SECTIONS = 3
 # Larger files are quarantined unread: a report is at most a few MB even as a PDF with images, and the
@@ -77,6 +79,19 @@ class Tables:
     issues: list[QualityIssue]
 
 
+def _ocr_issue(issue: QualityIssue) -> QualityIssue:
+    """An unreadable cell that holds an OCR reading below the confidence threshold (cells.LOW_CONFIDENCE_MARK)
+    is reported as such: what was read and how sure the engine was."""
+    if issue.check != v.Check.UNREADABLE_CELL or LOW_CONFIDENCE_MARK not in issue.detail:
+        return issue
+    found = _LOW_CONFIDENCE.search(issue.detail)
+    if found is None:
+        return issue
+    column = issue.detail[: found.start()].rstrip(": '")
+    detail = f"{column}: OCR read {found.group(1)!r} with confidence {found.group(2)}, below the threshold: not used"
+    return QualityIssue(v.Check.OCR_LOW_CONFIDENCE, issue.severity, issue.table, issue.row_key, detail)
+
+
 def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | None) -> Tables:
     """Tables 二, 三 and 四 from their sections, and the template they are read with."""
     issues: list[QualityIssue] = []
@@ -105,6 +120,7 @@ def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | No
     requests = extract_requests(request_cells, request_numbers, template)
     review = extract_review(review_lines)
     issues += [*disclosure.issues, *requests.issues, *review.issues]
+    issues = [_ocr_issue(issue) for issue in issues]
     return Tables(template, disclosure.facts, requests.facts, review.facts, issues)
 
 

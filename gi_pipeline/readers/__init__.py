@@ -73,7 +73,9 @@ def read_document(raw: bytes, name: str) -> str:
         suffix = "rtf" if raw.lstrip()[:5] == b"{\\rtf" else "odt" if raw.startswith(b"PK") else "doc"
         return read_docx(to_docx(raw, suffix))
     if kind == sn.IMAGE:
-        raise Unreadable("image file, needs OCR")
+        from .ocr import read_image
+
+        return read_image(raw)
     if kind == sn.ARCHIVE:
         raise Unreadable("zip archive that is not a Word document")
     return _read_text(raw)

@@ -189,7 +189,9 @@ def read_pdf(raw: bytes) -> str:
                 raise Unreadable(f"PDF of {n_pages} pages, over {MAX_PDF_PAGES}: not one annual report")
             n_chars = sum(len(p.chars) for p in pdf.pages)
             if n_chars == 0:
-                raise Unreadable("scanned PDF, needs OCR")
+                from .ocr import read_pdf_pages
+
+                return read_pdf_pages(raw)  # a scanned PDF
             pages = [_page_items(p) for p in pdf.pages]
             heights = [float(p.height) for p in pdf.pages]
     except Unreadable:
@@ -199,5 +201,7 @@ def read_pdf(raw: bytes) -> str:
     _drop_headers_footers(pages, heights)
     text = "\n".join(_lines(pages))
     if sum(len(m) for m in _CID.findall(text)) > 0.3 * len(text):  # fonts without a Unicode map
-        raise Unreadable("PDF text layer without Unicode mapping (cid codes), needs OCR")
+        from .ocr import read_pdf_pages
+
+        return read_pdf_pages(raw)
     return text + "\n"
