@@ -7,8 +7,8 @@ The text comes out like every other reader's: paragraph lines, and ruled tables 
   are the slots between them, slots not separated by a drawn line merged into one cell (spans);
 * each cell's ink is cut into text lines (gaps in its row profile) and every line is recognized from
   an axis-aligned crop with a white margin (the detector's rotated crops read lone digits at 0.5-0.8);
-* text outside tables is found by the detector and recognized as lines (no angle classifier: it turns
-  a 9 into a 6 when it rotates a single digit);
+* text outside tables is found by the detector (on a smaller copy of the page) and recognized from
+  axis-aligned crops too (no angle classifier: it turns a 9 into a 6 when it rotates a single digit);
 * a table that runs on over a page break is joined as the PDF reader joins one.
 
 Never invent: a cell that reads as a number below ``MIN_CONFIDENCE`` becomes
@@ -46,6 +46,7 @@ _PAGE_HEIGHT_PX = round(11.69 * DPI)  # A4
 _CHAR_PX = round(0.17 * DPI)  # one character of 10.5-12 pt type, in pixels: ink runs within it are one line
 _BAND = 0.07  # page numbers sit in the top and bottom 7% of the page
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/,，]?\s*共?\s*\d{1,4}\s*页?)?[-—–\s]*$")
+_DETECT_WIDTH = 1100  # pixels: text lines are detected on the page scaled to this width (~130 dpi)
 _MARGIN = 5  # pixels of page around a text line's ink when it is recognized
 _LOOKS_NUMERIC = re.compile(r"[0-9OoIlZSbBg]")
 
@@ -57,14 +58,22 @@ def seconds_per_file() -> float:
         return SECONDS_PER_FILE
 
 
-@functools.cache
-def _engine():
+def _engine(what: str = "page images"):
     """The OCR engine, loaded once per process (workers of the parse pool each load their own)."""
     try:
-        from rapidocr_onnxruntime import RapidOCR
+        return _load_engine()
     except ImportError as exc:
-        raise Unreadable(f"needs OCR, which is not installed: {ENABLE_HINT}") from exc
-    return RapidOCR()
+        raise Unreadable(f"{what}, needs OCR, which is not installed: {ENABLE_HINT}") from exc
+
+
+@functools.cache
+def _load_engine():
+    from rapidocr_onnxruntime import RapidOCR
+
+    # One thread: pages are read in the parse worker pool, one process per core, and onnxruntime's
+    # spinning threads cost twice the CPU on a shared machine (a table page: 6.8 s CPU with one, 12.7 s
+    # with two).
+    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
 
 
 def available() -> bool:
@@ -267,14 +276,20 @@ def _page(engine, image, cv2, np) -> list[tuple[float, _Line | _Table]]:
     masked = image.copy()
     for x0, y0, x1, y1 in table_boxes:
         masked[y0:y1, x0:x1] = 255
-    found, _ = engine(masked, use_cls=False)
+    factor = min(1.0, _DETECT_WIDTH / masked.shape[1])  # text lines are found on a smaller copy
+    small = cv2.resize(masked, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA) if factor < 1 else masked
+    found, _ = engine.text_det(small)
     height = image.shape[0]
-    for box, text, _confidence in found or []:
-        xs_ = [p[0] for p in box]
-        ys_ = [p[1] for p in box]
-        if (max(ys_) < _BAND * height or min(ys_) > (1 - _BAND) * height) and _PAGE_NUMBER.match(text):
+    boxes = []
+    for quad in found if found is not None else []:
+        xs_ = [p[0] / factor for p in quad]
+        ys_ = [p[1] / factor for p in quad]
+        boxes.append((int(min(xs_)), int(min(ys_)), int(max(xs_)) + 1, int(max(ys_)) + 1))
+    for (x0, y0, x1, y1), (text, _confidence) in zip(boxes, _recognize(engine, [_crop(image, b) for b in boxes])):
+        if (y1 < _BAND * height or y0 > (1 - _BAND) * height) and _PAGE_NUMBER.match(text):
             continue  # a page number: dropped, so a table running on over the page break is joined
-        items.append((float(min(ys_)), _Line(text, float(min(ys_)), float(max(ys_)), float(min(xs_)))))
+        if text:
+            items.append((float(y0), _Line(text, float(y0), float(y1), float(x0))))
     items.sort(key=lambda item: item[0])
     return _merge_lines(items)
 
@@ -383,9 +398,10 @@ def read_pages(images: Iterable, n_pages: int) -> str:
     return text + "\n"
 
 
-def read_pdf_pages(raw: bytes) -> str:
-    """A PDF without a usable text layer: its pages rendered at DPI and read by OCR."""
-    _engine()  # fail fast when OCR is not installed
+def read_pdf_pages(raw: bytes, what: str = "scanned PDF") -> str:
+    """A PDF without a usable text layer (``what`` says why, for the quarantine reason when OCR is not
+    installed): its pages rendered at DPI and read by OCR."""
+    _engine(what)  # fail fast when OCR is not installed
     import pypdfium2
 
     try:
@@ -401,7 +417,7 @@ def read_pdf_pages(raw: bytes) -> str:
 
 def read_image(raw: bytes) -> str:
     """A page image (PNG, JPEG, GIF, TIFF; a multi-page TIFF is one page per frame)."""
-    _engine()
+    _engine("image file")
     import io
 
     from PIL import Image, ImageSequence

@@ -4,7 +4,7 @@ Per page: ruled tables are found by pdfplumber, the text outside them is read as
 top-to-bottom order. Running headers and footers (text in the top or bottom band that repeats on other
 pages, or looks like a page number) are dropped; a paragraph wrapped at the right margin is joined again;
 a table that runs on over a page break is joined into one grid (a repeated header row dropped, a merged
-label cell cut by the break continued). A PDF with no text layer is quarantined for OCR.
+label cell cut by the break continued). A PDF with no text layer is read by OCR (readers/ocr.py).
 """
 
 from __future__ import annotations
@@ -203,5 +203,5 @@ def read_pdf(raw: bytes) -> str:
     if sum(len(m) for m in _CID.findall(text)) > 0.3 * len(text):  # fonts without a Unicode map
         from .ocr import read_pdf_pages
 
-        return read_pdf_pages(raw)
+        return read_pdf_pages(raw, "PDF text layer without Unicode mapping (cid codes)")
     return text + "\n"
