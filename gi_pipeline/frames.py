@@ -33,6 +33,7 @@ def _report_row(r: ParsedReport) -> dict:
         "published_date": dt.date.fromisoformat(m.published_date) if m.published_date else None,
         "template": m.template,
         "traditional": m.traditional,
+        "reader": m.reader,
         "status": r.status,
         "error_count": errors,
         "warning_count": len(r.issues) - errors,

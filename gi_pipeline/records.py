@@ -74,6 +74,7 @@ class ReportMetadata:
     template: str | None
     traditional: bool
     region: RegionMatch
+    reader: str = "text"  # which reader made the text (readers.Document.reader): "ocr" for scans
 
 
 @dataclass(frozen=True)

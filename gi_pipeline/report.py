@@ -10,7 +10,7 @@ from . import metadata as md
 from . import vocabulary as v
 from .cells import LOW_CONFIDENCE_MARK, Line, split_lines
 from .normalize import normalize_text
-from .readers import Unreadable, read_document
+from .readers import Unreadable, read
 from .records import DisclosureFact, ParsedReport, QualityIssue, Quarantined, RegionMatch, ReportMetadata
 from .records import RequestFact, ReviewFact, SectionRecord
 from .regions import resolve_region
@@ -38,10 +38,10 @@ def parse_report(raw: bytes, source_file: str) -> ParsedReport | Quarantined:
         if not raw.strip():
             return Quarantined(source_file, doc_id, "empty file")
         try:
-            original = read_document(raw, source_file)
+            document = read(raw, source_file)
         except Unreadable as exc:
             return Quarantined(source_file, doc_id, exc.reason or "unreadable file")
-        return parse_text(original, source_file, doc_id)
+        return parse_text(document.text, source_file, doc_id, document.reader)
     except Exception as exc:  # noqa: BLE001 - the run must go on; the reason says what broke
         return Quarantined(source_file, doc_id, f"parser error: {type(exc).__name__}: {exc}"[:500])
 
@@ -124,7 +124,7 @@ def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | No
     return Tables(template, disclosure.facts, requests.facts, review.facts, issues)
 
 
-def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Quarantined:
+def parse_text(original: str, source_file: str, doc_id: str, reader: str = "text") -> ParsedReport | Quarantined:
     normalized = normalize_text(original)
     text = normalized.text
     section_list = split_sections(text)
@@ -159,6 +159,7 @@ def parse_text(original: str, source_file: str, doc_id: str) -> ParsedReport | Q
         template=tables.template,
         traditional=normalized.traditional,
         region=region,
+        reader=reader,
     )
     return ParsedReport(
         doc_id=doc_id,

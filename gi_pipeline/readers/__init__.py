@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import email
 import email.policy
+from typing import NamedTuple
 
 from ..decode import DecodeError, decode_bytes
 from . import sniff as sn
-from .errors import Unreadable
+from .errors import NeedsOCR, Unreadable
 
-__all__ = ["Unreadable", "read_document", "detect_format"]
+__all__ = ["Document", "Unreadable", "read", "read_document", "detect_format"]
+
+OCR = "ocr"  # the reader of scanned PDFs and page images (readers/ocr.py)
+
+
+class Document(NamedTuple):
+    text: str
+    reader: str  # which reader made the text: the sniffed format (text, html, docx, pdf, ...) or "ocr"
 
 
 def detect_format(raw: bytes, name: str) -> str:
@@ -51,11 +59,30 @@ def _read_mhtml(raw: bytes) -> str:
 
 def read_document(raw: bytes, name: str) -> str:
     """The report text of one file, whatever its format; raises Unreadable with the quarantine reason."""
+    return read(raw, name).text
+
+
+def read(raw: bytes, name: str) -> Document:
+    """The report text of one file and the reader that made it; raises Unreadable with the quarantine
+    reason."""
     kind = sn.sniff(raw, name)
     if kind == sn.PDF:
         from .pdf import read_pdf  # pdfplumber is slow to import: only when a PDF comes
 
-        return read_pdf(raw)
+        try:
+            return Document(read_pdf(raw), kind)
+        except NeedsOCR as exc:
+            from .ocr import read_pdf_pages
+
+            return Document(read_pdf_pages(raw, exc.reason), OCR)
+    if kind == sn.IMAGE:
+        from .ocr import read_image
+
+        return Document(read_image(raw), OCR)
+    return Document(_read_other(raw, kind), kind)
+
+
+def _read_other(raw: bytes, kind: str) -> str:
     if kind == sn.DOCX:
         from .docx import read_docx
 
@@ -72,10 +99,6 @@ def read_document(raw: bytes, name: str) -> str:
 
         suffix = "rtf" if raw.lstrip()[:5] == b"{\\rtf" else "odt" if raw.startswith(b"PK") else "doc"
         return read_docx(to_docx(raw, suffix))
-    if kind == sn.IMAGE:
-        from .ocr import read_image
-
-        return read_image(raw)
     if kind == sn.ARCHIVE:
         raise Unreadable("zip archive that is not a Word document")
     return _read_text(raw)

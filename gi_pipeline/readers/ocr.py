@@ -285,28 +285,42 @@ def _page(engine, image, cv2, np) -> list[tuple[float, _Line | _Table]]:
         xs_ = [p[0] / factor for p in quad]
         ys_ = [p[1] / factor for p in quad]
         boxes.append((int(min(xs_)), int(min(ys_)), int(max(xs_)) + 1, int(max(ys_)) + 1))
-    for (x0, y0, x1, y1), (text, _confidence) in zip(boxes, _recognize(engine, [_crop(image, b) for b in boxes])):
+    for (x0, y0, x1, y1), (text, confidence) in zip(boxes, _recognize(engine, [_crop(image, b) for b in boxes])):
         if (y1 < _BAND * height or y0 > (1 - _BAND) * height) and _PAGE_NUMBER.match(text):
             continue  # a page number: dropped, so a table running on over the page break is joined
-        if text:
-            items.append((float(y0), _Line(text, float(y0), float(y1), float(x0))))
+        if text:  # a number of an unruled table is a box of its own: doubtful ones are marked too
+            items.append((float(y0), _Line(_field(text, confidence), float(y0), float(y1), float(x0))))
     items.sort(key=lambda item: item[0])
     return _merge_lines(items)
 
 
 def _merge_lines(items: list[tuple[float, _Line | _Table]]) -> list[tuple[float, _Line | _Table]]:
-    """Detector boxes on one text line (vertical overlap over half their height) become one line."""
+    """Detector boxes on one text line (each overlapping the line's first box vertically over half its
+    height) become one line, left to right, spaced (a label and the numbers of an unruled table)."""
     out: list[tuple[float, _Line | _Table]] = []
+    group: list[_Line] = []
+
+    def flush() -> None:
+        if group:
+            group.sort(key=lambda line: line.left)
+            text = " ".join(line.text for line in group)
+            top, bottom = min(line.top for line in group), max(line.bottom for line in group)
+            out.append((top, _Line(text, top, bottom, group[0].left)))
+            group.clear()
+
     for top, item in items:
-        previous = out[-1][1] if out else None
-        if isinstance(item, _Line) and isinstance(previous, _Line):
-            overlap = min(previous.bottom, item.bottom) - max(previous.top, item.top)
-            if overlap > 0.5 * min(previous.bottom - previous.top, item.bottom - item.top):
-                first, second = (previous, item) if previous.left <= item.left else (item, previous)
-                out[-1] = (out[-1][0], _Line(f"{first.text} {second.text}", min(first.top, second.top),
-                                             max(first.bottom, second.bottom), first.left))
+        if isinstance(item, _Line) and group:
+            first = group[0]
+            overlap = min(first.bottom, item.bottom) - max(first.top, item.top)
+            if overlap > 0.5 * min(first.bottom - first.top, item.bottom - item.top):
+                group.append(item)
                 continue
-        out.append((top, item))
+        flush()
+        if isinstance(item, _Line):
+            group.append(item)
+        else:
+            out.append((top, item))
+    flush()
     return out
 
 
@@ -320,15 +334,15 @@ def _same_columns(a: _Table, b: _Table, tolerance: int) -> bool:
 
 
 def _join(a: _Table, b: _Table) -> _Table:
-    """b continues a on the next page: b's repeated header rows dropped, an empty cell at b's top
-    continues a's merged cell that ran to the page break (as readers/pdf.py joins text-layer tables)."""
+    """b continues a on the next page: b's repeated header rows dropped, and an empty cell at b's top
+    continues the labelled cell of a's last row above it (a merged label cut by the page break is
+    printed once; readers/pdf.py joins text-layer tables alike)."""
     skip = 0
     while skip < min(len(a.row_texts), len(b.row_texts)) and b.row_texts[skip] == a.row_texts[skip]:
         skip += 1
     cells = list(a.cells)
     end = a.n_rows
-    running = {c.col: k for k, c in enumerate(cells) if c.rowspan > 1 and c.row + c.rowspan == end}
-    running |= {c.col: k for k, c in enumerate(cells) if c.row + c.rowspan == end and c.col not in running}
+    running = {c.col: k for k, c in enumerate(cells) if c.row + c.rowspan == end}  # cells of a's last row
     for cell in b.cells:
         if cell.row < skip:
             continue

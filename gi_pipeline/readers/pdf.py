@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import grid
-from .errors import Unreadable
+from .errors import NeedsOCR, Unreadable
 
 MAX_PDF_PAGES = 300  # an annual report has at most a few dozen pages; a 1,000-page PDF is a compendium
 _BAND = 0.07  # running headers and footers sit in the top and bottom 7% of the page
@@ -189,9 +189,7 @@ def read_pdf(raw: bytes) -> str:
                 raise Unreadable(f"PDF of {n_pages} pages, over {MAX_PDF_PAGES}: not one annual report")
             n_chars = sum(len(p.chars) for p in pdf.pages)
             if n_chars == 0:
-                from .ocr import read_pdf_pages
-
-                return read_pdf_pages(raw)  # a scanned PDF
+                raise NeedsOCR("scanned PDF")
             pages = [_page_items(p) for p in pdf.pages]
             heights = [float(p.height) for p in pdf.pages]
     except Unreadable:
@@ -201,7 +199,5 @@ def read_pdf(raw: bytes) -> str:
     _drop_headers_footers(pages, heights)
     text = "\n".join(_lines(pages))
     if sum(len(m) for m in _CID.findall(text)) > 0.3 * len(text):  # fonts without a Unicode map
-        from .ocr import read_pdf_pages
-
-        return read_pdf_pages(raw, "PDF text layer without Unicode mapping (cid codes)")
+        raise NeedsOCR("PDF text layer without Unicode mapping (cid codes)")
     return text + "\n"
