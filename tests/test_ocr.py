@@ -61,6 +61,7 @@ def _assert_same_facts(scanned: ParsedReport | Quarantined, text: ParsedReport) 
     assert all(got_value is None and k[:2] in flagged for k, (_, got_value) in differing.items()), differing
     assert len(differing) <= 0.02 * len(want)
     assert scanned.metadata.year == text.metadata.year and scanned.metadata.agency == text.metadata.agency
+    assert (scanned.metadata.reader, text.metadata.reader) == ("ocr", "pdf")  # reports.reader
 
 
 @needs_ocr
