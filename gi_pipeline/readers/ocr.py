@@ -3,6 +3,7 @@
 The text comes out like every other reader's: paragraph lines, and ruled tables as grid rows
 (``grid.render``), so the same parser reads it. Per page:
 
+* a page scanned at a slant is turned straight, and paper is made white;
 * ruling lines are found in the image (long horizontal and vertical runs of dark pixels); the cells
   are the slots between them, slots not separated by a drawn line merged into one cell (spans);
 * each cell's ink is cut into text lines (gaps in its row profile) and every line is recognized from
@@ -40,6 +41,7 @@ MAX_OCR_PAGES = 60  # a scanned annual report has at most a few dozen pages
 ENABLE_HINT = "install the OCR extra: pip install 'gi-pipeline[ocr]'"
 
 _DARK = 160  # gray level below which a pixel is ink
+_MAX_SKEW = 3.0  # degrees: a page scanned at a slant is turned straight (ruling lines must be level)
 _PAPER = 200  # gray level from which a pixel is paper (made white; the glyphs' anti-aliased edges stay)
 _MIN_LINE_FRACTION = 0.5  # a cell border is drawn when at least half of it is ink
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -253,8 +255,28 @@ def _field(text: str, confidence: float) -> str:
     return text
 
 
+def _skew(gray, cv2, np) -> float:
+    """The angle (degrees, within ±_MAX_SKEW) that turns a page scanned at a slant straight: the one at
+    which the rows of ink are sharpest (largest variance of the row profile), on a half-size copy,
+    in 0.1° steps and then 0.02° around the best (0.05° drifts 1 px over a table's width)."""
+    small = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    ink = (small < _DARK).astype(np.float32)
+    height, width = ink.shape
+
+    def sharpness(angle: float) -> float:
+        turn = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+        return float(cv2.warpAffine(ink, turn, (width, height), flags=cv2.INTER_NEAREST).sum(axis=1).var())
+
+    coarse = max((round(a, 2) for a in np.arange(-_MAX_SKEW, _MAX_SKEW + 0.01, 0.1)), key=lambda a: (sharpness(a), -abs(a)))
+    return max((round(coarse + d, 2) for d in np.arange(-0.1, 0.11, 0.02)), key=lambda a: (sharpness(a), -abs(a)))
+
+
 def _page(engine, image, cv2, np) -> list[tuple[float, _Line | _Table]]:
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    angle = _skew(gray, cv2, np)
+    if abs(angle) >= 0.05:
+        turn = cv2.getRotationMatrix2D((gray.shape[1] / 2, gray.shape[0] / 2), angle, 1.0)
+        gray = cv2.warpAffine(gray, turn, (gray.shape[1], gray.shape[0]), flags=cv2.INTER_LINEAR, borderValue=255)
     ink = ((gray < _DARK) * 255).astype(np.uint8)
     # Paper is made white (scanner noise, JPEG artefacts, a gray background): the recognizer reads
     # clean ink with more confidence, and ink keeps its own gray levels.
