@@ -72,11 +72,21 @@ def test_scanned_real_pdf_gives_the_text_pdfs_facts() -> None:
     assert sum(value is not None for value in _facts(scanned).values()) > 150
 
 
+def _as_scanned(page, seed: int):
+    """A page as a scanner gives it: grayscale, a little slanted (0.7°), with sensor noise."""
+    import numpy as np
+    from PIL import Image
+
+    gray = page.convert("L").rotate(0.7, fillcolor=255, resample=Image.BICUBIC)
+    noise = np.random.default_rng(seed).normal(0, 12, (gray.height, gray.width))
+    return Image.fromarray(np.clip(np.asarray(gray) + noise, 0, 255).astype(np.uint8))
+
+
 @needs_ocr
-def test_seed_as_page_images_gives_the_seeds_facts(tmp_path) -> None:
+def test_seed_as_scanned_page_images_gives_the_seeds_facts(tmp_path) -> None:
     blocks = ff.seed_blocks((resources.files("gi_pipeline") / "data" / "sample_reports" / SEED).read_text("utf-8"))
     pdf = ff.to_pdf(blocks, tmp_path / "seed.pdf").read_bytes()
-    pages = _page_images(pdf, 200)
+    pages = [_as_scanned(page, seed=k) for k, page in enumerate(_page_images(pdf, 200))]
     tiff = io.BytesIO()  # a multi-page TIFF, as a scanner saves a report: one frame per page
     pages[0].save(tiff, format="TIFF", save_all=True, append_images=pages[1:], compression="tiff_lzw")
     _assert_same_facts(parse_report(tiff.getvalue(), "seed.tif"), parse_report(pdf, "seed.pdf"))
