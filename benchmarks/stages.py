@@ -298,7 +298,9 @@ def measure_ocr(pdf: bytes, scans: Sequence[tuple[str, int, bool]] = SCANS) -> d
             got = _facts(report)
             flagged = {(i.table, i.row_key) for i in report.issues}
             row["same"] = sum(got.get(k) == w for k, w in want.items())
-            row["null_flagged"] = sum(got.get(k) is None and w is not None and k[:2] in flagged for k, w in want.items())
+            row["null_flagged"] = sum(
+                got.get(k) is None and w is not None and k[:2] in flagged for k, w in want.items()
+            )
             row["different"] = sum(got.get(k) is not None and got.get(k) != w for k, w in want.items())
             row["same_share"] = round(row["same"] / len(want), 4) if want else None
             row["ocr_low_confidence_issues"] = sum(i.check == v.Check.OCR_LOW_CONFIDENCE for i in report.issues)

@@ -12,9 +12,9 @@ The text comes out like every other reader's: paragraph lines, and ruled tables 
   axis-aligned crops too (no angle classifier: it turns a 9 into a 6 when it rotates a single digit);
 * a table that runs on over a page break is joined as the PDF reader joins one.
 
-Never invent: a cell that reads as a number below ``MIN_CONFIDENCE`` becomes
-``LOW_CONFIDENCE_MARK`` + what was read + the confidence, which the cell classifier treats as unreadable
-(``cells.classify``) and the parser reports as ``ocr_low_confidence``.
+Never invent: a line that holds a number (as ``cells.classify`` sees it) read below ``MIN_CONFIDENCE``
+becomes ``LOW_CONFIDENCE_MARK`` + what was read + the confidence, which the cell classifier treats as
+unreadable and the parser reports as ``ocr_low_confidence``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..cells import LOW_CONFIDENCE_MARK
+from ..cells import LABEL, LOW_CONFIDENCE_MARK, classify
 from . import grid
 from .errors import Unreadable
 
@@ -44,14 +44,15 @@ _DARK = 160  # gray level below which a pixel is ink
 _MAX_SKEW = 3.0  # degrees: a page scanned at a slant is turned straight (ruling lines must be level)
 _PAPER = 200  # gray level from which a pixel is paper (made white; the glyphs' anti-aliased edges stay)
 _MIN_LINE_FRACTION = 0.5  # a cell border is drawn when at least half of it is ink
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _PAGE_HEIGHT_PX = round(11.69 * DPI)  # A4
 _CHAR_PX = round(0.17 * DPI)  # one character of 10.5-12 pt type, in pixels: ink runs within it are one line
 _BAND = 0.07  # page numbers sit in the top and bottom 7% of the page
-_PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/,，]?\s*共?\s*\d{1,4}\s*页?)?[-—–\s]*$")
+_PAGE_NUMBER = re.compile(
+    r"^[-—–\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/,，]?\s*共?\s*\d{1,4}\s*页?)?[-—–\s]*$"
+)
 _DETECT_WIDTH = 1100  # pixels: text lines are detected on the page scaled to this width (~130 dpi)
 _MARGIN = 5  # pixels of page around a text line's ink when it is recognized
-_LOOKS_NUMERIC = re.compile(r"[0-9OoIlZSbBg]")
+_MAX_NUMBER_TEXT = 24  # a line longer than this is prose, not a table's number
 
 
 def seconds_per_file() -> float:
@@ -244,13 +245,14 @@ def _recognize(engine, crops: list) -> list[tuple[str, float]]:
     return [(text.strip(), float(confidence)) for text, confidence in reads]
 
 
-def _is_number_like(text: str) -> bool:
-    return not _CJK.search(text) and bool(_LOOKS_NUMERIC.search(text))
+def _holds_number(text: str) -> bool:
+    """Would the parser take a number from this text (a count, ``12件``, a look-alike ``1O``, a dash)?"""
+    return len(text) <= _MAX_NUMBER_TEXT and any(classify(token) != LABEL for token in text.split())
 
 
 def _field(text: str, confidence: float) -> str:
-    """A cell line as the parser reads it: a doubtful number is marked, never used."""
-    if _is_number_like(text) and confidence < MIN_CONFIDENCE:
+    """A text line as the parser reads it: a doubtful number is marked, never used."""
+    if confidence < MIN_CONFIDENCE and _holds_number(text):
         return f"{LOW_CONFIDENCE_MARK}{text.replace(' ', '')}{LOW_CONFIDENCE_MARK}{confidence:.2f}"
     return text
 
@@ -267,8 +269,11 @@ def _skew(gray, cv2, np) -> float:
         turn = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
         return float(cv2.warpAffine(ink, turn, (width, height), flags=cv2.INTER_NEAREST).sum(axis=1).var())
 
-    coarse = max((round(a, 2) for a in np.arange(-_MAX_SKEW, _MAX_SKEW + 0.01, 0.1)), key=lambda a: (sharpness(a), -abs(a)))
-    return max((round(coarse + d, 2) for d in np.arange(-0.1, 0.11, 0.02)), key=lambda a: (sharpness(a), -abs(a)))
+    def best(angles) -> float:  # ties go to the smaller turn
+        return max((round(float(a), 2) for a in angles), key=lambda a: (sharpness(a), -abs(a)))
+
+    coarse = best(np.arange(-_MAX_SKEW, _MAX_SKEW + 0.01, 0.1))
+    return best(coarse + np.arange(-0.1, 0.11, 0.02))
 
 
 def _page(engine, image, cv2, np) -> list[tuple[float, _Line | _Table]]:
