@@ -3,7 +3,9 @@
 Readers are functions bytes → str. Paragraphs come out as lines; a table from HTML, DOCX or PDF comes out
 as exact grid rows (``grid.render``: cells joined by ``cells.GRID_SEP``, vertical spans repeated), so the
 normalizer, sectioner and label-anchored extractor read every format the same way and keep the table's
-structure. Anything that cannot become text raises ``Unreadable(reason)`` for the quarantine.
+structure. Scanned PDFs (the PDF reader raises ``NeedsOCR``) and page images are read by OCR
+(``readers/ocr.py``, the ``ocr`` extra). Anything that cannot become text raises ``Unreadable(reason)``
+for the quarantine.
 """
 
 from __future__ import annotations
