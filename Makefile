@@ -18,18 +18,20 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,scale,ocr]'
 	@touch $(STAMP)
 
+# Records into .dagster_home, which `make dev` opens (ARGS=--ephemeral: a throwaway instance).
 run: $(STAMP)
-	$(VENV)/bin/gi-pipeline run $(ARGS)
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(DAGSTER_DEV_HOME)} $(VENV)/bin/gi-pipeline run $(ARGS)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-# Dagster UI on http://127.0.0.1:$(DEV_PORT) (workspace.yaml); the instance lives in .dagster_home so the
-# registered region partitions and run history survive restarts.
+# Dagster UI on http://127.0.0.1:$(DEV_PORT) (`dg dev`: [tool.dg] in pyproject.toml) over the instance in
+# .dagster_home -- the one `make run` records into -- so the UI shows what the CLI built.  A busy
+# port stops here with a message instead of a server that listens nowhere.
 dev: $(STAMP)
-	@mkdir -p $(DAGSTER_DEV_HOME)
-	@test -f $(DAGSTER_DEV_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_DEV_HOME)/dagster.yaml
-	DAGSTER_HOME=$(DAGSTER_DEV_HOME) $(VENV)/bin/dagster dev -h 127.0.0.1 -p $(DEV_PORT)
+	@$(VENV)/bin/python -c 'from assets.cli import require_free_port; require_free_port($(DEV_PORT))'
+	@DAGSTER_HOME=$(DAGSTER_DEV_HOME) $(VENV)/bin/python -c 'from assets.cli import ensure_dagster_home; ensure_dagster_home()'
+	DAGSTER_HOME=$(DAGSTER_DEV_HOME) PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/dg dev -h 127.0.0.1 -p $(DEV_PORT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache *.egg-info

@@ -3,9 +3,10 @@
 Materializes ``raw_inventory`` (which parses every file, on one process per CPU, and registers the
 region partitions), then one run over every (year, region) partition of the years with reports:
 partitions with reports are written, partitions that still have files in the warehouse but no
-reports any more are emptied.  Then ``cross_year_issues``.  Runs use the instance in
-``$DAGSTER_HOME`` (a temporary in-memory one when unset), so ``dagster dev`` on the same home shows
-them.
+reports any more are emptied (``gi_pipeline.inventory.partitions_to_write``).  Then
+``cross_year_issues``.  Runs are recorded in the Dagster instance ``make dev`` opens --
+``$DAGSTER_HOME``, else ``./.dagster_home`` -- so the UI shows what the CLI built; ``--ephemeral``
+uses a throwaway in-memory instance instead (fastest: benchmarks use it).
 
 Exit status: 0 when the pipeline ran (bad input files are quarantined, not failures), 1 when a run
 failed, 2 on a usage error.
@@ -17,6 +18,7 @@ import argparse
 import contextlib
 import logging
 import os
+import socket
 import sys
 import time
 import warnings
@@ -33,19 +35,18 @@ from dagster._core.storage.tags import (
 
 from gi_pipeline import quality, warehouse
 from gi_pipeline import vocabulary as v
+from gi_pipeline.inventory import partitions_to_write
 from gi_pipeline.partition_writer import partition_report_counts, plural
+from gi_pipeline.progress import ProgressMeter
+from gi_pipeline.years import YEARS
 
-from .assets import (
-    ALL_ASSETS,
-    CROSS_YEAR,
-    PROGRESS_LOG,
-    QUARANTINE,
-    RAW_INVENTORY,
-    TABLE_KEYS,
-    parse_reports,
-)
-from .partitions import YEARS, region_partitions, report_partition_key
-from .resources import DEFAULT_WAREHOUSE_DIR, PipelineStorage, bundled_sample_reports
+from .assets import ALL_ASSETS, CROSS_YEAR, INGEST_KEYS, RAW_INVENTORY, TABLE_KEYS, parse_reports
+from .defs.common import PROGRESS_LOG
+from .defs.partitions import region_partitions, report_partition_key
+from .defs.resources import DEFAULT_WAREHOUSE_DIR, PipelineStorage, bundled_sample_reports
+
+# The Dagster home `make dev` opens, relative to where the command runs ($DAGSTER_HOME wins).
+DEFAULT_DAGSTER_HOME = ".dagster_home"
 
 # Dagster's console logger at WARNING: only our progress lines on a normal run.
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -88,21 +89,61 @@ def _parser() -> argparse.ArgumentParser:
         default=0,
         help="processes that parse the raw files (default: one per CPU, or $GI_PIPELINE_PARSE_WORKERS)",
     )
+    run.add_argument(
+        "--ephemeral",
+        action="store_true",
+        help="record the runs in a throwaway in-memory Dagster instance (fastest; the UI will not see "
+        f"them) instead of $DAGSTER_HOME or ./{DEFAULT_DAGSTER_HOME}",
+    )
     return parser
 
 
+def dagster_home() -> Path:
+    """$DAGSTER_HOME, else ./.dagster_home (what `make dev` opens), absolute."""
+    return Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).expanduser().resolve()
+
+
+# A new home's dagster.yaml (the CLI and `make dev` both create it through ensure_dagster_home):
+# no telemetry; the UI's run queue starts at most this many runs at once (a backfill's partition
+# runs wait their turn; see docs/scale-out.md for launchers that run them on other machines).
+DAGSTER_YAML = """telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 4
+"""
+
+
+def require_free_port(port: int, host: str = "127.0.0.1") -> None:
+    """Exit 1 with a message when ``port`` cannot be listened on (`make dev` calls this first:
+    the webserver would log "Serving on" and then keep running with nothing listening)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the webserver binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            print(f"make dev: cannot listen on {host}:{port} ({exc.strerror}); another `make dev`? "
+                  f"Stop it, or choose a port: make dev DEV_PORT={port + 1}", file=sys.stderr)
+            sys.exit(1)
+
+
+def ensure_dagster_home() -> Path:
+    """``dagster_home()``, created with DAGSTER_YAML when new."""
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    return home
+
+
 @contextlib.contextmanager
-def _instance() -> Iterator[dg.DagsterInstance]:
-    home = os.environ.get("DAGSTER_HOME")
-    if home:
-        if not Path(home).exists():  # a new home: create it with a config, as `make dev` does
-            Path(home).mkdir(parents=True)
-            (Path(home) / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-        with dg.DagsterInstance.get() as instance:
-            yield instance
-    else:
+def _instance(ephemeral: bool) -> Iterator[dg.DagsterInstance]:
+    if ephemeral:
         with dg.DagsterInstance.ephemeral() as instance:
             yield instance
+        return
+    with dg.DagsterInstance.from_config(str(ensure_dagster_home())) as instance:
+        yield instance
 
 
 # Dagster's opt-in (dagster-io/dagster#29288): a run over a partition range logs one "planned" event
@@ -166,16 +207,23 @@ def partition_range_tags(first_year: int, last_year: int, regions: Sequence[str]
 
 
 class _ProgressPrinter(logging.Handler):
-    """Prints the runs' progress lines; a partition's line numbered among the run's targets."""
+    """Prints the runs' progress lines; a partition's line numbered among the run's targets; the
+    inventory's counts of files parsed as a meter on stderr (``gi_pipeline.progress``)."""
 
     def __init__(self, targets: Sequence[tuple[int, str]], say: Callable[[str], None]):
         super().__init__(logging.INFO)
         self.numbers = {key: i for i, key in enumerate(targets, start=1)}
         self.say = say
+        self.meter: ProgressMeter | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
         partition = getattr(record, "partition", None)
-        if partition is None:
+        counts = getattr(record, "meter", None)
+        if counts is not None:
+            if self.meter is None:
+                self.meter = ProgressMeter("inventory", unit="files parsed")
+            self.meter.update(*counts)
+        elif partition is None:
             self.say(record.getMessage())
         elif partition in self.numbers:
             self.say(f"[{self.numbers[partition]}/{len(self.numbers)}] {record.getMessage()}")
@@ -191,6 +239,8 @@ def _printing_progress(targets: Sequence[tuple[int, str]], say: Callable[[str], 
     try:
         yield
     finally:
+        if handler.meter is not None:
+            handler.meter.close()
         PROGRESS_LOG.removeHandler(handler)
         PROGRESS_LOG.setLevel(level)
         PROGRESS_LOG.propagate = propagate
@@ -204,7 +254,12 @@ def _rows(warehouse_dir: warehouse.Root, table: str, year: int | None) -> int:
 
 
 def run(
-    raw_dir: Path | None, warehouse_dir: Path | str, year: int | None, out: TextIO | None = None, workers: int = 0
+    raw_dir: Path | None,
+    warehouse_dir: Path | str,
+    year: int | None,
+    out: TextIO | None = None,
+    workers: int = 0,
+    ephemeral: bool = False,
 ) -> int:
     out = out or sys.stdout
     raw_dir = (raw_dir or bundled_sample_reports()).expanduser().resolve()
@@ -227,9 +282,10 @@ def run(
     storage = PipelineStorage(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir), parse_workers=workers)
     resources = {"storage": storage}
     parse_keys = list(parse_reports.keys)
-    with _instance() as instance:
+    with _instance(ephemeral) as instance:
         say(f"raw reports: {raw_dir}")
         say(f"warehouse:   {warehouse_dir}")
+        say(f"dagster:     {'ephemeral instance' if ephemeral else dagster_home()}")
 
         def materialize(selection: Sequence[dg.AssetKey], tags: dict[str, str] | None = None) -> dg.ExecuteInProcessResult:
             return dg.materialize(
@@ -244,7 +300,8 @@ def run(
 
         # GX takes seconds to import: do it while the inventory's worker processes parse.
         quality.preload()
-        result = materialize([RAW_INVENTORY, QUARANTINE])
+        with _printing_progress([], say):
+            result = materialize(INGEST_KEYS)
         if not result.success:
             say(f"raw_inventory FAILED: {_failure_message(result)}")
             return 1
@@ -256,19 +313,10 @@ def run(
         )
 
         counts = partition_report_counts(warehouse.read_catalog(warehouse_dir))
-        wanted = {key for key in counts if year is None or key[0] == year}
-        # Partitions with files but no reports any more: rewrite them empty (removes stale facts).
-        stale = {
-            key
-            for key in warehouse.written_partitions(warehouse_dir)
-            if key not in counts and key[0] in YEARS and (year is None or key[0] == year)
-        }
-        known = set(instance.get_dynamic_partitions(region_partitions.name))
-        missing = sorted({region for _, region in stale} - known)
-        if missing:
-            instance.add_dynamic_partitions(region_partitions.name, missing)
-
-        targets = sorted(wanted | stale)
+        # Every non-empty partition, and those with stale files (emptied); the ingest registered
+        # their regions.
+        targets, stale = partitions_to_write(counts, warehouse.written_partitions(warehouse_dir), year)
+        wanted = [key for key in targets if key not in stale]
         failed: list[str] = []
         if targets:
             # One run over the years' partitions (a partition-key range, as a backfill makes): it
@@ -321,9 +369,14 @@ def run(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["explain"]:  # `gi-pipeline explain RAW_FILE [-o OUT.html]`: its options are its own
+        from gi_pipeline.explain import main as explain
+
+        return explain(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "run":
-        return run(args.raw_dir, args.warehouse, args.year, workers=args.workers)
+        return run(args.raw_dir, args.warehouse, args.year, workers=args.workers, ephemeral=args.ephemeral)
     return 2  # pragma: no cover - argparse enforces the subcommand
 
 

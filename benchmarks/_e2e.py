@@ -3,7 +3,8 @@
 ``python -m benchmarks._e2e RAW_DIR WAREHOUSE_DIR``: progress lines go to stderr (the parent reads them
 to follow the run), one JSON line to stdout at the end: exit code, import and run wall times, CPU time and peak RSS of
 this process and of its worker processes (parsing and writing run on one process per CPU).
-Run by ``benchmarks.run`` without ``DAGSTER_HOME`` (an ephemeral instance) and with a fresh warehouse.
+Run by ``benchmarks.run`` with a fresh warehouse, on an ephemeral Dagster instance (``gi-pipeline run
+--ephemeral``: nothing is kept for the UI, the fastest bookkeeping).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def main(argv: list[str]) -> int:
     from gi_pipeline.parallel import default_workers as parallel_workers
 
     t1 = time.perf_counter()
-    rc = run(raw_dir, warehouse_dir, None, out=sys.stderr)
+    rc = run(raw_dir, warehouse_dir, None, out=sys.stderr, ephemeral=True)
     t2 = time.perf_counter()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # the pools' processes, all waited for

@@ -4,11 +4,14 @@
    format (txt, html, docx, pdf) and each script (simplified, traditional) -- ``benchmarks.stages``;
 2. ``floor``: reading and decoding the same files plus one regex pass, in the same run, and the ratio
    library / floor per format;
-3. ``end_to_end``: ``gi-pipeline run`` (``assets.cli.run`` in a subprocess, no DAGSTER_HOME, a fresh
+3. ``end_to_end``: ``gi-pipeline run --ephemeral`` (``assets.cli.run`` in a subprocess, a fresh
    warehouse) over N/4, N/2 and N reports (N = 5,000, 20,000 with ``--large``): wall time, reports/s,
    peak RSS, and the ratio to the library-only wall of the same files (read + ``parse_report``, one
    process); plus the fit wall = fixed + per_report x N that shows how cost grows;
-4. ``targets``: each target of the issue, its figure and whether it is met.
+4. ``real_pdf``: the real text-layer PDFs of tests/fixtures, ``--pdf-rounds`` rounds, medians: the PDF
+   reader, ``parse_report`` and the pdfplumber fallback against PDFium's own text extraction of the same
+   file measured in the same run (target: the reader at most 3x that floor) -- ``stages.measure_real_pdfs``;
+5. ``targets``: each target of the issue, its figure and whether it is met.
 
 Time budget: the run stops starting work after ``--budget`` seconds (default 560, so the default run
 ends within 10 minutes whatever the pipeline's speed).  The end-to-end runs go N/4, N/2, N; one that
@@ -60,7 +63,11 @@ TARGETS = {
     "peak_rss_at_n": 20000,
     "traditional_vs_simplified_max": 10,  # "not an order of magnitude slower"
     "linear_marginal_growth_max": 1.25,  # per-report marginal cost, second half vs first quarter
+    "pdf_reader_vs_pdfium_text_max": 3,  # text-layer PDF reader against PDFium's text extraction
 }
+
+# Real text-layer PDFs timed against PDFium's own text extraction (tests/fixtures/*.pdf).
+REAL_PDF_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 
 _START = time.perf_counter()
 
@@ -551,13 +558,42 @@ def scaling(runs: Sequence[dict]) -> dict:
     return out
 
 
+def real_pdf_section(rounds: int) -> dict:
+    paths = sorted(REAL_PDF_DIR.glob("*.pdf"))
+    log(f"real PDFs: {len(paths)} file(s), {rounds} rounds")
+    section = stages.measure_real_pdfs(paths, rounds)
+    section["directory"] = str(REAL_PDF_DIR.relative_to(REAL_PDF_DIR.parent.parent))
+    return section
+
+
+def real_pdf_target(section: dict) -> dict:
+    """The PDF reader against the floor: the worst file's wall-time ratio (CPU ratio alongside: on a busy
+    machine wall time includes waiting for a core)."""
+    files = section.get("files") or []
+    limit = TARGETS["pdf_reader_vs_pdfium_text_max"]
+    if not files:
+        return {"target": f"<= {limit}x", "value": None, "met": None, "note": "no real PDF found"}
+    worst = max(files, key=lambda f: f["reader_vs_floor"])
+    return {
+        "target": f"<= {limit}x PDFium's text extraction of the same file",
+        "value": worst["reader_vs_floor"],
+        "cpu_value": max(f["reader_vs_floor_cpu"] for f in files),
+        "worst_file": worst["file"],
+        "reader_ms": worst["reader_ms"],
+        "floor_ms": worst["floor_ms"],
+        "met": worst["reader_vs_floor"] <= limit,
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # Targets
 # --------------------------------------------------------------------------------------------
 
 
-def targets(library: dict, e2e: dict | None, n: int) -> dict:
+def targets(library: dict, e2e: dict | None, n: int, real_pdf: dict | None = None) -> dict:
     out: dict = {}
+    if real_pdf is not None:
+        out["pdf_reader_vs_pdfium_text"] = real_pdf_target(real_pdf)
     for fmt in ("txt", "html"):
         lib = library.get(fmt, {})
         if not lib.get("available"):
@@ -658,6 +694,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--ocr", action="store_true", help="also the OCR stage: a scanned real PDF, s/page")
     p.add_argument("--ocr-only", action="store_true", help="only the OCR stage")
     p.add_argument("--skip-library", action="store_true", help="end to end only")
+    p.add_argument("--pdf-rounds", type=int, default=None,
+                   help="rounds over the real PDFs of tests/fixtures (default 11; 3 with --quick; 0 = skip)")
     p.add_argument("--workdir", type=Path, default=None, help="keep the corpus and warehouses here (default: temp)")
     return p
 
@@ -690,12 +728,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.skip_library:
             library = library_section(available, args.quick, args.seed, work, args.repeat)
             report["library"] = library
+        real_pdf = None
+        pdf_rounds = args.pdf_rounds if args.pdf_rounds is not None else 3 if args.quick else 11
+        if pdf_rounds > 0 and available.get("pdf") is None:
+            real_pdf = real_pdf_section(pdf_rounds)
+            report["real_pdf"] = real_pdf
         e2e = None
         if not args.skip_e2e:
             e2e = e2e_section(args, available, work, budget_end)
             report["end_to_end"] = e2e
         if not args.ocr_only:
-            report["targets"] = targets(library, e2e, args.n)
+            report["targets"] = targets(library, e2e, args.n, real_pdf)
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -19,6 +19,10 @@ The floor (``floor``): the same files read from disk, decoded, and one regex pas
 the least any reader of these files does.  Text and HTML: BOM / UTF-8 / GB18030 decode; DOCX: unzip of
 ``word/document.xml``; PDF: the raw bytes as Latin-1 (a PDF has no cheaper text: the floor is weak there).
 ``library_vs_floor`` = (read time + ``e2e``) / floor: the figure to drive down.
+
+Real PDFs (``measure_real_pdfs``): the text-layer PDFs of tests/fixtures, each timed in several rounds
+(medians) against PDFium's own text extraction of the same file (``pdfium_text``), a floor measured in the
+same run: the PDF reader's target is at most 3x that floor.
 """
 
 from __future__ import annotations
@@ -232,6 +236,81 @@ def combine(groups: Sequence[dict]) -> dict:
     for k in (*STAGES, "e2e"):
         stages[k] = _rate(sum(g["stages"][k]["s"] for g in groups), n, int(nbytes))
     return {"reports": n, "mb": round(nbytes / _MB, 3), "stages": stages}
+
+
+# --------------------------------------------------------------------------------------------
+# Real PDFs: the reader against PDFium's own text extraction
+# --------------------------------------------------------------------------------------------
+
+
+def pdfium_text(raw: bytes) -> str:
+    """The floor of a text-layer PDF: PDFium's text extraction of every page (``get_text_range``), the least
+    any reader of the text layer does. The reader adds character boxes, rulings, tables and layout."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(raw)
+    try:
+        out = []
+        for k in range(len(pdf)):
+            page = pdf[k]
+            textpage = page.get_textpage()
+            out.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return "\n".join(out)
+    finally:
+        pdf.close()
+
+
+def _median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def measure_real_pdfs(paths: Sequence[Path], rounds: int, plumber_rounds: int = 1) -> dict:
+    """Per file, in ``rounds`` rounds (each round times every step once, so a change of the machine's speed
+    hits all steps alike), medians of wall and CPU time of: ``floor`` (``pdfium_text``), ``reader``
+    (``readers.pdf.read_pdf_as``, the reader ``parse_report`` uses), ``parse_report`` (reader + parsing),
+    and ``pdfplumber`` (the fallback reader, the reader before PDFium; ``plumber_rounds`` rounds: it is
+    slow). ``reader_vs_floor``: reader wall median / floor wall median (CPU likewise)."""
+    from gi_pipeline.readers import pdf as pdf_reader
+
+    files = []
+    for path in paths:
+        raw = path.read_bytes()
+        steps: dict[str, Callable[[], object]] = {
+            "floor": lambda raw=raw: pdfium_text(raw),
+            "reader": lambda raw=raw: pdf_reader.read_pdf_as(raw),
+            "parse_report": lambda raw=raw, name=path.name: parse_report(raw, name),
+        }
+        for step in steps.values():  # warm-up: imports, fonts, caches
+            step()
+        reader_used = pdf_reader.read_pdf_as(raw).reader
+        wall: dict[str, list[float]] = {name: [] for name in [*steps, "pdfplumber"]}
+        cpu: dict[str, list[float]] = {name: [] for name in [*steps, "pdfplumber"]}
+        for r in range(rounds):
+            timed = dict(steps)
+            if r < plumber_rounds:
+                timed["pdfplumber"] = lambda raw=raw: pdf_reader._read_pdfplumber(raw)
+            for name, step in timed.items():
+                gc.collect()
+                w, c = time.perf_counter(), time.process_time()
+                step()
+                cpu[name].append(time.process_time() - c)
+                wall[name].append(time.perf_counter() - w)
+        entry: dict = {"file": path.name, "bytes": len(raw), "reader_used": reader_used, "rounds": rounds}
+        for name, times in wall.items():
+            if times:
+                entry[f"{name}_ms"] = round(1000 * _median(times), 2)
+                entry[f"{name}_cpu_ms"] = round(1000 * _median(cpu[name]), 2)
+                entry[f"{name}_all_ms"] = [round(1000 * x, 2) for x in times]
+        entry["reader_vs_floor"] = round(entry["reader_ms"] / entry["floor_ms"], 2)
+        entry["reader_vs_floor_cpu"] = round(entry["reader_cpu_ms"] / entry["floor_cpu_ms"], 2)
+        if "pdfplumber_ms" in entry:
+            entry["pdfplumber_vs_reader"] = round(entry["pdfplumber_ms"] / entry["reader_ms"], 1)
+        files.append(entry)
+    return {"files": files}
 
 
 # --------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ _PLACEHOLDER = re.compile(r"^(?:[-—–~/\\]{1,4}|无|空)$")
 _UNREADABLE = re.compile(r"^[+-]?(?=.*[OoIlZSbBg])[\dOoIlZSbBg.,]{1,12}$")
 _MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s")
+MARKDOWN_HEADING_MARK = re.compile(r"^\s*#{1,6}\s*")
 _PROSE_MAX_CHARS = 60
 # Parses are cached by text: row labels, small numbers and whole lines repeat across reports (about 99 %
 # of fields and 89 % of lines over 500 reports). Bounded, and the cached values are tuples of frozen
@@ -45,11 +46,13 @@ SINGLE = "single"  # one cell (one-cell-per-line layout)
 BREAK = "break"  # a blank line: may end a row
 PROSE = "prose"  # a sentence, not table content
 SKIP = "skip"  # markdown rules, lines of empty cells
+HEADING = "heading"  # a markdown heading (## 表三 …, ### 行政复议): no cell of any row; its text is its one cell
 
 GRID_SEP = "\x1f"  # ASCII unit separator: joins the cells of a structured table's row (readers/grid.py)
 # Wraps an OCR reading below the confidence threshold (readers/ocr.py): ``⁇12⁇0.62`` is what was read and
 # how sure the engine was. Such a cell is unreadable, never a number.
 LOW_CONFIDENCE_MARK = "\u2047"
+GRID_SPAN = "\x1e"  # a grid field covered by the horizontal span of the cell before it (keeps columns)
 
 
 class Cell(NamedTuple):  # a tuple: built and hashed in C, so a row's cells can key a cache
@@ -64,6 +67,8 @@ class Line(NamedTuple):
     kind: str
     cells: tuple[Cell, ...]
     grid: bool  # an exact grid row from a structured table: its blank cells are cells of the row
+    columns: tuple[int, ...] = ()  # grid rows: each cell's column (0-based; a span counts its columns)
+    width: int = 0  # grid rows: the columns the row covers
 
 
 @functools.lru_cache(maxsize=_TOKEN_CACHE)
@@ -125,32 +130,42 @@ _KindAndCells = tuple[str, tuple[Cell, ...]]
 _BLANK_FIELD = (Cell(BLANK, ""),)
 
 
-def _grid_line(raw: str) -> _KindAndCells:
-    """A structured table's row. Blanks before and among its labels are empty label slots (a corner, a
-    merged label column) and are dropped; every field after the last label is a cell of the row, empty
-    or not. A row without labels keeps all its fields: a leading empty cell there is a column's cell."""
-    cells = [cell for field in raw.split(GRID_SEP) for cell in (_field_cells(field) or _BLANK_FIELD)]
+def _grid_line(raw: str) -> tuple[str, tuple[Cell, ...], tuple[int, ...], int]:
+    """A structured table's row, with each cell's column. Blanks before and among its labels are empty
+    label slots (a corner, a merged label column) and are dropped; every field after the last label is a
+    cell of the row, empty or not. A row without labels keeps all its fields: a leading empty cell there
+    is a column's cell."""
+    cells: list[Cell] = []
+    columns: list[int] = []
+    width = 0
+    for field in raw.split(GRID_SEP):
+        if field != GRID_SPAN:
+            for cell in _field_cells(field) or _BLANK_FIELD:
+                cells.append(cell)
+                columns.append(width)
+        width += 1
     label_at = [i for i, c in enumerate(cells) if c.kind == LABEL]
     if label_at:
-        cells = [c for i, c in enumerate(cells) if i > label_at[-1] or c.kind != BLANK]
+        keep = [i for i, c in enumerate(cells) if i > label_at[-1] or c.kind != BLANK]
+        cells, columns = [cells[i] for i in keep], [columns[i] for i in keep]
     elif all(c.kind == BLANK for c in cells):
-        return SKIP, ()
-    return ROW if len(cells) > 1 else SINGLE, tuple(cells)
+        return SKIP, (), (), width
+    return ROW if len(cells) > 1 else SINGLE, tuple(cells), tuple(columns), width
 
 
 def _kind_and_cells(raw: str) -> _KindAndCells:
-    # Checked first: str.strip() and str.split() treat U+001F as whitespace, so the text-layout rules
-    # below would eat a grid row's empty trailing cells.
-    if GRID_SEP in raw:
-        return _grid_line(raw)
     if not raw.strip():
         # An empty line separates rows. In the one-cell-per-line layout a line holding only a tab is an
         # empty cell: a merged label slot before a label, a blank value between numbers.
         if "|" in raw:
             return SKIP, ()
         return (SINGLE, _BLANK_FIELD) if "\t" in raw else (BREAK, ())
-    if _MARKDOWN_RULE.match(raw) or _MARKDOWN_HEADING.match(raw):
-        return SKIP, ()  # rules and captions (## 表三:…) are not cells
+    if _MARKDOWN_HEADING.match(raw):
+        # Captions (## 表三:…) and part headings (### 行政复议) are not cells of a row; table 四 printed
+        # per proceeding is read by its part headings (tables.extract_review).
+        return HEADING, (Cell(LABEL, MARKDOWN_HEADING_MARK.sub("", raw).strip()),)
+    if _MARKDOWN_RULE.match(raw):
+        return SKIP, ()  # rules are not cells
     if "|" in raw:
         fields = raw.strip().strip("|").split("|")
     elif "\t" in raw:
@@ -171,7 +186,12 @@ def _kind_and_cells(raw: str) -> _KindAndCells:
 
 @functools.lru_cache(maxsize=_LINE_CACHE)
 def split_line(raw: str) -> Line:
-    return Line(*_kind_and_cells(raw), GRID_SEP in raw)
+    # A grid row is checked first: str.strip() and str.split() treat U+001F as whitespace, so the
+    # text-layout rules would eat its empty trailing cells.
+    if GRID_SEP in raw:
+        kind, cells, columns, width = _grid_line(raw)
+        return Line(kind, cells, True, columns, width)
+    return Line(*_kind_and_cells(raw), False)
 
 
 def split_lines(text: str) -> list[Line]:

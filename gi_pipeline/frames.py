@@ -37,6 +37,7 @@ def _report_row(r: ParsedReport) -> dict:
         "status": r.status,
         "error_count": errors,
         "warning_count": len(r.issues) - errors,
+        "narrative_confirmed": r.narrative_confirmed,
     }
 
 

@@ -83,7 +83,7 @@ def review_identities(review: pl.LazyFrame) -> pl.LazyFrame:
 
 def request_completeness(reports: pl.LazyFrame, requests: pl.LazyFrame) -> pl.LazyFrame:
     """Per report with a template: how many (row, applicant) cells the template has and how many of
-    them the requests table holds."""
+    them the requests table holds (a merged row, vocabulary.MERGED_ROWS, holds its sub-rows' cells)."""
     expected = pl.DataFrame(
         {
             "template": [t for t in v.TEMPLATES for _ in v.request_rows(t)],
@@ -93,6 +93,14 @@ def request_completeness(reports: pl.LazyFrame, requests: pl.LazyFrame) -> pl.La
     cells = expected.join(pl.DataFrame({"applicant": list(v.APPLICANTS)}).lazy(), how="cross")
     wanted = reports.filter(pl.col("template").is_not_null()).select("doc_id", "template").join(cells, on="template")
     present = requests.select("doc_id", "row_key", "applicant", present=pl.lit(True))
+    # A row printed in place of its sub-rows (a lone 2021 (六)其他处理) stands for them.
+    merged = pl.DataFrame(
+        {"row_key": list(v.MERGED_ROWS), "part": [list(parts) for parts in v.MERGED_ROWS.values()]}
+    ).lazy()
+    stand_ins = present.join(merged, on="row_key").explode("part").select(
+        "doc_id", pl.col("part").alias("row_key"), "applicant", "present"
+    )
+    present = pl.concat([present, stand_ins]).unique(["doc_id", "row_key", "applicant"])
     return (
         wanted.join(present, on=["doc_id", "row_key", "applicant"], how="left")
         .group_by("doc_id", "template")

@@ -13,7 +13,8 @@ _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _SPACE_NEAR_CJK = re.compile(r"(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff\d])")
 _TITLE_SUFFIX = re.compile(r"(?:关于)?(?:(?:19|20)\d{2}年度?)?(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)$")
 _YEAR_ANYWHERE = re.compile(r"(?:19|20)\d{2}\s*年度?")
-_SOURCE = re.compile(r"(?:来源|发布机构|发布单位|编制单位)\s*[:]\s*([^\s|]{2,40})")
+# Only spaces after the colon: an empty 发布机构: line must not take the next line's text.
+_SOURCE = re.compile(r"(?:来源|发布机构|发布单位|编制单位)\s*[:][^\S\n]*([^\s|]{2,40})")
 _PERIOD = re.compile(r"统计(?:数据|期限|周期|时限|时间)?[^。\n]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _PUBLISHED = re.compile(
     r"(?:发布日期|发布时间|成文日期|日期)\s*[:]?\s*((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})"
@@ -21,6 +22,26 @@ _PUBLISHED = re.compile(
 _DECLARED_TEMPLATE = re.compile(r"国办公开办函\s*[〔\[(【]\s*(2021|2019)\s*[〕\])】]\s*(30|60)\s*号")
 _HEAD_LINES = 15
 _MAX_TITLE_PART = 40
+
+# Page chrome before a title or agency name, as data. Field labels of scrapers and page templates
+# ("标题: ...", "发布机构: ...") and the roots of breadcrumbs ("首页 > 政务公开 > ...", "当前位置: ...").
+PAGE_FIELD_LABELS = ("标题", "文章标题", "信息标题", "题名", "名称", "发布机构", "发布单位", "来源", "信息来源")
+BREADCRUMB_ROOTS = ("首页", "网站首页", "当前位置", "您当前的位置", "您现在的位置", "你的位置", "您的位置")
+BREADCRUMB_SEPARATORS = ">»›"
+_FIELD_LABEL = re.compile(r"^(?:" + "|".join(map(re.escape, PAGE_FIELD_LABELS)) + r")\s*:\s*")
+# A breadcrumb root, then (after an optional colon) segments up to the last separator.
+_BREADCRUMB = re.compile(
+    r"^(?:" + "|".join(map(re.escape, BREADCRUMB_ROOTS)) + r")\s*:?\s*(?:[^\n]*[" + BREADCRUMB_SEPARATORS + r"])?\s*"
+)
+
+
+def strip_page_chrome(line: str) -> str:
+    """`line` without a leading scraper field label or breadcrumb (both may be there, in any order)."""
+    while True:
+        stripped = _BREADCRUMB.sub("", _FIELD_LABEL.sub("", line, count=1), count=1)
+        if stripped == line:
+            return line
+        line = stripped
 
 
 def _compact(line: str) -> str:
@@ -34,7 +55,7 @@ def find_title(text: str) -> str | None:
     """The report title among the first lines; titles broken over two lines are joined."""
     # Only the head is split, and only the lines kept are compacted (compacting never empties a line).
     head = [line for line in text.split("\n", _HEAD_LINES * 3)[: _HEAD_LINES * 3] if line.strip()]
-    lines = [_compact(line) for line in head[:_HEAD_LINES]]
+    lines = [strip_page_chrome(_compact(line)) for line in head[:_HEAD_LINES]]
     for i, line in enumerate(lines):
         if _TITLE_WORDS not in line or len(line) > 60 or "当前位置" in line or "。" in line:
             continue
@@ -61,7 +82,7 @@ def find_agency(title: str | None, text: str) -> str | None:
             return agency
     head = "\n".join(text.split("\n", _HEAD_LINES)[:_HEAD_LINES])
     m = _SOURCE.search(head)
-    return m.group(1) if m else None
+    return strip_page_chrome(m.group(1)) or None if m else None
 
 
 def find_year(title: str | None, text: str, overview: str | None) -> int | None:

@@ -35,8 +35,10 @@ from .records import ParsedReport, Quarantined
 CACHE_DIR = "parsed"
 _SUFFIX = ".pickle"
 # Libraries whose behaviour is part of a parse result.
-_PARSER_LIBRARIES = ("opencc", "lxml", "pdfplumber", "pdfminer.six", "rapidfuzz", "charset-normalizer",
-                     "rapidocr-onnxruntime", "onnxruntime", "opencv-python", "pypdfium2")
+_PARSER_LIBRARIES = (
+    "opencc", "lxml", "pypdfium2", "pdfplumber", "pdfminer.six", "rapidfuzz", "charset-normalizer",
+    "rapidocr-onnxruntime", "onnxruntime", "opencv-python",
+)
 
 
 @functools.cache
@@ -94,20 +96,30 @@ def cached(result: ParsedReport | Quarantined) -> CachedParse:
     return CachedParse(result, None)
 
 
+class CacheUnwritable(RuntimeError):
+    """The cache cannot be written (permissions, a full disk, a missing filesystem package): an error of
+    the environment, the same for every file, so the run stops with it instead of quarantining each
+    file as a parse error."""
+
+
 def store(directory: warehouse.Location, key: str, entry: CachedParse) -> None:
     """Write an entry in place: no temporary file and rename, no fsync -- a reader that meets a torn
-    or half-written entry gets a miss (``load``), and every writer of a key writes the same bytes."""
+    or half-written entry gets a miss (``load``), and every writer of a key writes the same bytes.
+    Raises ``CacheUnwritable`` when the write fails."""
     data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
     path = _entry(directory, key)
-    if isinstance(path, str):
-        fs, remote = fsspec.core.url_to_fs(path)
-        fs.pipe_file(remote, data)
-        return
     try:
-        path.write_bytes(data)
-    except FileNotFoundError:  # the version's directory, on the first store
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        if isinstance(path, str):
+            fs, remote = fsspec.core.url_to_fs(path)
+            fs.pipe_file(remote, data)
+            return
+        try:
+            path.write_bytes(data)
+        except FileNotFoundError:  # the version's directory, on the first store
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    except (OSError, ImportError) as exc:
+        raise CacheUnwritable(f"parse cache {directory} cannot be written: {type(exc).__name__}: {exc}") from None
 
 
 def load(directory: warehouse.Location, key: str) -> CachedParse | None:

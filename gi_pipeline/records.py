@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .vocabulary import SEVERITY_ERROR, STATUS_FLAGGED, STATUS_OK, UNKNOWN_REGION
+from .vocabulary import NARRATIVE_MATCH, SEVERITY_ERROR, STATUS_FLAGGED, STATUS_OK, UNKNOWN_REGION
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,23 @@ class ReportMetadata:
     template: str | None
     traditional: bool
     region: RegionMatch
-    reader: str = "text"  # which reader made the text (readers.Document.reader): "ocr" for scans
+    reader: str = "text"  # which reader turned the file into text: pdfium, pdfplumber, html, docx, doc, text, ocr
+
+
+@dataclass(frozen=True)
+class NarrativeStatement:
+    """A number the text of section 一 or 四 states, and what the table says about it."""
+
+    key: str  # vocabulary.NarrativePattern.key
+    sentence: str  # the clause around the number, normalized, spaces collapsed
+    stated: int | None  # None when the statement is too vague to compare
+    char_start: int  # the stated number (with its unit) in the normalized text
+    char_end: int
+    cells: tuple[tuple[str, str, str], ...]  # (table, row, column) cells whose sum the text states
+    table_value: int | None  # their sum; None when a cell is null or absent
+    table_char_start: int | None  # the table row's line in the normalized text, found by its label
+    table_char_end: int | None
+    status: str  # vocabulary.NARRATIVE_MATCH / _MISMATCH / _NO_TABLE_VALUE / _VAGUE
 
 
 @dataclass(frozen=True)
@@ -89,6 +105,12 @@ class ParsedReport:
     requests: tuple[RequestFact, ...]
     review: tuple[ReviewFact, ...]
     issues: tuple[QualityIssue, ...] = field(default=())
+    narrative: tuple[NarrativeStatement, ...] = field(default=())
+
+    @property
+    def narrative_confirmed(self) -> int:
+        """Statements of the text that the table confirms."""
+        return sum(s.status == NARRATIVE_MATCH for s in self.narrative)
 
     @property
     def status(self) -> str:

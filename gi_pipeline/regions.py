@@ -18,6 +18,15 @@ How a place is found:
    code in use today (奉化市 330283 -> 奉化区 330213). An area split among several codes keeps its reported
    code as admin_code. The level names (province, prefecture, county) are those of admin_code.
 5. A short province name alone (宁夏应急管理厅) gives the province, from the title or agency only.
+6. Areas that are not GB/T 2260 units (平潭综合实验区, 雄安新区 ...) are names of the unit that governs them,
+   from the sourced table ``data/region_aliases.tsv`` (a county, else the prefecture or province the area
+   lies in when it spans several units).
+7. When the title and agency name no division, a name there one character off a real one (沐阳县 for
+   沭阳县, the last character, which gives the level, equal) is read as that division only when a second,
+   independent signal singles it out (a prefecture or province named in the report that contains it, the
+   name spelled right in the body, a landline area code of its city), with a ``region_fuzzy`` warning
+   naming both. When the signals fit several such divisions (沭阳县 and 泗阳县 both lie in 宿迁市 and are
+   both one character off 沐阳县) none is chosen: a ``region_ambiguous`` warning names them.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from importlib.resources import files
 
@@ -63,6 +72,10 @@ SUCCESSOR = re.compile(r"(\d{6})(?:\[(\d{4})\])?")
 DATA_DIR = "data"
 AREACODES_FILE = "areacodes.csv"
 LANDLINE_FILE = "landline_area_codes.txt"
+ALIASES_FILE = "region_aliases.tsv"  # name, admin_code, governing_unit, reason, source
+# Names shorter than this are not matched one character off: two-character names (和县, 城区) have too
+# many neighbours.
+FUZZY_MIN_LENGTH = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +128,7 @@ class Gazetteer:
     province_by_short_name: Mapping[str, str]  # 宁夏 -> 宁夏回族自治区
     short_name_pattern: re.Pattern[str]
     landline: Mapping[str, tuple[str, str]]  # 0955 -> (宁夏, 中卫)
+    aliases: Mapping[str, str]  # 平潭综合实验区 -> 350128: names of areas that are not GB/T 2260 units
 
 
 # --------------------------------------------------------------------------------------------
@@ -168,11 +182,19 @@ def _parse_landline(text: str) -> dict[str, tuple[str, str]]:
     return table
 
 
+def _parse_aliases(text: str) -> dict[str, str]:
+    return {row["name"]: row["admin_code"] for row in csv.DictReader(io.StringIO(text), delimiter="\t")}
+
+
 @cache
 def gazetteer() -> Gazetteer:
     """The name index, built once per process (~0.1 s)."""
     divisions = [_parse_division(row) for row in csv.DictReader(io.StringIO(_read_data(AREACODES_FILE)))]
     by_name = _group(divisions, "name")
+    by_code = _group(divisions, "code")
+    aliases = _parse_aliases(_read_data(ALIASES_FILE))
+    # An alias names the divisions of its code: the place resolves to that unit, with its own name.
+    by_name.update({name: by_code[code] for name, code in aliases.items() if name not in by_name})
     lengths: dict[str, set[int]] = {}
     for name in by_name:
         lengths.setdefault(name[-1], set()).add(len(name))
@@ -180,13 +202,31 @@ def gazetteer() -> Gazetteer:
     short_names = {PROVINCE_SUFFIX.sub("", name): name for name in provinces}
     return Gazetteer(
         by_name=by_name,
-        by_code=_group(divisions, "code"),
+        by_code=by_code,
         lengths_by_suffix={suffix: tuple(sorted(ls, reverse=True)) for suffix, ls in lengths.items()},
         suffix_pattern=re.compile("[" + "".join(sorted(lengths)) + "]"),
         province_by_short_name=short_names,
         short_name_pattern=_alternation(short_names),
         landline=_parse_landline(_read_data(LANDLINE_FILE)),
+        aliases=aliases,
     )
+
+
+def _wildcards(name: str) -> Iterable[str]:
+    """`name` with each character but the last (the level: 县, 区, 市 ...) replaced by a wildcard."""
+    return (name[:i] + "\0" + name[i + 1 :] for i in range(len(name) - 1))
+
+
+@cache
+def _names_by_wildcard() -> dict[str, tuple[str, ...]]:
+    """Division names (aliases excluded) under each of their one-character-off patterns."""
+    gaz = gazetteer()
+    index: dict[str, list[str]] = {}
+    for name in gaz.by_name:
+        if len(name) >= FUZZY_MIN_LENGTH and name not in gaz.aliases:
+            for key in _wildcards(name):
+                index.setdefault(key, []).append(name)
+    return {key: tuple(names) for key, names in index.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,6 +273,24 @@ def find_division_names(text: str) -> list[Hit]:
                 place_ends.add(end)
                 break
     return _without_overlaps(hits)
+
+
+def find_near_names(text: str) -> list[tuple[Hit, str]]:
+    """(what is written, the division name it is one character off) for words of `text` ending like a
+    division name that are no division name: OCR misreadings such as 沐阳县 for 沭阳县."""
+    gaz = gazetteer()
+    index = _names_by_wildcard()
+    found: list[tuple[Hit, str]] = []
+    for match in gaz.suffix_pattern.finditer(text):
+        end = match.end()
+        words = [text[end - length : end] for length in gaz.lengths_by_suffix[match.group()] if length <= end]
+        if any(word in gaz.by_name for word in words):
+            continue  # a real name ends here
+        for word in words:
+            if len(word) >= FUZZY_MIN_LENGTH:
+                near = {name for key in _wildcards(word) for name in index.get(key, ())}
+                found += [(Hit(word, end - len(word), end), name) for name in sorted(near)]
+    return found
 
 
 def find_province_short_names(text: str, full_hits: list[Hit]) -> list[str]:
@@ -353,12 +411,14 @@ def _city_names(division: Division) -> set[str]:
     return {division.name, division.parent, current.name, current.parent}
 
 
-def _by_landline(places: dict[str, Division], landlines: Iterable[tuple[str, str]]) -> set[str]:
-    def fitting(province: str, city: str) -> list[str]:
-        in_city = [k for k, d in places.items() if any(n.startswith(city) for n in _city_names(d))]
-        return in_city or [k for k, d in places.items() if d.province.startswith(province)]
+def _fitting_landline(places: dict[str, Division], province: str, city: str) -> list[str]:
+    """Candidates in the landline code's city, else in its province."""
+    in_city = [k for k, d in places.items() if any(n.startswith(city) for n in _city_names(d))]
+    return in_city or [k for k, d in places.items() if d.province.startswith(province)]
 
-    return _singled_out(fitting(province, city) for province, city in landlines)
+
+def _by_landline(places: dict[str, Division], landlines: Iterable[tuple[str, str]]) -> set[str]:
+    return _singled_out(_fitting_landline(places, province, city) for province, city in landlines)
 
 
 def _settle(places: dict[str, Division], context: Context) -> Division | None:
@@ -474,6 +534,44 @@ class _Report:
             return _unresolved(Check.REGION_AMBIGUOUS, f"{name}: {_codes(places.values())}")
         return _region(settled)
 
+    def near_name(self) -> tuple[RegionMatch | None, tuple[tuple[str, str], ...]]:
+        """A title/agency name one character off a division's, read as that division when the rest of
+        the report singles it out (a place named that contains it, else a landline code of its city).
+        When the evidence fits several such divisions, none is chosen and a note names them."""
+        written_as: dict[str, tuple[str, Division]] = {}
+        for hit, name in (pair for text in self.head_texts for pair in find_near_names(text)):
+            for division in candidates(name, self.year):
+                written_as.setdefault(current_division(division).code, (hit.name, division))
+        if not written_as:
+            return None, ()
+        places = {code: division for code, (_, division) in written_as.items()}
+        context = self.context(max(d.level for d in places.values()))
+        evidence: list[tuple[str, list[str]]] = [
+            (container.name, [k for k, d in places.items() if container.contains(d)])
+            for container in context.containers
+        ]
+        # The same name spelled right elsewhere in the report (an OCR slip is rarely made every time).
+        spelled = dict.fromkeys(h.name for h in self.body_hits)
+        evidence += [(f"{name} in the text", [k for k, d in places.items() if d.name == name]) for name in spelled]
+        evidence += [
+            (f"landline area code of {city or province}", _fitting_landline(places, province, city))
+            for province, city in context.landlines
+        ]
+        singled = {codes[0] for _, codes in evidence if len(codes) == 1}
+        if len(singled) == 1:
+            code = singled.pop()
+            written, division = written_as[code]
+            why = "/".join(dict.fromkeys(what for what, codes in evidence if codes == [code]))
+            detail = f"{written} read as {division.name} ({code}), confirmed by {why}"
+            return replace(_region(division), issues=((Check.REGION_FUZZY, detail),)), ()
+        fitting = [(what, codes) for what, codes in evidence if codes]
+        if not fitting:
+            return None, ()
+        what, codes = min(fitting, key=lambda e: len(e[1]))
+        names = ", ".join(f"{places[k].name} ({k})" for k in sorted(codes))
+        written = "/".join(dict.fromkeys(written_as[k][0] for k in codes))
+        return None, ((Check.REGION_AMBIGUOUS, f"{written} is one character off {names}, all fitting {what}"),)
+
     def province_only(self) -> RegionMatch | None:
         """A short province name in the title or agency (宁夏应急管理厅) as a last resort: the province."""
         for full_name in self.head_short_names:
@@ -485,12 +583,17 @@ class _Report:
 def resolve_region(title: str | None, agency: str | None, body: str, year: int | None) -> RegionMatch:
     """The administrative division of a report's agency (texts simplified, half-width punctuation)."""
     report = _Report(title, agency, body, year)
+    found = report.resolve(report.head_hits, report.head_short_names, nest=True)
+    notes: tuple[tuple[str, str], ...] = ()
+    if found is None:
+        found, notes = report.near_name()
     found = (
-        report.resolve(report.head_hits, report.head_short_names, nest=True)
+        found
         or report.province_only()
         or report.resolve(report.body_hits, [], nest=False)
+        or _unresolved(Check.REGION_UNKNOWN, _unknown_detail(report))
     )
-    return found or _unresolved(Check.REGION_UNKNOWN, _unknown_detail(report))
+    return replace(found, issues=found.issues + notes) if notes else found
 
 
 def _unknown_detail(report: _Report) -> str:

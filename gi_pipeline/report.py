@@ -8,15 +8,18 @@ from dataclasses import dataclass
 
 from . import metadata as md
 from . import vocabulary as v
-from .cells import LOW_CONFIDENCE_MARK, Line, split_lines
+from .cells import HEADING, LOW_CONFIDENCE_MARK, Line, split_lines
+from .flat_tables import inline_sections, is_flattened, read_flat_tables
+from .narrative import check_narrative, narrative_issues
 from .normalize import normalize_text
-from .readers import Unreadable, read
+from .readers import READER_TEXT, Unreadable, read
 from .records import DisclosureFact, ParsedReport, QualityIssue, Quarantined, RegionMatch, ReportMetadata
 from .records import RequestFact, ReviewFact, SectionRecord
 from .regions import resolve_region
 from .sections import split_sections
-from .tables import anchor_requests, disclosure_template, extract_disclosure, extract_requests, extract_review
-from .tables import has_numbers, requests_template
+from .tables import RowCells, anchor_requests, disclosure_template, extract_disclosure, extract_requests, extract_review
+from .tables import APPLICANT_HEADER, REVIEW_HEADER, has_numbers, place_by_header, place_under_metric_headers
+from .tables import requests_template
 
 _LOW_CONFIDENCE = re.compile(f"{LOW_CONFIDENCE_MARK}(.*?){LOW_CONFIDENCE_MARK}([0-9.]+)")
 # Fewer standard sections than this and no title: not an annual report.
@@ -38,10 +41,10 @@ def parse_report(raw: bytes, source_file: str) -> ParsedReport | Quarantined:
         if not raw.strip():
             return Quarantined(source_file, doc_id, "empty file")
         try:
-            document = read(raw, source_file)
+            original, reader = read(raw, source_file)
         except Unreadable as exc:
             return Quarantined(source_file, doc_id, exc.reason or "unreadable file")
-        return parse_text(document.text, source_file, doc_id, document.reader)
+        return parse_text(original, source_file, doc_id, reader)
     except Exception as exc:  # noqa: BLE001 - the run must go on; the reason says what broke
         return Quarantined(source_file, doc_id, f"parser error: {type(exc).__name__}: {exc}"[:500])
 
@@ -57,7 +60,7 @@ def _table_lines(
         return [], False
     lines = split_lines(section.text)
     numbers = has_numbers(lines)
-    if not any(line.cells for line in lines):
+    if not any(line.cells for line in lines if line.kind != HEADING):
         issues.append(QualityIssue(v.Check.TABLE_MISSING, v.SEVERITY_ERROR, table, None, f"section {key} has no table"))
     elif not numbers:
         issues.append(
@@ -92,30 +95,50 @@ def _ocr_issue(issue: QualityIssue) -> QualityIssue:
     return QualityIssue(v.Check.OCR_LOW_CONFIDENCE, issue.severity, issue.table, issue.row_key, detail)
 
 
+def vote_template(text: str, request_cells: RowCells, from_disclosure: str | None, year: int | None) -> tuple[str | None, str]:
+    """The template the whole document points to, and what disagrees (empty when nothing does). Strong
+    signals: the notice the report cites, table 二's column headers, table 三's 2021-only sub-rows. Weak
+    ones, which only decide when the strong ones do not: a lone (六)其他处理 row (2021 reports print it
+    too) and the year."""
+    from_requests, requests_strong = requests_template(request_cells)
+    declared = md.declared_template(text)
+    strong = {"notice cited": declared, "table 二's columns": from_disclosure}
+    strong["table 三's rows"] = from_requests if requests_strong else None
+    weak = [md.template_for_year(year), None if requests_strong else from_requests]
+    votes = {t: sum(s == t for s in strong.values()) for t in v.TEMPLATES}
+    best = max(votes.values())
+    leaders = [t for t in v.TEMPLATES if votes[t] == best] if best else list(v.TEMPLATES)
+    template = next((w for w in weak if w in leaders), None)  # the year first, then the lone row
+    if template is None:
+        # Strong signals tied and no weak one decides: table 三, table 二, the notice, in that order.
+        order = [strong["table 三's rows"], from_disclosure, declared]
+        template = next((t for t in order if t in leaders), None) if best else None
+    named = {name: t for name, t in strong.items() if t}
+    conflict = ""
+    if len(set(named.values())) > 1:
+        conflict = "; ".join(f"{name}: {t}" for name, t in named.items()) + f" (read as {template})"
+    return template, conflict
+
+
 def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | None) -> Tables:
     """Tables 二, 三 and 四 from their sections, and the template they are read with."""
+    if is_flattened(sections):  # cells run together with their separators lost: gi_pipeline.flat_tables
+        flat = read_flat_tables(text, sections, year)
+        return Tables(flat.template, flat.disclosure, flat.requests, flat.review, flat.issues)
     issues: list[QualityIssue] = []
     disclosure_lines, disclosure_numbers = _table_lines(
         sections, "active_disclosure", v.TABLE_ACTIVE_DISCLOSURE, issues
     )
+    disclosure_lines = place_under_metric_headers(disclosure_lines)
     request_lines, request_numbers = _table_lines(sections, "requests", v.TABLE_REQUESTS, issues)
     review_lines, _ = _table_lines(sections, "review_litigation", v.TABLE_REVIEW_LITIGATION, issues)
-
-    # Template: the tables' own structure first, then what the report cites, then its year.
-    request_cells = anchor_requests(request_lines)
-    from_requests = requests_template(request_cells)
+    # Grid tables are read by the columns their header names (text layouts pass unchanged).
+    request_cells = anchor_requests(place_by_header(request_lines, APPLICANT_HEADER))
+    review_lines = place_by_header(review_lines, REVIEW_HEADER)
     from_disclosure = disclosure_template(disclosure_lines)
-    template = from_requests or from_disclosure or md.declared_template(text) or md.template_for_year(year)
-    if from_requests and from_disclosure and from_requests != from_disclosure:
-        issues.append(
-            QualityIssue(
-                v.Check.TEMPLATE_CONFLICT,
-                v.SEVERITY_WARNING,
-                v.TABLE_REPORTS,
-                None,
-                f"table 三 is the {from_requests} template, table 二 the {from_disclosure}",
-            )
-        )
+    template, conflict = vote_template(text, request_cells, from_disclosure, year)
+    if conflict:
+        issues.append(QualityIssue(v.Check.TEMPLATE_CONFLICT, v.SEVERITY_WARNING, v.TABLE_REPORTS, None, conflict))
     disclosure = extract_disclosure(disclosure_lines, disclosure_numbers, from_disclosure or template)
     requests = extract_requests(request_cells, request_numbers, template)
     review = extract_review(review_lines)
@@ -124,10 +147,20 @@ def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | No
     return Tables(template, disclosure.facts, requests.facts, review.facts, issues)
 
 
-def parse_text(original: str, source_file: str, doc_id: str, reader: str = "text") -> ParsedReport | Quarantined:
+def unsupported_tables(year: int) -> Tables:
+    """A report from before the national templates (2008-2018): free-form prose whose numbers are not
+    in the grids the table readers know, so no table facts and no table errors, one warning."""
+    detail = f"a {year} report predates the national templates ({v.FIRST_TEMPLATE_YEAR}): tables not extracted"
+    issue = QualityIssue(v.Check.TEMPLATE_UNSUPPORTED, v.SEVERITY_WARNING, v.TABLE_REPORTS, None, detail)
+    return Tables(v.TEMPLATE_PRE_2019, (), (), (), [issue])
+
+
+def parse_text(original: str, source_file: str, doc_id: str, reader: str = READER_TEXT) -> ParsedReport | Quarantined:
     normalized = normalize_text(original)
     text = normalized.text
     section_list = split_sections(text)
+    if len(section_list) - any(s.section_key == v.PREAMBLE.key for s in section_list) < _MIN_SECTIONS:
+        section_list = inline_sections(text, section_list)  # a report run together on one line
     sections = {s.section_key: s for s in section_list}
     title = md.find_title(text)
     standard = len(sections) - (v.PREAMBLE.key in sections)
@@ -146,8 +179,13 @@ def parse_text(original: str, source_file: str, doc_id: str, reader: str = "text
     if agency is None:
         issues.append(QualityIssue(v.Check.AGENCY_UNKNOWN, v.SEVERITY_WARNING, v.TABLE_REPORTS, None, "no agency named"))
 
-    tables = extract_tables(text, sections, year)
+    if year < v.FIRST_TEMPLATE_YEAR:
+        tables = unsupported_tables(year)
+    else:
+        tables = extract_tables(text, sections, year)
     issues += tables.issues
+    narrative = check_narrative(sections, tables.requests, tables.review, year)
+    issues += narrative_issues(narrative)
 
     region = resolve_region(title, agency, text, year)
     issues += _region_issues(region)
@@ -172,4 +210,5 @@ def parse_text(original: str, source_file: str, doc_id: str, reader: str = "text
         requests=tables.requests,
         review=tables.review,
         issues=tuple(issues),
+        narrative=narrative,
     )

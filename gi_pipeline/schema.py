@@ -31,6 +31,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("status", pa.string()),
             ("error_count", pa.int32()),
             ("warning_count", pa.int32()),
+            ("narrative_confirmed", pa.int32()),
         ]
     ),
     v.TABLE_SECTIONS: pa.schema(
@@ -88,9 +89,12 @@ COLUMN_DOCS: dict[str, str] = {
     "agency": "issuing agency as named in the report",
     "title": "report title",
     "published_date": "publication date printed on the report",
-    "template": "national template: '2021' (国办公开办函〔2021〕30号) or '2019' (〔2019〕60号)",
+    "template": "national template: '2021' (国办公开办函〔2021〕30号) or '2019' (〔2019〕60号); 'pre-2019' for reports "
+    "of 2008-2018, whose tables are not extracted",
     "traditional": "the report was written in traditional characters",
-    "reader": "the reader that made the report text: its format (text, html, mhtml, docx, legacy, pdf) or 'ocr' (scanned PDF, page image)",
+    "reader": "which reader turned the file into text: 'pdfium' (PDF text layer), 'pdfplumber' (PDFs PDFium "
+    "cannot read), 'html', 'docx', 'doc' (.doc/.rtf/.odt via LibreOffice), 'text' or 'ocr' "
+    "(a scanned PDF or a page image, read by OCR)",
     "status": "'ok', or 'flagged' when the report has an error-severity quality issue",
     "value": "the number as printed; null when missing, blank, a dash or unreadable (see quality_issues)",
     "row_key": "the row the value or issue is about (canonical vocabulary: table 三 row, 二 item, 四 proceeding)",
@@ -104,6 +108,8 @@ COLUMN_DOCS: dict[str, str] = {
     "table": "table the issue is about",
     "detail": "what was found",
     "reason": "why the file was not processed",
+    "narrative_confirmed": "numbers stated in the text of sections 一 and 四 that the table cells confirm "
+    "(a contradicted one is a narrative_mismatch issue)",
     "previous_doc_id": "the same agency's report of the year before",
     "sha256": "sha256 of the raw file bytes",
 }

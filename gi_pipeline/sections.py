@@ -17,6 +17,8 @@ _NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,2}\s*[、.,:]
 # "(一)主动公开政府信息情况" is a sub-heading of the overview, never a section.
 _SUB_NUMBERED = re.compile(r"^\s*[(（][一二三四五六七八九十\d]{1,2}[)）]")
 _MAX_HEADING_CHARS = 40
+# A markdown conversion's heading marker (## 四、存在的主要问题及改进情况) is not part of the heading.
+_MARKDOWN_MARK = re.compile(r"^#{1,6}\s*")
 # Any section's phrase, with spaces allowed between its characters as headings are compared without
 # spaces: a line without one heads no section, so one scan skips most lines unread.
 _ANY_PHRASE = re.compile(
@@ -34,7 +36,7 @@ def _heading_lines(text: str) -> list[tuple[int, int, str, str]]:
         start = text.rfind("\n", 0, m.start()) + 1
         newline = text.find("\n", m.end())
         end = len(text) if newline < 0 else newline + 1
-        line = text[start:end].strip()
+        line = _MARKDOWN_MARK.sub("", text[start:end].strip())
         if len(line) <= _MAX_HEADING_CHARS:
             compact = "".join(line.split())  # re.sub(r"\s+", "", line): same whitespace, 5x faster
             if not _SUB_NUMBERED.match(compact):

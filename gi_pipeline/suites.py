@@ -81,7 +81,8 @@ def build_suites() -> dict[str, dict]:
             [
                 _expectation(
                     "expect_column_pair_values_to_be_equal",
-                    "every report with a template has every (row, applicant) cell of its template",
+                    "every report with a template has every (row, applicant) cell of its template "
+                    "(a row printed in place of its sub-rows holds theirs)",
                     column_A="expected_cells", column_B="found_cells",
                 )
             ],

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from . import vocabulary as v
 from . import labels
-from .cells import BLANK, BREAK, LABEL, PLACEHOLDER, PROSE, ROW, UNREADABLE, VALUE, Cell, Line
+from .cells import BLANK, BREAK, HEADING, LABEL, PLACEHOLDER, PROSE, ROW, UNREADABLE, VALUE, Cell, Line
 from .cells import amount_10k_yuan, count_value
 from .labels import GROUP, HEADER, LabelMatcher, LabelRef, label_key
 from .records import DisclosureFact, QualityIssue, RequestFact, ReviewFact
@@ -61,6 +61,8 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
             close()
             buffer.append(_PROSE_MARK)
             continue
+        if line.kind == HEADING:
+            continue  # a caption: not a label of the rows (extract_review reads table 四's part headings)
         same_line: list[str] = []
         is_row = line.kind == ROW
         for cell in line.cells:
@@ -81,6 +83,125 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
             close()  # a delimited line is one row: its numbers end with it
     close()
     return runs
+
+
+# --------------------------------------------------------------------------------------------
+# Grid tables read by their header
+# --------------------------------------------------------------------------------------------
+
+_NUMERIC = frozenset((VALUE, PLACEHOLDER, UNREADABLE))
+
+
+@functools.lru_cache(maxsize=8)
+def _header_matcher(header: tuple[str, ...]) -> LabelMatcher:
+    return LabelMatcher((label, LabelRef(HEADER, label)) for label in dict.fromkeys(header))
+
+
+def _header_row(cells: Sequence[tuple[Cell, int]], header: tuple[str, ...], matcher: LabelMatcher) -> tuple[int, ...] | None:
+    """The columns of a header row that names every value column: its last ``len(header)`` labels, each
+    either the header label of its place (misspellings allowed) or text naming no header label (a label
+    the print tore, ``结果`` for 结果纠正), at least a third of them (and two) named."""
+    if len(cells) < len(header):
+        return None
+    tail = cells[len(cells) - len(header) :]
+    named = 0
+    for (cell, _column), want in zip(tail, header):
+        found = matcher.match(cell.text)
+        if found is None:
+            continue
+        if found.ref.key != want:
+            return None
+        named += 1
+    return tuple(column for _cell, column in tail) if named >= max(2, len(header) / 3) else None
+
+
+def _header_columns(lines: Sequence[Line], header: tuple[str, ...]) -> tuple[int, tuple[int, ...] | None, int] | None:
+    """Where the header of a grid table names its value columns: (index of the first data line, the value
+    columns in ``header`` order or None when no header row lines them up (a table pasted without its
+    spans: the values are then each row's last ``len(header)`` fields), the header's width). None when the
+    grid rows before the first number do not print every header label."""
+    matcher = _header_matcher(header)
+    wanted = {key: header.count(key) for key in header}
+    seen = dict.fromkeys(wanted, 0)
+    columns: tuple[int, ...] | None = None
+    width = 0
+    for index, line in enumerate(lines):
+        if not line.grid:
+            continue
+        if any(c.kind in _NUMERIC for c in line.cells):
+            if columns is None and any(seen[key] < n for key, n in wanted.items()):
+                return None
+            return index, columns, width
+        width = max(width, line.width)
+        labels = [(c, column) for c, column in zip(line.cells, line.columns) if c.kind == LABEL]
+        columns = _header_row(labels, header, matcher) or columns
+        for cell, _column in labels:
+            found = matcher.match(cell.text)
+            if found is not None:
+                seen[found.ref.key] += 1
+    return None
+
+
+def _placed(line: Line, value_columns: Sequence[int], blank_labels: bool) -> Line | None:
+    """A data row with its labels (the cells left of the first value column) and one cell per value
+    column, in header order; None when its cells do not sit under the header (a number in a label
+    column, text in a value column, a value column with no cell or two). ``blank_labels``: an empty
+    cell in a label column is an empty label slot (only where the header fixes the columns and the row
+    spans them all: in a row aligned by its end it could as well be a value whose neighbour is lost)."""
+    first = value_columns[0]
+    where = {c: k for k, c in enumerate(value_columns)}
+    labels: list[Cell] = []
+    values: list[Cell | None] = [None] * len(value_columns)
+    for cell, column in zip(line.cells, line.columns):
+        k = where.get(column)
+        if k is None:
+            if cell.kind == LABEL and column < first:
+                labels.append(cell)
+            elif cell.kind != BLANK or (column < first and not blank_labels):
+                return None
+        elif cell.kind == LABEL or values[k] is not None:
+            return None
+        else:
+            values[k] = cell
+    if any(cell is None for cell in values):
+        return None
+    return Line(ROW, (*labels, *values), True)  # type: ignore[arg-type]
+
+
+def place_by_header(lines: Sequence[Line], header: tuple[str, ...]) -> list[Line]:
+    """Grid rows read by the columns their header names: each data row becomes its labels followed by
+    exactly one cell per header column, so label columns (one to three, merged down or across, continued
+    over a page break, or missing their rowspan) never shift a number. A row shorter than the header is
+    missing cells on its left (a rowspan the publisher dropped): it is aligned on the right edge. A row
+    whose cells cannot be placed is left as printed (the row reader then nulls it with a flag); text
+    layouts are left as they are."""
+    found = _header_columns(lines, header)
+    if found is None:
+        return list(lines)
+    start, columns, width = found
+    out = list(lines)
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if not line.grid or not any(c.kind in _NUMERIC for c in line.cells):
+            continue
+        if columns is None:  # header rows without their spans: each row's last fields are the values
+            value_columns: Sequence[int] = range(line.width - len(header), line.width)
+            shift = 0
+        else:
+            if line.width > width:
+                continue
+            value_columns, shift = columns, width - line.width
+        if shift:
+            line = line._replace(columns=tuple(c + shift for c in line.columns))
+        blank_labels = columns is not None and not shift
+        placed = _placed(line, value_columns, blank_labels) if value_columns[0] >= 0 else None
+        if placed is not None:
+            out[index] = placed
+    return out
+
+
+APPLICANT_HEADER = tuple(label_key(v.APPLICANT_LABELS[a][0]) for a in v.APPLICANTS)
+REVIEW_HEADER = tuple(label_key(label) for label in v.REVIEW_OUTCOME_LABELS) * len(v.PROCEEDINGS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -319,16 +440,27 @@ class TableResult:
     issues: tuple[QualityIssue, ...]
 
 
-def requests_template(found: RowCells) -> str | None:
+def requests_template(found: RowCells) -> tuple[str | None, bool]:
+    """The template table 三's rows name, and whether that is a strong signal: the 2021 template's
+    (六)其他处理 sub-rows are; a lone (六)其他处理 row is weak (2021 reports print it too)."""
     if any(key in found.cells for key in v.ROWS_2021_ONLY):
-        return v.TEMPLATE_2021
+        return v.TEMPLATE_2021, True
     if any(key in found.cells for key in v.ROWS_2019_ONLY):
-        return v.TEMPLATE_2019
-    return None
+        return v.TEMPLATE_2019, False
+    return None, False
 
 
 def anchor_requests(lines: Sequence[Line]) -> RowCells:
     return anchor_rows(lines, _REQUESTS, lambda _key: len(v.APPLICANTS))
+
+
+def _merged_rows(found: RowCells, keys: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Rows printed in place of their sub-rows, none of which the table prints (vocabulary.MERGED_ROWS)."""
+    return {
+        row: parts
+        for row, parts in v.MERGED_ROWS.items()
+        if row not in keys and row in found.cells and all(p in keys and p not in found.cells for p in parts)
+    }
 
 
 def extract_requests(found: RowCells, has_numbers: bool, template: str | None) -> TableResult:
@@ -336,6 +468,10 @@ def extract_requests(found: RowCells, has_numbers: bool, template: str | None) -
     keys = v.request_rows(template) if template else tuple(
         row.key for row in v.REQUEST_ROWS if row.templates == v.BOTH
     )
+    for row, parts in _merged_rows(found, keys).items():
+        at = keys.index(parts[0])
+        keys = (*keys[:at], row, *(k for k in keys[at:] if k not in parts))
+        issues.warning(v.Check.ROWS_MERGED, row, f"printed as one row in place of {', '.join(parts)}: kept as printed")
     facts: list[RequestFact] = []
     for key in keys:
         row_facts, row_issues = _request_row(key, _printed_cells(key, found, issues, has_numbers))
@@ -379,6 +515,35 @@ def disclosure_template(lines: Sequence[Line]) -> str | None:
     return winners[0] if best and len(winners) == 1 else None
 
 
+def _is_metric_header(text: str) -> bool:
+    found = _DISCLOSURE.match(text)
+    return found is not None and found.ref.kind == HEADER and found.ref.key in v.TEMPLATES
+
+
+def place_under_metric_headers(lines: Sequence[Line]) -> list[Line]:
+    """Table 二's grid rows read under the metric columns of the header row above them (the table is
+    blocks, each under its own header: 本年制发件数… over three columns, 本年处理决定数量 over one), like
+    ``place_by_header``: cells beyond the header's columns or in its label columns never count. A header
+    row naming no metric ends the previous block; text layouts are left as they are."""
+    out = list(lines)
+    columns: tuple[int, ...] | None = None
+    width = 0
+    for index, line in enumerate(lines):
+        if not line.grid:
+            continue
+        if not any(c.kind in _NUMERIC for c in line.cells):
+            labels = [(c, column) for c, column in zip(line.cells, line.columns) if c.kind == LABEL]
+            if len(labels) > 1:
+                named = tuple(column for c, column in labels if _is_metric_header(c.text))
+                columns, width = (named, line.width) if named else (None, 0)
+            continue
+        if columns is not None:
+            placed = _placed(line, columns, blank_labels=line.width >= width)
+            if placed is not None:
+                out[index] = placed
+    return out
+
+
 @functools.lru_cache(maxsize=1 << 12)  # like _request_row
 def _disclosure_row(
     key: str, metrics: tuple[str, ...], unit: str | None, cells: tuple[Cell, ...] | None
@@ -419,15 +584,67 @@ def extract_disclosure(lines: Sequence[Line], has_numbers: bool, template: str |
 # --------------------------------------------------------------------------------------------
 
 
-def extract_review(lines: Sequence[Line]) -> TableResult:
-    runs = collect_runs(lines)
+def _first_row(lines: Sequence[Line]) -> list[Cell]:
+    """The numbers of a table's one data row: runs joined until numbers that follow more text."""
     cells: list[Cell] = []
-    for k, run in enumerate(runs):
+    for k, run in enumerate(collect_runs(lines)):
         if k and (run.same_line or run.buffer):
             break  # numbers after more text are not this table's row
         cells.extend(run.cells)
-    facts, issues = _review_row(tuple(cells))
-    return TableResult(facts, issues)
+    return cells
+
+
+def _proceeding_of(heading: str) -> str | None:
+    """The proceeding a heading names when it is little more than its name (行政复议, (一)行政复议,
+    行政诉讼(复议后起诉)); a caption of the whole table (表四:政府信息公开行政复议、行政诉讼情况) names none."""
+    key = labels.core(label_key(heading))
+    return next(
+        (proceeding for label, proceeding in v.PROCEEDING_HEADINGS if label in key and len(key) <= len(label) + 8),
+        None,
+    )
+
+
+def _proceeding_parts(lines: Sequence[Line]) -> dict[str, list[Cell]] | None:
+    """Table 四 split per proceeding (a conversion's three small tables, each under a heading naming its
+    proceeding): each proceeding's row. None when no heading names a proceeding."""
+    parts: dict[str, list[Line]] = {}
+    current: list[Line] | None = None
+    for line in lines:
+        if line.kind == HEADING:
+            proceeding = _proceeding_of(line.cells[0].text)
+            current = parts.setdefault(proceeding, []) if proceeding and proceeding not in parts else None
+            continue
+        if current is not None:
+            current.append(line)
+    return {p: _first_row(part) for p, part in parts.items()} if parts else None
+
+
+def _proceeding_row(proceeding: str, cells: Sequence[Cell] | None) -> tuple[list[ReviewFact], list[QualityIssue]]:
+    """One proceeding's five facts from its part of table 四."""
+    issues = _Issues(v.TABLE_REVIEW_LITIGATION)
+    values: list[Number | None] = [None] * len(v.OUTCOMES)
+    if cells is None:
+        issues.error(v.Check.ROW_MISSING, proceeding, "no part of table 四 for this proceeding")
+    elif len(cells) != len(v.OUTCOMES):
+        shown = " ".join(c.text or "∅" for c in cells)
+        issues.error(v.Check.CELL_COUNT, proceeding, f"{len(cells)} cells for {len(v.OUTCOMES)} columns: [{shown}]")
+    else:
+        values = [_cell_value(c, read_count, issues, proceeding, f"{proceeding}.{o}") for c, o in zip(cells, v.OUTCOMES)]
+    return [ReviewFact(proceeding, o, value) for o, value in zip(v.OUTCOMES, values)], issues.items  # type: ignore[arg-type]
+
+
+def extract_review(lines: Sequence[Line]) -> TableResult:
+    parts = _proceeding_parts(lines)
+    if parts is None:
+        facts, issues = _review_row(tuple(_first_row(lines)))
+        return TableResult(facts, issues)
+    all_facts: list[ReviewFact] = []
+    all_issues: list[QualityIssue] = []
+    for proceeding in v.PROCEEDINGS:
+        facts, issues = _proceeding_row(proceeding, parts.get(proceeding))
+        all_facts += facts
+        all_issues += issues
+    return TableResult(tuple(all_facts), tuple(all_issues))
 
 
 @functools.lru_cache(maxsize=1 << 12)  # like _request_row

@@ -12,8 +12,13 @@ from dataclasses import dataclass, field
 
 TEMPLATE_2021 = "2021"  # 国办公开办函〔2021〕30号, reports for 2021 onwards
 TEMPLATE_2019 = "2019"  # 国办公开办函〔2019〕60号, reports for 2019-2020
-TEMPLATES = (TEMPLATE_2021, TEMPLATE_2019)
+TEMPLATES = (TEMPLATE_2021, TEMPLATE_2019)  # the national templates: their tables are read
 BOTH = frozenset(TEMPLATES)
+# Reports of 2008-2018, before any national table template: free-form prose, sections and metadata only.
+TEMPLATE_PRE_2019 = "pre-2019"
+# The Regulations (政府信息公开条例) took effect on 2008-05-01: the first year with annual reports.
+FIRST_REPORT_YEAR = 2008
+FIRST_TEMPLATE_YEAR = 2019  # 国办公开办函〔2019〕60号: the first national template
 
 UNKNOWN_REGION = "000000"
 
@@ -34,7 +39,8 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section(1, "overview", "总体情况", ("总体情况", "概述")),
     Section(2, "active_disclosure", "主动公开政府信息情况", ("主动公开政府信息",)),
-    Section(3, "requests", "收到和处理政府信息公开申请情况", ("收到和处理政府信息公开申请",)),
+    # 依申请公开: the heading of reports before 2019 (三、依申请公开政府信息情况).
+    Section(3, "requests", "收到和处理政府信息公开申请情况", ("收到和处理政府信息公开申请", "依申请公开")),
     Section(
         4,
         "review_litigation",
@@ -131,6 +137,11 @@ REQUEST_ROW_KEYS = tuple(row.key for row in REQUEST_ROWS)
 RESULT_ROW_KEYS = tuple(row.key for row in REQUEST_ROWS if row.is_result)
 ROWS_2021_ONLY = tuple(row.key for row in REQUEST_ROWS if row.templates == {TEMPLATE_2021})
 ROWS_2019_ONLY = tuple(row.key for row in REQUEST_ROWS if row.templates == {TEMPLATE_2019})
+# A row some reports print in place of the rows it sums: a 2021-template report may print one
+# (六)其他处理 row with no sub-rows. Its value stands for theirs (results_total sums it instead).
+MERGED_ROWS: dict[str, tuple[str, ...]] = {
+    "other_handling": ("other_overdue_correction", "other_unpaid_fee", "other_misc"),
+}
 
 
 def request_rows(template: str) -> tuple[str, ...]:
@@ -226,6 +237,15 @@ OUTCOMES = ("upheld", "corrected", "other", "pending", "total")
 OUTCOME_TOTAL = "total"
 OUTCOME_PARTS = OUTCOMES[:-1]
 REVIEW_LITIGATION_CELLS = tuple((p, o) for p in PROCEEDINGS for o in OUTCOMES)
+# A heading over one proceeding's part of table 四 (a conversion that split the table per proceeding),
+# tried in this order: the litigation headings also say 复议.
+PROCEEDING_HEADINGS: tuple[tuple[str, str], ...] = (
+    ("未经复议直接起诉", "litigation_direct"),
+    ("复议后起诉", "litigation_after_review"),
+    ("行政复议", "review"),
+)
+# Table 四's bottom header row names each proceeding's five columns, in OUTCOMES order.
+REVIEW_OUTCOME_LABELS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
 REVIEW_HEADER_LABELS = (
     "行政复议",
     "行政诉讼",
@@ -283,16 +303,84 @@ class Check:
     TABLE_MISSING = "table_missing"  # the table's section or table is absent
     TABLE_NO_NUMBERS = "table_no_numbers"  # a table printed with headers only
     AMOUNT_UNIT_UNKNOWN = "amount_unit_unknown"  # money with no unit in cell or header: null
+    DIGITS_SPLIT = "digits_split"  # cells printed run together, split by the one reading that fits: kept
+    DIGITS_AMBIGUOUS = "digits_ambiguous"  # cells printed run together that several readings fit: null
     TEMPLATE_UNKNOWN = "template_unknown"
-    TEMPLATE_CONFLICT = "template_conflict"
+    TEMPLATE_UNSUPPORTED = "template_unsupported"  # a pre-2019 report: its tables are not extracted
+    TEMPLATE_CONFLICT = "template_conflict"  # strong signals of the template (notice cited, table 二, table 三) disagree
+    ROWS_MERGED = "rows_merged"  # one row printed in place of its sub-rows (vocabulary.MERGED_ROWS): kept as printed
     SECTION_MISSING = "section_missing"
     YEAR_UNKNOWN = "year_unknown"
     AGENCY_UNKNOWN = "agency_unknown"
     REGION_UNKNOWN = "region_unknown"
     REGION_AMBIGUOUS = "region_ambiguous"
+    REGION_FUZZY = "region_fuzzy"  # a place name one character off, confirmed by an independent signal
     NOT_A_REPORT = "not_a_report"
     # Checks the GX suites run (gi_pipeline.suites); identity checks are named "identity_*".
     NONNEGATIVE = "nonnegative"  # a count or amount printed negative: kept as written, flagged
     VOCABULARY = "vocabulary"  # a key outside the canonical vocabulary
     COMPLETENESS = "completeness"  # a report missing rows of its template
     IDENTITY_PREFIX = "identity"
+    NARRATIVE_MISMATCH = "narrative_mismatch"  # the text of section 一 or 四 states a number the table contradicts
+
+
+# --------------------------------------------------------------------------------------------
+# Narrative statements: numbers the text of sections 一 and 四 states that the tables also report
+# --------------------------------------------------------------------------------------------
+
+NARRATIVE_SECTIONS = ("overview", "review_litigation")
+
+# A cell a statement is about: (table, row / item / proceeding, column / metric / outcome).
+CellRef = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class NarrativePattern:
+    """A way the text states a table number. ``pattern`` is a regex over the section's normalized text with
+    spaces and line breaks removed (a PDF breaks sentences anywhere); ``{n}`` stands for the number and
+    ``{gap}`` for a few characters within one clause. Each reading is a set of cells whose sum the text may
+    state: 收到 without 新 may count the requests carried over too. The statement matches when one reading
+    equals it, and contradicts the table only when every reading is known and none does."""
+
+    key: str
+    pattern: str
+    readings: tuple[tuple[CellRef, ...], ...]
+
+
+def _requests_total(*rows: str) -> tuple[CellRef, ...]:
+    return tuple((TABLE_REQUESTS, row, APPLICANT_TOTAL) for row in rows)
+
+
+_REVIEW = ((TABLE_REVIEW_LITIGATION, PROCEEDINGS[0], OUTCOME_TOTAL),)
+_LITIGATION = tuple((TABLE_REVIEW_LITIGATION, p, OUTCOME_TOTAL) for p in PROCEEDINGS[1:])
+
+NARRATIVE_PATTERNS: tuple[NarrativePattern, ...] = (
+    NarrativePattern("new_received", r"新收到?{gap}{n}", (_requests_total("new_received"),)),
+    NarrativePattern(
+        "new_received",
+        r"收到(?:政府信息公开申请|依申请公开(?:申请)?|公开申请)(?:共计?|合计|数量为?|为)?{n}",
+        (_requests_total("new_received"), _requests_total("new_received", "carried_over")),
+    ),
+    NarrativePattern("carried_over", r"上一?年度?结转{gap}{n}", (_requests_total("carried_over"),)),
+    NarrativePattern("carried_forward", r"结转(?:至|到)?下一?年度?{gap}{n}", (_requests_total("carried_forward"),)),
+    NarrativePattern(
+        "carried_forward", r"{n}[^,;。]{{0,2}}?结转(?:至|到)?下一?年度?", (_requests_total("carried_forward"),)
+    ),
+    NarrativePattern("review_total", r"行政复议{gap}{n}", (_REVIEW,)),
+    NarrativePattern("review_total", r"{n}{gap}行政复议", (_REVIEW,)),
+    NarrativePattern("litigation_total", r"行政诉讼{gap}{n}", (_LITIGATION,)),
+    NarrativePattern("litigation_total", r"{n}{gap}行政诉讼", (_LITIGATION,)),
+)
+# Words that make a stated number too vague to compare (about, more than, at least ...): never forced.
+NARRATIVE_HEDGES_BEFORE = ("约", "近", "超过", "逾", "不足", "不到", "大约", "将近", "超")
+NARRATIVE_HEDGES_AFTER = ("余", "多", "左右", "以上", "以下", "以内")
+# Within a gap, words that make the number a part (an outcome, "each") rather than the whole.
+NARRATIVE_PART_WORDS = ("其中", "维持", "纠正", "撤销", "驳回", "确认", "尚未", "审结", "各", "败诉", "胜诉", "同比", "增长", "下降")
+# Two proceedings named as one subject (行政复议和行政诉讼案件共3件): a statement that overlaps this counts
+# both at once and is not compared. Named apart (行政复议1件、行政诉讼2件) each is read.
+NARRATIVE_COMBINED = r"复议[和及与、]?(?:行政)?诉讼|诉讼[和及与、]?(?:行政)?复议"
+# NarrativeStatement.status
+NARRATIVE_MATCH = "match"
+NARRATIVE_MISMATCH = "mismatch"
+NARRATIVE_NO_TABLE_VALUE = "no_table_value"  # a cell is null or absent: neither match nor mismatch
+NARRATIVE_VAGUE = "vague"  # 约, 余件, a range: not compared

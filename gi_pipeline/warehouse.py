@@ -44,6 +44,7 @@ import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
 from . import vocabulary as v
+from .processes import host_tag, pid_alive
 from .schema import COLUMN_DOCS, PARTITION_SCHEMA, SCHEMAS
 
 PART_FILE = "part-0.parquet"
@@ -54,11 +55,14 @@ STAGE_DIR = "_stage"
 COMPRESSION = "zstd"
 COMPRESSION_LEVEL = 3
 
-# Temporary files of a writer that died are removed by the next write of the same partition once they
-# are this old (younger ones may belong to a writer still running; readers never see them anyway:
-# they are hidden and do not end in .parquet).
+# Temporary files are named after their writer: ``.tmp-<file>.w<pid>@<host>.<random>``.  One whose
+# writer is a dead process of this host is removed by the next write of its directory, or by
+# ``remove_dead_temp_files`` at a run's start; one of another host (or of an older version, without a
+# writer in its name) once it is this old (younger ones may belong to a writer still running; readers
+# never see them anyway: they are hidden and do not end in .parquet).
 STALE_TMP_SECONDS = 3600
 _TMP_PREFIX = ".tmp-"
+_TMP_WRITER = re.compile(r"\.w(\d+)@([A-Za-z0-9_-]*)\.[^.]*$")
 
 _REGION_RE = re.compile(r"^\d{6}$")
 
@@ -283,7 +287,8 @@ def write_parquet(path: Root, table: pa.Table) -> Location:
     for attempt in range(5):
         _mkdirs(path.parent)
         try:
-            fd, tmp_name = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{path.name}.", dir=path.parent)
+            fd, tmp_name = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{path.name}.w{os.getpid()}@{host_tag()}.",
+                                            dir=path.parent)
             break
         except FileNotFoundError:
             if attempt == 4:
@@ -302,20 +307,48 @@ def write_parquet(path: Root, table: pa.Table) -> Location:
     return path
 
 
+def temp_file_abandoned(path: Path, now: float | None = None) -> bool:
+    """True when the temporary file ``path`` belongs to no running writer: its writer is a dead process
+    of this host, or (writer unknown or elsewhere) it is older than STALE_TMP_SECONDS."""
+    found = _TMP_WRITER.search(path.name)
+    if found and found.group(2) == host_tag() and not pid_alive(int(found.group(1))):
+        return True
+    try:
+        return (time.time() if now is None else now) - path.stat().st_mtime >= STALE_TMP_SECONDS
+    except FileNotFoundError:
+        return False  # gone already
+
+
+def remove_dead_temp_files(root: Root, all_dead: bool = False) -> list[Path]:
+    """Remove the temporary files of dead writers anywhere in a local warehouse; return them.
+
+    ``all_dead=True`` removes every temporary file: for a run that holds the warehouse lock
+    (``lock.WarehouseLock``) and has started no writer yet, every one is a crashed run's.  A remote
+    warehouse has none (objects are written whole).
+    """
+    local = local_dir(root)
+    if local is None or not local.is_dir():
+        return []
+    removed = []
+    for dirpath, _, filenames in os.walk(local):
+        for name in filenames:
+            path = Path(dirpath, name)
+            if name.startswith(_TMP_PREFIX) and (all_dead or temp_file_abandoned(path)):
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return sorted(removed)
+
+
 def _remove_stale(directory: Path, keep: str | None) -> None:
-    """Remove every entry of ``directory`` but ``keep`` (old temp files only when abandoned)."""
+    """Remove every entry of ``directory`` but ``keep`` (temp files only when abandoned)."""
     if not directory.is_dir():
         return
     now = time.time()
     for entry in directory.iterdir():
         if entry.name == keep:
             continue
-        if entry.name.startswith(_TMP_PREFIX):
-            try:
-                if now - entry.stat().st_mtime < STALE_TMP_SECONDS:
-                    continue  # may belong to a writer still running
-            except FileNotFoundError:
-                continue
+        if entry.name.startswith(_TMP_PREFIX) and not temp_file_abandoned(entry, now):
+            continue  # may belong to a writer still running
         if entry.is_dir() and not entry.is_symlink():
             _remove_tree(entry)
         else:

@@ -309,3 +309,128 @@ def to_pdf(blocks: list[Block], path: Path, running_header: str = "", break_requ
             flow += [*table_flowables(block), Spacer(1, 6)]
     doc.build(flow, onFirstPage=page_furniture, onLaterPages=page_furniture)
     return path
+
+
+# --------------------------------------------------------------------------------------------
+# The official template as Word writes it (raw OOXML), and HTML pasted without its spans
+# --------------------------------------------------------------------------------------------
+
+
+def word_template_table(table: Table) -> Table:
+    """The table as Word's copy of the official template lays it out: the last column of tables 二, 三, 四
+    drawn over more grid columns than its data cells use (cell borders that do not line up across rows
+    give Word extra narrow grid columns), so each data row ends in empty cells; table 四 under two
+    header rows (行政复议 and each 行政诉讼 proceeding over its five outcome headers)."""
+    if table.n_cols == 15:  # table 四: rebuild its header as two rows
+        head = sorted((c for c in table.cells if c.row < 3), key=lambda c: (c.row, c.col))
+        review, litigation = head[0].text, head[1].text
+        outcomes = [c.text for c in head if c.row == 1][:5]
+        proceedings = [c.text for c in head if c.row == 1][5:]
+        cells = [Cell(review, 0, 0, 1, 5)]
+        cells += [Cell(f"{litigation}({p})", 0, 5 + 5 * k, 1, 5) for k, p in enumerate(proceedings)]
+        cells += [Cell(o, 1, c) for c, o in enumerate(outcomes * 3)]
+        cells += [Cell(c.text, c.row - 1, c.col, c.rowspan, c.colspan) for c in table.cells if c.row >= 3]
+        table = Table(tuple(cells), table.n_rows - 1, 15, table.widths)
+    if table.n_cols not in (4, 15, 3 + _REQUEST_VALUES):  # table 二, 四, 三
+        return table
+    extra, last = 2, table.n_cols - 1
+    cells = []
+    for c in table.cells:
+        if c.col + c.colspan - 1 == last and not _is_number(c.text) and c.text:
+            cells.append(Cell(c.text, c.row, c.col, c.rowspan, c.colspan + extra))  # a header: over the extras
+        else:
+            cells.append(c)
+            if c.col + c.colspan - 1 == last:  # a data row: its extra grid columns are empty cells
+                cells += [Cell("", c.row, table.n_cols + k) for k in range(extra)]
+    return Table(tuple(cells), table.n_rows, table.n_cols + extra, table.widths + (0.2,) * extra)
+
+
+def _ooxml_table(table: Table) -> str:
+    """gridSpan for a horizontal merge, vMerge restart/continue for a vertical one, one <w:tc> per
+    merged cell per row, as Word writes them."""
+    def esc(text: str) -> str:
+        return html.escape(text, quote=False)
+
+    starts = {(c.row, c.col): c for c in table.cells}
+    below = {(r, c.col): c for c in table.cells for r in range(c.row + 1, c.row + c.rowspan)}
+    out = ["<w:tbl><w:tblPr><w:tblStyle w:val=\"TableGrid\"/></w:tblPr><w:tblGrid>"]
+    out += ['<w:gridCol w:w="600"/>'] * table.n_cols
+    out.append("</w:tblGrid>")
+    for r in range(table.n_rows):
+        out.append("<w:tr>")
+        col = 0
+        while col < table.n_cols:
+            cell, continued = starts.get((r, col)), False
+            if cell is None:
+                cell, continued = below.get((r, col)), True
+            if cell is None:
+                col += 1
+                continue
+            props = f'<w:gridSpan w:val="{cell.colspan}"/>' if cell.colspan > 1 else ""
+            if cell.rowspan > 1 or continued:
+                props += "<w:vMerge/>" if continued else '<w:vMerge w:val="restart"/>'
+            text = "" if continued else "".join(
+                f"<w:r><w:t>{esc(part)}</w:t></w:r>" + ("<w:r><w:br/></w:r>" if k < len(cell.text.split(" ")) - 1 else "")
+                for k, part in enumerate(cell.text.split(" "))
+            )
+            out.append(f"<w:tc><w:tcPr>{props}</w:tcPr><w:p>{text}</w:p></w:tc>")
+            col += cell.colspan
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    return "".join(out)
+
+
+def to_word_template_docx(blocks: list[Block]) -> bytes:
+    """A DOCX package written straight as OOXML, tables laid out as ``word_template_table`` does."""
+    import io
+    import zipfile
+
+    body = []
+    for block in blocks:
+        if isinstance(block, Table):
+            body.append(_ooxml_table(word_template_table(block)))
+        else:
+            body.append(f"<w:p><w:r><w:t>{html.escape(block, quote=False)}</w:t></w:r></w:p>")
+    document = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+        + "".join(body)
+        + "</w:body></w:document>"
+    )
+    rels = (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
+        "</Relationships>"
+    )
+    types = (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+        "</Types>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", types)
+        zf.writestr("_rels/.rels", rels)
+        zf.writestr("word/document.xml", document)
+    return out.getvalue()
+
+
+def _html_table_without_spans(table: Table) -> str:
+    """Each cell once, in the row where it starts, with no rowspan or colspan: a parent label shares its
+    first sub-row's <tr> and the sub-rows after it are one cell shorter."""
+    out = ["<table border=\"1\">"]
+    for r in range(table.n_rows):
+        cells = sorted((c for c in table.cells if c.row == r), key=lambda c: c.col)
+        out.append("<tr>" + "".join(f"<td>{html.escape(c.text) or '&nbsp;'}</td>" for c in cells) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def to_html_without_spans(blocks: list[Block]) -> bytes:
+    parts = ["<html><head><meta charset=\"utf-8\"></head><body>"]
+    for block in blocks:
+        parts.append(_html_table_without_spans(block) if isinstance(block, Table) else f"<p>{html.escape(block)}</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts).encode("utf-8")

@@ -28,12 +28,13 @@ from assets.assets import (
     QUARANTINE,
     RAW_INVENTORY,
     TABLE_KEYS,
-    build_inventory,
     parse_reports,
 )
 from assets.definitions import defs
-from assets.partitions import report_partition_key, split_partition_key
-from assets.resources import PipelineStorage, bundled_sample_reports
+from assets.defs.partitions import report_partition_key, split_partition_key
+from assets.defs.resources import PipelineStorage, bundled_sample_reports
+from gi_pipeline.inventory import build_inventory
+from gi_pipeline.years import report_years
 from gi_pipeline import vocabulary as v
 from gi_pipeline import warehouse
 from gi_pipeline.records import (
@@ -125,7 +126,7 @@ RAW_FILES: dict[str, str | bytes] = {
     "notes.txt": "meeting notes",
     "broken.txt": "BOOM",
     "no-year.txt": "REPORT region=110000",
-    "old.txt": "REPORT year=2012 region=110000",
+    "old.txt": "REPORT year=2007 region=110000",  # before the Regulations (2008)
     ".hidden": "REPORT year=2024 region=640000",
 }
 
@@ -144,8 +145,9 @@ def parquet_files(root: Path) -> dict[str, bytes]:
 
 
 def test_definitions_load() -> None:
-    dg.Definitions.validate_loadable(defs)
-    graph = defs.resolve_asset_graph()
+    loaded = defs()
+    dg.Definitions.validate_loadable(loaded)
+    graph = loaded.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {"raw_inventory", "quarantine", "normalized_text", *v.PARTITIONED_TABLES, v.TABLE_CROSS_YEAR_ISSUES}
 
@@ -183,7 +185,7 @@ def test_partition_keys() -> None:
     assert split_partition_key(key) == split_partition_key("640000|2024") == (2024, "640000")
     dims = {d.name: d.partitions_def for d in parse_reports.partitions_def.partitions_defs}
     assert dims["region"].name == "region"  # dynamic, registered by raw_inventory
-    assert dims["year"].get_partition_keys() == [str(y) for y in range(2019, 2026)]
+    assert dims["year"].get_partition_keys() == [str(y) for y in report_years()]
     assert BACKFILL_POLICY.max_partitions_per_run and BACKFILL_POLICY.max_partitions_per_run > 1
 
 
@@ -359,7 +361,7 @@ def test_changed_raw_file_fails_the_partition_clearly(tmp_path: Path, fake_parse
 def test_cli_runs_every_partition_and_summarizes(tmp_path: Path, fake_parser: None, capsys) -> None:
     raw = write_raw(tmp_path / "raw", RAW_FILES)
     wh = tmp_path / "warehouse"
-    assert cli.main(["run", "--raw-dir", str(raw), "--warehouse", str(wh)]) == 0
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(wh)]) == 0
     out = capsys.readouterr().out
     assert "inventory: 9 files, 4 reports, 1 duplicate, 4 quarantined" in out
     assert "[1/3] 2021|330000: 1 report, 0 errors, 1 warning" in out
@@ -371,10 +373,10 @@ def test_cli_runs_every_partition_and_summarizes(tmp_path: Path, fake_parser: No
 
 def test_cli_is_idempotent(tmp_path: Path, fake_parser: None, capsys) -> None:
     raw = write_raw(tmp_path / "raw", RAW_FILES)
-    assert cli.main(["run", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w1")]) == 0
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w1")]) == 0
     first = parquet_files(tmp_path / "w1")
-    assert cli.main(["run", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w1")]) == 0
-    assert cli.main(["run", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w2")]) == 0
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w1")]) == 0
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w2")]) == 0
     assert parquet_files(tmp_path / "w1") == first == parquet_files(tmp_path / "w2")
     assert "_catalog/inventory.parquet" in first and "quarantine/part-0.parquet" in first
 
@@ -384,12 +386,12 @@ def test_cli_year_rewrites_only_that_year_and_empties_stale_partitions(
 ) -> None:
     raw = write_raw(tmp_path / "raw", RAW_FILES)
     wh = tmp_path / "warehouse"
-    assert cli.main(["run", "--raw-dir", str(raw), "--warehouse", str(wh)]) == 0
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(wh)]) == 0
     before_2021 = parquet_files(wh / "reports" / "year=2021")
     (raw / "unknown.txt").unlink()  # 2024|000000 loses its only report
     (raw / "zj/c.txt").write_text("REPORT year=2021 region=330000 n=7")  # 2021 changes, but is not rewritten
     capsys.readouterr()
-    assert cli.main(["run", "--raw-dir", str(raw), "--warehouse", str(wh), "--year", "2024"]) == 0
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(wh), "--year", "2024"]) == 0
     out = capsys.readouterr().out
     assert "2024|000000: 0 reports" in out and "stale files removed" in out
     assert "2021|" not in out
@@ -401,21 +403,21 @@ def test_cli_year_rewrites_only_that_year_and_empties_stale_partitions(
 def test_cli_exit_codes(tmp_path: Path, fake_parser: None, capsys) -> None:
     # Only bad inputs: handled, exit 0.
     raw = write_raw(tmp_path / "raw", {"a.txt": "BOOM", "b.bin": b"\x00\xff\xfe"})
-    assert cli.main(["run", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w")]) == 0
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w")]) == 0
     assert "2 quarantined" in capsys.readouterr().out
     # An empty raw directory is fine too.
     (tmp_path / "empty").mkdir()
-    assert cli.main(["run", "--raw-dir", str(tmp_path / "empty"), "--warehouse", str(tmp_path / "w0")]) == 0
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(tmp_path / "empty"), "--warehouse", str(tmp_path / "w0")]) == 0
     # Usage errors.
-    assert cli.main(["run", "--raw-dir", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "w")]) == 2
-    assert cli.main(["run", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w"), "--year", "2015"]) == 2
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "w")]) == 2
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w"), "--year", "2007"]) == 2  # before 2008
     with pytest.raises(SystemExit) as exc:
         cli.main([])
     assert exc.value.code == 2
     # The pipeline itself fails (the warehouse cannot be written): non-zero.
     (tmp_path / "not-a-dir").write_text("")
     good = write_raw(tmp_path / "good", {"a.txt": "REPORT year=2024 region=640000"})
-    assert cli.main(["run", "--raw-dir", str(good), "--warehouse", str(tmp_path / "not-a-dir")]) == 1
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(good), "--warehouse", str(tmp_path / "not-a-dir")]) == 1
     assert "FAILED" in capsys.readouterr().out
 
 
@@ -427,6 +429,35 @@ def test_cli_records_runs_in_dagster_home(tmp_path: Path, fake_parser: None, mon
     with dg.DagsterInstance.get() as instance:
         assert len(instance.get_runs()) == 3  # inventory, one partition, cross-year consistency
         assert instance.get_dynamic_partitions("region") == ["640000"]
+        _assert_every_asset_materialized(instance, "640000|2024")
+
+
+def _assert_every_asset_materialized(instance: dg.DagsterInstance, partition: str) -> None:
+    """What the UI reads: every asset has a materialization record, the partitioned ones for
+    ``partition`` (and only there)."""
+    for key in [*INGEST_KEYS, CROSS_YEAR]:
+        assert instance.get_latest_materialization_event(key) is not None, key
+    for key in PARSE_KEYS:
+        assert instance.get_materialized_partitions(key) == {partition}, key
+        record = instance.fetch_materializations(key, limit=1).records[0]
+        assert record.partition_key == partition
+
+
+def test_cli_records_into_the_project_dagster_home_by_default(
+    tmp_path: Path, fake_parser: None, monkeypatch, capsys
+) -> None:
+    """`make run` then `make dev`: without DAGSTER_HOME the CLI uses ./.dagster_home, the instance
+    `make dev` opens, so the UI shows the assets materialized; --ephemeral leaves nothing there."""
+    monkeypatch.chdir(tmp_path)
+    raw = write_raw(tmp_path / "raw", {"a.txt": "REPORT year=2024 region=640000"})
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w0")]) == 0
+    assert not (tmp_path / ".dagster_home").exists()
+    assert cli.main(["run", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w")]) == 0
+    assert f"dagster:     {tmp_path / '.dagster_home'}" in capsys.readouterr().out
+    with dg.DagsterInstance.from_config(str(tmp_path / ".dagster_home")) as instance:
+        assert instance.is_persistent
+        assert len(instance.get_runs()) == 3
+        _assert_every_asset_materialized(instance, "640000|2024")
 
 
 # --------------------------------------------------------------------------------------------
@@ -462,11 +493,11 @@ def test_integration_real_parser_one_partition(tmp_path: Path) -> None:
 
 def test_integration_cli_on_bundled_samples_is_byte_identical(tmp_path: Path, capsys) -> None:
     wh = tmp_path / "warehouse"
-    assert cli.main(["run", "--warehouse", str(wh)]) == 0
+    assert cli.main(["run", "--ephemeral", "--warehouse", str(wh)]) == 0
     out = capsys.readouterr().out
     assert f"inventory: {len(SAMPLES)} files, {len(SAMPLES)} reports" in out
     first = parquet_files(wh)
-    assert cli.main(["run", "--warehouse", str(wh)]) == 0
+    assert cli.main(["run", "--ephemeral", "--warehouse", str(wh)]) == 0
     assert parquet_files(wh) == first
     assert warehouse.scan(v.TABLE_REPORTS, wh).collect().height == len(SAMPLES)
 
@@ -488,3 +519,37 @@ def test_integration_console_script_exit_code(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 files quarantined" in done.stdout
     assert "dagster - DEBUG" not in done.stdout + done.stderr  # Dagster's own logging is quiet
+
+
+# --------------------------------------------------------------------------------------------
+# The code location as Dagster's tools load it, and `make dev`'s port check
+# --------------------------------------------------------------------------------------------
+
+
+def test_dg_check_defs_loads_the_code_location(tmp_path: Path) -> None:
+    """`dg check defs` ([tool.dg] in pyproject.toml -> assets/definitions.py -> assets/defs)."""
+    dg_cli = Path(sys.executable).with_name("dg")
+    if not dg_cli.exists():
+        pytest.skip("dagster-dg-cli is not installed")
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "PATH": f"{dg_cli.parent}{os.pathsep}{os.environ['PATH']}"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [str(dg_cli), "check", "defs"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "All definitions loaded successfully" in done.stdout + done.stderr
+
+
+def test_make_dev_refuses_a_busy_port(capsys) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(SystemExit) as exc:
+            cli.require_free_port(port)
+    assert exc.value.code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+    cli.require_free_port(port)  # free again: returns

@@ -50,3 +50,17 @@ def test_targets_give_the_ratio_and_what_it_tends_to() -> None:
     assert result["cost_linear_in_n"]["met"] is True
     # No run at 20,000 here: the peak RSS is projected from the fit, and said so.
     assert result["peak_rss_mb_at_20000"]["how"].startswith("projected")
+
+
+def test_real_pdf_target_is_the_worst_files_ratio() -> None:
+    from benchmarks.run import real_pdf_target
+
+    files = [
+        {"file": "a.pdf", "reader_vs_floor": 2.5, "reader_vs_floor_cpu": 2.9, "reader_ms": 25.0, "floor_ms": 10.0},
+        {"file": "b.pdf", "reader_vs_floor": 3.5, "reader_vs_floor_cpu": 2.2, "reader_ms": 35.0, "floor_ms": 10.0},
+    ]
+    result = targets({}, None, 5000, {"files": files})["pdf_reader_vs_pdfium_text"]
+    assert (result["value"], result["cpu_value"], result["worst_file"]) == (3.5, 2.9, "b.pdf")
+    assert result["met"] is (3.5 <= TARGETS["pdf_reader_vs_pdfium_text_max"])
+    assert real_pdf_target({"files": files[:1]})["met"] is True
+    assert real_pdf_target({"files": []})["value"] is None

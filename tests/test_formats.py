@@ -103,11 +103,18 @@ def test_grid_rendering_repeats_rowspans_and_keeps_colspans_one_field() -> None:
         [("(三)不予公开", 2, 1), ("1.属于国家秘密", 1, 1), ("5", 1, 1)],  # a short row: no padding
         [("2.其他", 1, 1), ("", 1, 1), ("7", 1, 1)],
     ]
-    assert grid.render(grid.place_rows(rows)) == [
-        "三、本年度办理结果\x1f(一)予以公开\x1f13\x1f",
+    lines = grid.render(grid.place_rows(rows))
+    assert lines == [
+        "三、本年度办理结果\x1f(一)予以公开\x1f\x1e\x1f13\x1f\x1e\x1f",
         "三、本年度办理结果\x1f(三)不予公开\x1f1.属于国家秘密\x1f5",
         "三、本年度办理结果\x1f(三)不予公开\x1f2.其他\x1f\x1f7",
     ]
+    # A spanned cell is one cell of the row; the columns it covers still count.
+    first = split_line(lines[0])
+    assert [c.text for c in first.cells] == ["三、本年度办理结果", "(一)予以公开", "13", ""]
+    assert (first.columns, first.width) == ((0, 1, 3, 5), 6)
+    # A lone cell spanning the table stays a plain line.
+    assert grid.render(grid.place_rows([[("申请人情况", 1, 7)]])) == ["申请人情况"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -294,3 +301,35 @@ def test_broken_files_say_why(raw: bytes, name: str, reason: str) -> None:
     assert isinstance(result, Quarantined) and result.reason.startswith(reason), result
     with pytest.raises(Unreadable):
         read_document(raw, name)
+
+
+def test_real_pdf_is_read_by_pdfium_as_pdfplumber_reads_it(build) -> None:
+    """The PDFium reader keeps the pdfplumber reader's text on a real report (ruled tables, a merged label
+    cell cut by a page break, running footers), and the reports table names the reader used."""
+    from gi_pipeline.readers import pdf
+
+    raw = (FIXTURES / "hongze_2024.pdf").read_bytes()
+    fast = pdf.read_pdf_as(raw)
+    assert fast.reader == "pdfium"
+    assert fast.text == pdf._read_pdfplumber(raw).text
+    assert _parsed(raw, "hongze_2024.pdf").metadata.reader == "pdfium"
+    # reportlab's CJK font is not embedded: PDFium reads it with a system CJK font, else pdfplumber does
+    assert _parsed(build(SEEDS[0], "pdf"), "x.pdf").metadata.reader in ("pdfium", "pdfplumber")
+    assert _parsed(build(SEEDS[0], "html"), "x.html").metadata.reader == "html"
+
+
+def test_pdf_pdfium_cannot_measure_is_read_by_pdfplumber(build, monkeypatch) -> None:
+    """Where PDFium has no glyph boxes (a non-embedded font the machine lacks) it drops characters: such a
+    PDF goes to pdfplumber, whatever fonts this machine has, and reads the same."""
+    from gi_pipeline.readers import pdf, pdf_pdfium
+
+    raw = build(SEEDS[0], "pdf")
+    fast = pdf.read_pdf_as(raw)
+
+    def unmeasured(page, top):
+        raise pdf_pdfium.Unmeasured
+
+    monkeypatch.setattr(pdf_pdfium, "page_edges", unmeasured)
+    slow = pdf.read_pdf_as(raw)
+    assert slow.reader == "pdfplumber"
+    assert slow.text == fast.text

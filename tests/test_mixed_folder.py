@@ -66,7 +66,7 @@ def mixed(tmp_path_factory) -> dict:
     raw.mkdir()
     reports, duplicates, junk = _mixed_folder(raw)
     out = io.StringIO()
-    code = run(raw, root / "warehouse", None, out=out)
+    code = run(raw, root / "warehouse", None, out=out, ephemeral=True)
     return {"code": code, "out": out.getvalue(), "wh": root / "warehouse", "reports": reports,
             "duplicates": duplicates, "junk": junk}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -135,7 +136,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("DAGSTER_HOME", raising=False)  # in-memory Dagster instance: fastest
         out = io.StringIO()
-        assert cli.run(None, root, None, out=out) == 0, out.getvalue()
+        assert cli.run(None, root, None, out=out, ephemeral=True) == 0, out.getvalue()
     return root
 
 
@@ -225,12 +226,30 @@ def test_identity_failures_name_the_report(executed) -> None:
     ]
 
 
+def test_check_a_number_goes_from_the_fact_row_to_its_printed_line(executed, warehouse: Path) -> None:
+    lines = stream_text(cell_by_tag(executed, "check-number")).splitlines()
+    facts = (
+        scan("requests", warehouse)
+        .filter(pl.col("row_key") == "new_received", pl.col("applicant") == "total", pl.col("value") > 0)
+        .join(scan("reports", warehouse).select("doc_id", "year", "region", "source_file"), on=["doc_id", "year", "region"])
+        .sort("source_file")
+        .collect()
+    )
+    fact = facts.row(0, named=True)
+    assert lines[0] == f"{fact['source_file']}: requests new_received/total = {fact['value']}"
+    assert lines[1].startswith("printed at chars ")
+    printed = lines[2]
+    assert "本年新收政府信息公开申请数量" in printed  # the row's label, as the warehouse's text holds it
+    assert str(fact["value"]) in re.findall(r"\d+", printed)  # and the number as printed on that line
+    assert lines[-1].endswith(f"{fact['source_file']} -o page.html")
+
+
 def test_empty_warehouse_gives_a_message_not_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     empty = tmp_path / "no-warehouse-here"
     nb = execute_notebook(empty, tmp_path, monkeypatch)
     assert f"No reports in {empty.resolve()}." in stream_text(cell_by_tag(nb, "setup"))
     answers = ["duckdb-setup", "requests-per-province", "duckdb-check"]
-    answers += ["outcome-shares", "outcome-plot", "identity-failures"]
+    answers += ["outcome-shares", "outcome-plot", "identity-failures", "check-number"]
     for tag in answers:
         cell = cell_by_tag(nb, tag)
         assert stream_text(cell).strip() == "(nothing to show: the warehouse has no reports)", tag

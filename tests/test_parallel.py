@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from assets.assets import build_inventory
+from gi_pipeline.inventory import build_inventory
 from gi_pipeline import (
     frames,
     parallel,
@@ -133,7 +133,10 @@ def test_inventory_on_a_pool_catalogues_like_one_process(tmp_path: Path, raw_dir
                           on_progress=lambda done, files: progress.append((done, files)))
     assert one.catalog.equals(two.catalog)
     assert [q.source_file for q in two.quarantined] == ["empty.txt", "notes.txt"]
-    assert progress == []  # fewer files than PROGRESS_EVERY
+    # One call per file parsed (duplicates are not parsed), ending at parsed == to parse.
+    parsed = sum(r["role"] != "duplicate" for r in two.catalog.to_pylist())
+    assert [done for done, _ in progress] == list(range(1, parsed + 1))
+    assert progress[-1] == (parsed, parsed)
 
 
 # --------------------------------------------------------------------------------------------

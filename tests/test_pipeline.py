@@ -15,7 +15,7 @@ import pytest
 
 from assets.assets import SUITES, TABLE_KEYS
 from assets.cli import run
-from assets.partitions import report_partition_key
+from assets.defs.partitions import report_partition_key
 from gi_pipeline import identities as ids
 from gi_pipeline import vocabulary as v
 from gi_pipeline import warehouse

@@ -1,12 +1,11 @@
-"""Scale-out: a backfill on a Dask cluster over loopback writes the same bytes as one process, and
+"""Scale-out: parsing on a Dask cluster over loopback writes the same bytes as local processes, and
 the warehouse works at an fsspec URL (docs/scale-out.md).
 
-* ``test_backfill_on_a_dask_cluster_matches_the_single_process_run``: a 2-worker
-  ``distributed.LocalCluster`` (separate processes, 127.0.0.1 only) stands in for machines; the ingest,
-  four partition runs (two at a time, from two processes, as a run launcher would) and the
-  cross-year check run with ``GI_PIPELINE_EXECUTOR=dask``'s executor into a ``file://`` warehouse
-  URL.  Every Parquet file must equal, byte for byte, what the in-process executor writes for the
-  same runs into a plain directory.
+* ``test_parsing_on_a_dask_cluster_matches_the_local_run``: a 2-worker ``distributed.LocalCluster``
+  (separate processes, 127.0.0.1 only) stands in for machines; the ingest (whose parsing is the heavy,
+  parallel work) sends every parse to it through ``PipelineStorage.dask_scheduler``, then partition
+  runs and the cross-year check, into a ``file://`` warehouse URL.  Every Parquet file must equal,
+  byte for byte, what the same runs write with local parsing into a plain directory.
 * The ``memory://`` tests drive the object-store code path of ``gi_pipeline.warehouse`` (one PUT per
   object, prefix listing, stale-object removal, pyarrow-dataset scans).  fsspec's memory filesystem
   lives in one process, so they run in this one.
@@ -14,12 +13,9 @@ the warehouse works at an fsspec URL (docs/scale-out.md).
 
 from __future__ import annotations
 
-import importlib
-import multiprocessing
 import os
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import dagster as dg
@@ -27,12 +23,12 @@ import fsspec
 import polars as pl
 import pyarrow as pa
 import pytest
-from dagster._core.events import DagsterEventType
 
-from assets import jobs
 from assets.assets import ALL_ASSETS, CROSS_YEAR, QUARANTINE, RAW_INVENTORY, parse_reports
-from assets.partitions import report_partition_key
-from assets.resources import PipelineStorage, bundled_sample_reports
+from assets.definitions import defs
+from assets.defs.partitions import report_partition_key
+from assets.defs.resources import PipelineStorage, bundled_sample_reports
+from gi_pipeline import parallel
 from gi_pipeline import vocabulary as v
 from gi_pipeline import warehouse
 from gi_pipeline.schema import SCHEMAS
@@ -48,18 +44,18 @@ def parquet_files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.parquet"))}
 
 
-def partition_tag(year: int, region: str) -> dict[str, str]:
-    return {"dagster/partition": str(report_partition_key(year, region))}
-
-
 @pytest.fixture(autouse=True)
 def _no_dagster_home(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
 
 
-def single_process_run(raw_dir: str, warehouse_dir: str, partitions: list[tuple[int, str]]) -> None:
-    """The reference: the same runs with the in-process executor (``dg.materialize``)."""
-    resources = {"storage": PipelineStorage(raw_dir=raw_dir, warehouse_dir=warehouse_dir)}
+def single_process_run(
+    raw_dir: str, warehouse_dir: str, partitions: list[tuple[int, str]], dask_scheduler: str = ""
+) -> None:
+    """The ingest, the partition runs and the cross-year check (``dg.materialize``); parsing on the
+    Dask cluster at ``dask_scheduler`` when given."""
+    storage = PipelineStorage(raw_dir=raw_dir, warehouse_dir=warehouse_dir, dask_scheduler=dask_scheduler)
+    resources = {"storage": storage}
     with dg.instance_for_test() as instance:
         assert dg.materialize(ALL_ASSETS, selection=INGEST_KEYS, instance=instance, resources=resources).success
         for year, region in partitions:
@@ -83,14 +79,13 @@ def single_process_run(raw_dir: str, warehouse_dir: str, partitions: list[tuple[
 def dask_cluster() -> Iterator[tuple[str, set[int]]]:
     """(scheduler address, worker pids) of a 2-process cluster listening on 127.0.0.1 only."""
     distributed = pytest.importorskip("distributed")
-    pytest.importorskip("dagster_dask")
     cluster = distributed.LocalCluster(
         n_workers=2,
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
-        preload=["assets.dask_executor"],  # import the pipeline and GX at worker start
+        preload=["gi_pipeline.report"],  # import the parser at worker start
     )
     try:
         with distributed.Client(cluster) as client:
@@ -100,49 +95,23 @@ def dask_cluster() -> Iterator[tuple[str, set[int]]]:
         cluster.close()
 
 
-def test_backfill_on_a_dask_cluster_matches_the_single_process_run(
-    tmp_path: Path, dask_cluster: tuple[str, set[int]]
-) -> None:
+def test_parsing_on_a_dask_cluster_matches_the_local_run(tmp_path: Path, dask_cluster: tuple[str, set[int]]) -> None:
+    distributed = pytest.importorskip("distributed")
     scheduler, worker_pids = dask_cluster
     assert scheduler.startswith("tcp://127.0.0.1:") and len(worker_pids) == 2
     raw_dir = str(bundled_sample_reports())
     url = (tmp_path / "dask").as_uri()  # file:///...: the warehouse handed to workers as a URL
-    job_kwargs = {"raw_dir": raw_dir, "warehouse_dir": url, "executor": jobs.DASK, "dask_scheduler": scheduler}
-    (tmp_path / "dagster_home").mkdir()
-    # Two processes to launch the partition runs from, as Dagster's run launcher does (one process
-    # per run); started now so they import the pipeline while the ingest runs.
-    spawn = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(2, mp_context=spawn, initializer=importlib.import_module, initargs=(jobs.__name__,))
-    for _ in range(2):
-        pool.submit(os.getpid)
-    # The Dask executor needs an instance every worker can open (here: SQLite files in a shared
-    # directory; across machines: Postgres).
-    with pool, dg.instance_for_test(temp_dir=str(tmp_path / "dagster_home")) as instance:
-        ref = instance.get_ref()
-        ingest_id, ok = jobs.execute_run(ref, jobs.INGEST_JOB, **job_kwargs)
-        assert ok
-        assert instance.get_dynamic_partitions("region")  # registered by the worker
-        # The backfill: one run per partition, two at a time; two runs of the same job share the
-        # cluster at once, which dagster-dask's own executor gets wrong (assets/dask_executor.py).
-        futures = {
-            key: pool.submit(jobs.execute_run, ref, jobs.PARTITIONS_JOB, partition_tag(*key), **job_kwargs)
-            for key in BACKFILL
-        }
-        # Meanwhile, the reference: the same runs in this process with the in-process executor.
-        single_process_run(raw_dir, str(tmp_path / "local"), BACKFILL)
-        partition_runs = {key: future.result(timeout=300) for key, future in futures.items()}
-        cross_year_id, ok = jobs.execute_run(ref, jobs.CROSS_YEAR_JOB, **job_kwargs)
-        assert ok
+    with distributed.Client(scheduler) as client, distributed.get_task_stream(client) as stream:
+        single_process_run(raw_dir, url, BACKFILL, dask_scheduler=scheduler)
+    single_process_run(raw_dir, str(tmp_path / "local"), BACKFILL)
 
-        assert all(ok for _, ok in partition_runs.values()), partition_runs
-        for run_id in [ingest_id, *(run_id for run_id, _ in partition_runs.values()), cross_year_id]:
-            starts = instance.all_logs(run_id, of_type=DagsterEventType.STEP_START)
-            step_pids = {record.dagster_event.pid for record in starts}
-            assert len(starts) == 1 and step_pids <= worker_pids, (run_id, step_pids, worker_pids)
-        for key, (run_id, _) in partition_runs.items():
-            materialized = instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
-            partitions = {record.dagster_event.partition for record in materialized}
-            assert partitions == {str(report_partition_key(*key))}, (key, partitions)
+    # Every file was parsed on the cluster's workers (one task per batch), none in this process.
+    tasks = [t for t in stream.data if t["key"].startswith("_parse_batch")]
+    files = sum(1 for p in bundled_sample_reports().iterdir() if p.is_file())
+    assert tasks and len(tasks) == -(-files // parallel.BATCH_PER_WORKER)
+    with distributed.Client(scheduler) as client:
+        worker_addresses = set(client.scheduler_info()["workers"])
+    assert {t["worker"] for t in tasks} <= worker_addresses
 
     assert warehouse.existing_partitions(url, v.TABLE_REPORTS) == sorted(BACKFILL)
     distributed_files, local_files = parquet_files(tmp_path / "dask"), parquet_files(tmp_path / "local")
@@ -152,6 +121,20 @@ def test_backfill_on_a_dask_cluster_matches_the_single_process_run(
     )
     assert sum(name.startswith("reports/") for name in local_files) == len(BACKFILL)
     assert distributed_files == local_files
+
+
+def test_many_batches_on_a_dask_cluster_come_back_in_order(tmp_path: Path, dask_cluster: tuple[str, set[int]]) -> None:
+    scheduler, _ = dask_cluster
+    samples = sorted(p for p in bundled_sample_reports().iterdir() if p.is_file())
+    jobs = [
+        parallel.ParseJob(f"{i:03d}_{p.name}", str(i), p.read_bytes()) for i, p in enumerate(samples * 15)
+    ]  # 165 files: three batches
+    with parallel.DaskPool(scheduler) as pool:
+        assert pool.workers == 2
+        on_cluster = list(parallel.parse_all(jobs, None, pool=pool))
+    local = list(parallel.parse_all(jobs, None, workers=1))
+    assert [o.source_file for o in on_cluster] == [j.source_file for j in jobs]
+    assert on_cluster == local
 
 
 # --------------------------------------------------------------------------------------------
@@ -256,17 +239,9 @@ def test_pipeline_writes_the_same_bytes_to_a_memory_warehouse(tmp_path: Path, me
     assert warehouse.read_catalog(memory_root).equals(warehouse.read_catalog(tmp_path / "local"))
 
 
-def test_executor_from_env() -> None:
-    assert jobs.executor_from_env({}) is dg.in_process_executor
-    assert jobs.executor_from_env({jobs.EXECUTOR_ENV: "in_process"}) is dg.in_process_executor
-    with pytest.raises(ValueError, match="GI_PIPELINE_EXECUTOR"):
-        jobs.executor_from_env({jobs.EXECUTOR_ENV: "celery"})
-    pytest.importorskip("dagster_dask")
-    executor = jobs.executor_from_env({jobs.EXECUTOR_ENV: "dask", jobs.DASK_SCHEDULER_ENV: "tcp://10.0.0.5:8786"})
-    assert executor.name == "dask"
-    assert jobs.dask_cluster_config("tcp://10.0.0.5:8786") == {
-        "cluster": {"existing": {"address": "tcp://10.0.0.5:8786"}}
+def test_runs_execute_in_process() -> None:
+    """Scale-out is the parse pool plus Dagster's run queue and launcher, not a step executor."""
+    loaded = defs()
+    assert {job.name: loaded.resolve_job_def(job.name).executor_def.name for job in loaded.jobs} == {
+        "ingest": "in_process", "parse_partitions": "in_process", "cross_year": "in_process"
     }
-    assert jobs.dask_cluster_config(None, 3)["cluster"]["local"]["n_workers"] == 3
-    job = jobs.pipeline_job(jobs.PARTITIONS_JOB, raw_dir="/raw", warehouse_dir="s3://bucket/wh", executor="dask")
-    assert job.executor_def.name == "dask" and job.partitions_def is not None

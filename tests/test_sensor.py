@@ -1,4 +1,7 @@
-"""The raw-directory sensor: new, changed and deleted files run exactly their partitions."""
+"""The sensors: new, changed and deleted raw files run exactly their partitions.
+
+``raw_files_sensor`` only compares the raw directory with its cursor and requests an ingest run; the
+ingest run records the partitions it touched; ``inventory_partitions_sensor`` requests those."""
 
 from __future__ import annotations
 
@@ -11,10 +14,10 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from assets.assets import ALL_ASSETS, parse_reports
-from assets.partitions import report_partition_key
-from assets.resources import PipelineStorage
-from assets.sensors import raw_files_sensor
+from assets.assets import ALL_ASSETS, INGEST_KEYS, parse_reports
+from assets.defs.partitions import report_partition_key
+from assets.defs.resources import PipelineStorage
+from assets.defs.sensors import inventory_partitions_sensor, raw_files_sensor
 from gi_pipeline import vocabulary as v
 from gi_pipeline import warehouse
 
@@ -33,14 +36,25 @@ def setup(tmp_path: Path):
         yield raw, wh, storage, instance
 
 
-def _tick(instance, storage, cursor):
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"storage": storage})
+def _tick(instance, storage, cursors):
+    """One tick of each sensor, as the daemon makes them: the raw-files sensor (its ingest run, if it
+    asks for one, is executed), then the partitions sensor.  Returns (partitions sensor result or
+    the SkipReason of the raw-files sensor, new cursors)."""
+    raw_cursor, partitions_cursor = cursors or (None, None)
+    context = dg.build_sensor_context(instance=instance, cursor=raw_cursor, resources={"storage": storage})
     result = raw_files_sensor(context)
     if isinstance(result, dg.SkipReason):
-        return result, cursor
-    for request in result.dynamic_partitions_requests:
-        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
-    return result, result.cursor
+        return result, (raw_cursor, partitions_cursor)
+    (request,) = result.run_requests
+    assert set(request.asset_selection) == set(INGEST_KEYS) and request.partition_key is None
+    assert not result.dynamic_partitions_requests and not result.asset_events  # the sensor writes nothing
+    ingest = dg.materialize(
+        ALL_ASSETS, selection=list(request.asset_selection), instance=instance, resources={"storage": storage}
+    )
+    assert ingest.success
+    partitions = inventory_partitions_sensor(dg.build_sensor_context(instance=instance, cursor=partitions_cursor))
+    assert isinstance(partitions, dg.SensorResult)
+    return partitions, (result.cursor, partitions.cursor)
 
 
 def _run_all(instance, storage, result: dg.SensorResult) -> list[dg.ExecuteInProcessResult]:
@@ -61,6 +75,21 @@ def _run_all(instance, storage, result: dg.SensorResult) -> list[dg.ExecuteInPro
 
 def _partitions(result) -> list[str]:
     return sorted(r.partition_key for r in result.run_requests)
+
+
+def test_sensors_without_changes_request_nothing(setup) -> None:
+    raw, wh, storage, instance = setup
+    shutil.copyfile(SAMPLES / SEED_000, raw / SEED_000)
+    result, cursors = _tick(instance, storage, None)
+    _run_all(instance, storage, result)
+    # No new raw_inventory materialization: the partitions sensor skips, without requesting again.
+    assert isinstance(inventory_partitions_sensor(dg.build_sensor_context(instance=instance, cursor=cursors[1])),
+                      dg.SkipReason)
+    assert not (wh / "_catalog" / "inventory.parquet").stat().st_size == 0
+    # The raw-files sensor does not parse: a tick over unchanged files leaves the parse cache alone.
+    before = sorted((wh / "_stage" / "parsed").rglob("*"))
+    skipped, _ = _tick(instance, storage, cursors)
+    assert isinstance(skipped, dg.SkipReason) and sorted((wh / "_stage" / "parsed").rglob("*")) == before
 
 
 def test_new_files_run_exactly_their_partitions(setup) -> None:
@@ -84,7 +113,7 @@ def test_new_files_run_exactly_their_partitions(setup) -> None:
     shutil.copyfile(SAMPLES / SEED_004, raw / SEED_004)
     result, cursor = _tick(instance, storage, cursor)
     assert _partitions(result) == [str(report_partition_key(2024, "150000"))]
-    assert "150000" in instance.get_dynamic_partitions("region")
+    assert "150000" in instance.get_dynamic_partitions("region")  # registered by the ingest run
     _run_all(instance, storage, result)
     assert warehouse.scan(v.TABLE_REPORTS, wh).collect().height == 3
 

@@ -18,14 +18,19 @@ from ..decode import DecodeError, decode_bytes
 from . import sniff as sn
 from .errors import NeedsOCR, Unreadable
 
-__all__ = ["Document", "Unreadable", "read", "read_document", "detect_format"]
+__all__ = ["Read", "Unreadable", "detect_format", "read", "read_document"]
 
-OCR = "ocr"  # the reader of scanned PDFs and page images (readers/ocr.py)
+# Which reader turned the file into text (the reports table's ``reader`` column).
+READER_TEXT = "text"
+READER_HTML = "html"
+READER_DOCX = "docx"
+READER_DOC = "doc"  # .doc / .rtf / .odt converted to DOCX by LibreOffice
+READER_OCR = "ocr"  # scanned PDFs and page images (readers/ocr.py)
 
 
-class Document(NamedTuple):
+class Read(NamedTuple):
     text: str
-    reader: str  # which reader made the text: the sniffed format (text, html, docx, pdf, ...) or "ocr"
+    reader: str
 
 
 def detect_format(raw: bytes, name: str) -> str:
@@ -59,48 +64,45 @@ def _read_mhtml(raw: bytes) -> str:
     raise Unreadable("MHTML web archive without an HTML part")
 
 
-def read_document(raw: bytes, name: str) -> str:
-    """The report text of one file, whatever its format; raises Unreadable with the quarantine reason."""
-    return read(raw, name).text
-
-
-def read(raw: bytes, name: str) -> Document:
-    """The report text of one file and the reader that made it; raises Unreadable with the quarantine
-    reason."""
+def read(raw: bytes, name: str) -> Read:
+    """The report text of one file, whatever its format, and the reader that read it; raises Unreadable
+    with the quarantine reason."""
     kind = sn.sniff(raw, name)
     if kind == sn.PDF:
-        from .pdf import read_pdf  # pdfplumber is slow to import: only when a PDF comes
+        # The PDF libraries are slow to import: only when a PDF comes.
+        from .pdf import read_pdf_as
 
         try:
-            return Document(read_pdf(raw), kind)
+            return Read(*read_pdf_as(raw))
         except NeedsOCR as exc:
             from .ocr import read_pdf_pages
 
-            return Document(read_pdf_pages(raw, exc.reason), OCR)
+            return Read(read_pdf_pages(raw, exc.reason), READER_OCR)
     if kind == sn.IMAGE:
         from .ocr import read_image
 
-        return Document(read_image(raw), OCR)
-    return Document(_read_other(raw, kind), kind)
-
-
-def _read_other(raw: bytes, kind: str) -> str:
+        return Read(read_image(raw), READER_OCR)
     if kind == sn.DOCX:
         from .docx import read_docx
 
-        return read_docx(raw)
+        return Read(read_docx(raw), READER_DOCX)
     if kind == sn.HTML:
         from .html import read_html
 
-        return read_html(raw)
+        return Read(read_html(raw), READER_HTML)
     if kind == sn.MHTML:
-        return _read_mhtml(raw)
+        return Read(_read_mhtml(raw), READER_HTML)
     if kind == sn.LEGACY:
         from .doc import to_docx
         from .docx import read_docx
 
         suffix = "rtf" if raw.lstrip()[:5] == b"{\\rtf" else "odt" if raw.startswith(b"PK") else "doc"
-        return read_docx(to_docx(raw, suffix))
+        return Read(read_docx(to_docx(raw, suffix)), READER_DOC)
     if kind == sn.ARCHIVE:
         raise Unreadable("zip archive that is not a Word document")
-    return _read_text(raw)
+    return Read(_read_text(raw), READER_TEXT)
+
+
+def read_document(raw: bytes, name: str) -> str:
+    """The report text of one file (``read`` without the reader's name)."""
+    return read(raw, name).text

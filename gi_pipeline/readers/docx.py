@@ -27,8 +27,18 @@ _OFFICE_DOCUMENT = "/officeDocument"
 # a text box (its mc:Choice twin is read).
 _SKIP = {W + "del", W + "moveFrom", W + "instrText", W + "delText", W + "rPr", W + "pPr", W + "tcPr",
          W + "trPr", W + "tblPr", W + "sectPr", W + "fldData", _MC_FALLBACK}
-# A zip bomb guard: the main part of a long annual report is a few MB of XML.
-MAX_PART_BYTES = 200 * 1024 * 1024
+# Zip bomb guards, so one file stays within a few hundred MB to read: the main part of a long annual
+# report is a few MB of XML with some 10^5 tags.  Uncompressed size alone does not bound memory: lxml
+# spends ~100 bytes per element, so 20 MB of empty paragraphs took ~300 MB and 190 MB took 3.5 GB.
+# The tag count (every '<', an upper bound of the element count) bounds the tree: at the limit,
+# ~300 MB.  Both are checked before the tree is built.
+MAX_PART_BYTES = 64 * 1024 * 1024
+MAX_XML_TAGS = 4_000_000
+# The package relationships are a few hundred bytes.
+MAX_RELS_BYTES = 1024 * 1024
+# Word nests a few levels; hundreds of nested content controls or runs are no report, and the reader
+# (recursive, as the XML is) says so rather than failing with a traceback or reading part of the file.
+_TOO_DEEP = "DOCX nested too deeply to read (beyond libxml2's 2048 levels or Python's recursion limit)"
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=True)
 
 
@@ -36,7 +46,7 @@ def _main_part(zf: zipfile.ZipFile) -> str:
     """The main document part named by the package relationships (usually word/document.xml)."""
     names = set(zf.namelist())
     if "_rels/.rels" in names:
-        rels = etree.fromstring(zf.read("_rels/.rels"), _XML_PARSER)
+        rels = etree.fromstring(_read_part(zf, "_rels/.rels", MAX_RELS_BYTES), _XML_PARSER)
         for rel in rels.iter(_REL) if rels is not None else ():
             target = (rel.get("Target") or "").lstrip("/")
             if (rel.get("Type") or "").endswith(_OFFICE_DOCUMENT) and posixpath.normpath(target) in names:
@@ -44,6 +54,16 @@ def _main_part(zf: zipfile.ZipFile) -> str:
     if "word/document.xml" in names:
         return "word/document.xml"
     raise Unreadable("zip archive without a Word document part (not a DOCX)")
+
+
+def _read_part(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """The part's bytes; Unreadable when its declared size is over ``limit`` (zipfile never inflates more
+    than the declared size: a part that lies about it fails its CRC check instead)."""
+    size = zf.getinfo(name).file_size
+    if size > limit:
+        raise Unreadable(f"DOCX part {name} is {size / 2**20:.0f} MB uncompressed, over the "
+                         f"{limit / 2**20:.0f} MB limit (a zip bomb, or not an annual report)")
+    return zf.read(name)
 
 
 def _val(el: etree._Element | None, default: str | None = None) -> str | None:
@@ -137,15 +157,22 @@ def read_docx(raw: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             name = _main_part(zf)
-            if zf.getinfo(name).file_size > MAX_PART_BYTES:
-                raise Unreadable(f"DOCX document part over {MAX_PART_BYTES // 2**20} MB uncompressed")
-            xml = zf.read(name)
+            xml = _read_part(zf, name, MAX_PART_BYTES)
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, NotImplementedError, RuntimeError) as exc:
         raise Unreadable(f"corrupt DOCX: {type(exc).__name__}: {exc}") from exc
+    tags = xml.count(b"<")
+    if tags > MAX_XML_TAGS:
+        raise Unreadable(f"DOCX document part has {tags:,} XML tags, over the {MAX_XML_TAGS:,} limit "
+                         "(too much memory to read; a zip bomb, or not an annual report)")
     root = etree.fromstring(xml, _XML_PARSER) if xml.strip() else None
+    if root is not None and _XML_PARSER.error_log.filter_types([etree.ErrorTypes.ERR_RESOURCE_LIMIT]):
+        raise Unreadable(_TOO_DEEP)  # libxml2 recovered by dropping what lies below 2048 levels
     body = root.find(W + "body") if root is not None else None
     if body is None:
         raise Unreadable("DOCX without a document body")
     lines: list[str] = []
-    _blocks(body, lines)
+    try:
+        _blocks(body, lines)
+    except RecursionError:
+        raise Unreadable(_TOO_DEEP) from None
     return "\n".join(lines) + "\n"

@@ -6,7 +6,9 @@ rendering rule is the same for all of them:
 * a vertical span (rowspan, Word's vMerge) repeats its text on every row it covers, so every row carries
   its own row labels (``三、本年度办理结果`` on each of its twenty rows);
 * a horizontal span (colspan, gridSpan) is one field: publishers widen a cell to fill the table, and
-  repeating ``13`` over two columns would give the row a number it does not print;
+  repeating ``13`` over two columns would give the row a number it does not print; the columns it covers
+  after its first are ``GRID_SPAN`` fields, so every field keeps its column (``cells`` reads the grid by
+  the columns its header names);
 * an empty cell is an empty field, a slot no cell covers is nothing (a short row has no padding).
 """
 
@@ -17,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from ..cells import GRID_SEP
+from ..cells import GRID_SEP, GRID_SPAN
 
 # Spans beyond these are markup errors (HTML caps colspan at 1000); the caps keep a hostile file from
 # making a huge grid. Annual-report tables have at most 16 columns.
@@ -108,12 +110,27 @@ def render(cells: Iterable[Placed]) -> list[str]:
     for cell in cells:
         for r in range(cell.row, cell.row + max(1, cell.rowspan)):
             by_row.setdefault(r, []).append(cell)
-    return _lines([clean_cell(cell.text) for cell in sorted(by_row[r], key=lambda x: x.col)] for r in sorted(by_row))
+    return _lines(_spanned_fields(sorted(by_row[r], key=lambda x: x.col)) for r in sorted(by_row))
+
+
+def _spanned_fields(row: Sequence[Placed]) -> list[str]:
+    """A row's fields, a cell covering k columns followed by k - 1 ``GRID_SPAN`` fields."""
+    fields: list[str] = []
+    for cell in row:
+        fields.append(clean_cell(cell.text))
+        fields.extend([GRID_SPAN] * (max(1, cell.colspan) - 1))
+    return fields
 
 
 def _lines(rows: Iterable[Sequence[str]]) -> list[str]:
-    """Rows of clean fields as lines (a lone field has no separator); all-empty rows dropped."""
-    return [GRID_SEP.join(fields) for fields in rows if any(fields)]
+    """Rows of clean fields as lines (a lone field has no separator, nor its span markers); all-empty
+    rows dropped."""
+    out = []
+    for fields in rows:
+        cells = [f for f in fields if f != GRID_SPAN]
+        if any(cells):
+            out.append(cells[0] if len(cells) == 1 else GRID_SEP.join(fields))
+    return out
 
 
 def render_rows(rows: Sequence[Sequence[str]], spans: Mapping[tuple[int, int], tuple[int, int]]) -> list[str]:
@@ -121,7 +138,7 @@ def render_rows(rows: Sequence[Sequence[str]], spans: Mapping[tuple[int, int], t
     index in row) for the cells that set one. When no cell spans rows (most tables) each row is its own
     grid row with its fields in order, so placing them is skipped. (``clean_cell`` leaves a clean field
     as it is, so ``render`` may clean the fields again.)"""
-    if all(rowspan == 1 for rowspan, _ in spans.values()):
+    if all(rowspan == 1 and colspan == 1 for rowspan, colspan in spans.values()):
         return _lines(rows)
     cells = [[(field, *spans.get((r, i), (1, 1))) for i, field in enumerate(row)] for r, row in enumerate(rows)]
     return render(place_rows(cells))

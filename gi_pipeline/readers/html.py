@@ -41,6 +41,8 @@ _BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl"
 _NAV_CLASS = re.compile(r"(?:^|[\s_-])(?:nav|navbar|menu|breadcrumbs?|crumbs?|footer|sidebar)(?:$|[\s_-])", re.I)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
+# libxml2's nesting limit with huge_tree (2048; 256 without it).
+MAX_DEPTH = 2048
 _TITLE_PARTS = re.compile(r"\s*[_|｜—–-]{1,2}\s*")
 
 
@@ -249,9 +251,55 @@ def _parser() -> etree.HTMLParser:
     and name dictionary), and a parser must not be shared between threads."""
     parser = getattr(_PARSERS, "parser", None)
     if parser is None:
+        # huge_tree lifts libxml2's depth limit from 256 to 2048 levels (and its text-node size limit);
+        # deeper pages are flattened (``_flatten``), never silently cut.
         parser = _PARSERS.parser = etree.HTMLParser(recover=True, remove_comments=True, remove_pis=True,
-                                                    no_network=True)
+                                                    no_network=True, huge_tree=True)
     return parser
+
+
+# Tags a flattened page keeps: table structure (grid rows come from it), what the reader drops with its
+# content, the title, and <pre> (its line breaks).  Every other block tag becomes a line break and every
+# other inline tag disappears, so the page's text and lines survive with no nesting left but tables'.
+_FLATTEN_KEEP = frozenset({"table", "tr", "td", "th", "thead", "tbody", "tfoot", "caption", "title", "pre",
+                           "meta", *_DROP})
+_ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:_-]*)\b[^>]*>")
+
+
+def _flatten_tag(m: re.Match[str]) -> str:
+    name = m.group(2).lower()
+    if name in _FLATTEN_KEEP:
+        return m.group(0)
+    return "<br>" if name in _BLOCK or name == "br" else ""
+
+
+def _flatten(text: str) -> str:
+    """The page with its nesting removed but for tables: for pages nested deeper than the parser (libxml2
+    stops at 2048 levels and drops everything below) or this reader's recursion can follow -- real pages
+    get there with thousands of unclosed ``<font>`` or ``<span>`` tags.  What is lost: elements hidden
+    or marked as navigation by their attributes are read like the rest."""
+    return _ANY_TAG.sub(_flatten_tag, text)
+
+
+class _TooDeep(Exception):
+    """The tree is nested deeper than the parser or the walk can follow."""
+
+
+def _read_tree(text: str) -> tuple[etree._Element | None, list[str]]:
+    """(root, lines) of a page; raises _TooDeep when part of it would be lost to nesting depth."""
+    parser = _parser()
+    root = etree.fromstring(text, parser)
+    if parser.error_log.filter_types([etree.ErrorTypes.ERR_RESOURCE_LIMIT]):
+        raise _TooDeep  # libxml2 recovered by dropping what lies below its limit
+    if root is None:
+        return None, []
+    out = _Lines()
+    try:
+        _walk(root, out)
+    except RecursionError:
+        raise _TooDeep from None
+    out.flush()
+    return root, out.lines
 
 
 def html_to_text(text: str) -> str:
@@ -262,14 +310,18 @@ def html_to_text(text: str) -> str:
         text = _BAD_XML_CHAR.sub("", text)
     if not text.strip():
         raise Unreadable("empty HTML")
-    root = etree.fromstring(text, _parser())
+    try:
+        root, lines = _read_tree(text)
+    except _TooDeep:
+        try:
+            root, lines = _read_tree(_flatten(text))
+        except _TooDeep:
+            raise Unreadable("HTML nested too deeply to read: tables nested beyond the parser's limit "
+                             f"({MAX_DEPTH} levels) or Python's recursion limit") from None
     if root is None:
         raise Unreadable("HTML without content")
     title = _title(root)
-    out = _Lines()
-    _walk(root, out)
-    out.flush()
-    body = "\n".join(out.lines)
+    body = "\n".join(lines)
     if title and title not in body.replace(" ", ""):
         body = f"{title}\n{body}"
     return body + "\n"

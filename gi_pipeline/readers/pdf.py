@@ -1,21 +1,31 @@
-"""PDF with a text layer → text in reading order, ruled tables as grid rows (pdfplumber).
+"""PDF with a text layer → text in reading order, ruled tables as grid rows.
 
-Per page: ruled tables are found by pdfplumber, the text outside them is read as lines, and both are put in
-top-to-bottom order. Running headers and footers (text in the top or bottom band that repeats on other
-pages, or looks like a page number) are dropped; a paragraph wrapped at the right margin is joined again;
-a table that runs on over a page break is joined into one grid (a repeated header row dropped, a merged
-label cell cut by the break continued). A PDF with no text layer is read by OCR (readers/ocr.py).
+Per page: ruled tables are found from the ruling lines (``rulings``), the text outside them is read as
+lines (``pdf_text``), and both are put in top-to-bottom order. Characters and rulings come from PDFium
+(``pdf_pdfium``, C++); a PDF PDFium cannot open or measure is read by pdfplumber (pure Python, ~10x
+slower), whose table finder and text lines the PDFium reader's rules copy, so both give the same text.
+Running headers and footers (text in the top or bottom band that repeats on other pages, or looks like a
+page number) are dropped; a paragraph wrapped at the right margin is joined again; a table that runs on
+over a page break is joined into one grid (a repeated header row dropped, a merged label cell cut by the
+break continued). A PDF with no text layer (``no_text_layer``, ``_scanned``) or with cid codes only is
+read by OCR (``readers.ocr``), through ``NeedsOCR``.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from . import grid
+from . import grid, pdf_text, rulings
 from .errors import NeedsOCR, Unreadable
+from .pdf_pdfium import Char, Page, Unmeasured, open_pdf, read_page
+
+READER_PDFIUM = "pdfium"
+READER_PDFPLUMBER = "pdfplumber"
 
 MAX_PDF_PAGES = 300  # an annual report has at most a few dozen pages; a 1,000-page PDF is a compendium
 _BAND = 0.07  # running headers and footers sit in the top and bottom 7% of the page
@@ -50,30 +60,127 @@ class _Table:
     row_texts: list[tuple[str, ...]] = field(default_factory=list)
 
 
-def _inside(obj: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
-    cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
-    return any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+def _inside(x0: float, x1: float, top: float, bottom: float, boxes: list[rulings.Box]) -> bool:
+    cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+    return any(bx0 <= cx <= bx1 and btop <= cy <= bbottom for bx0, btop, bx1, bbottom in boxes)
 
 
-def _table(table) -> _Table | None:  # a pdfplumber Table
-    rows = table.rows
-    texts = table.extract()
-    if sum(1 for row in rows for bbox in row.cells if bbox is not None) < 2:
+def _table(rows: list[list[rulings.Box | None]], texts: list[list[str | None]]) -> _Table | None:
+    """A ruled table from its rows of cell boxes (None: a slot covered by a merged cell) and their texts."""
+    boxes = [bbox for row in rows for bbox in row if bbox is not None]
+    if len(boxes) < 2:
         return None
-    tops = sorted({bbox[1] for row in rows for bbox in row.cells if bbox is not None})
-    lefts = sorted({bbox[0] for row in rows for bbox in row.cells if bbox is not None})
+    tops = sorted({bbox[1] for bbox in boxes})
+    lefts = sorted({bbox[0] for bbox in boxes})
     cells = []
     for i, row in enumerate(rows):
-        for j, bbox in enumerate(row.cells):
+        for j, bbox in enumerate(row):
             if bbox is None:
                 continue  # a slot covered by a merged cell
             x0, top, x1, bottom = bbox
-            rowspan = sum(1 for t in tops if top - 0.5 <= t < bottom - 0.5) or 1
-            colspan = sum(1 for x in lefts if x0 - 0.5 <= x < x1 - 0.5) or 1
+            rowspan = (bisect_left(tops, bottom - 0.5) - bisect_left(tops, top - 0.5)) or 1
+            colspan = (bisect_left(lefts, x1 - 0.5) - bisect_left(lefts, x0 - 0.5)) or 1
             text = (texts[i][j] if i < len(texts) and j < len(texts[i]) else None) or ""
             cells.append(grid.Placed(text, i, j, rowspan, colspan))
     row_texts = [tuple(grid.clean_cell(c.text) for c in cells if c.row == r) for r in range(len(rows))]
     return _Table(cells, lefts, len(rows), row_texts)
+
+
+class _ByHeight:
+    """A page's characters with their centres, sorted by vertical centre to pick a band of the page."""
+
+    def __init__(self, chars: list[Char]) -> None:
+        self.chars = chars
+        self.x = [(c.x0 + c.x1) / 2 for c in chars]
+        self.y = [(c.top + c.bottom) / 2 for c in chars]
+        self.order = sorted(range(len(chars)), key=self.y.__getitem__)
+        self.mids = [self.y[k] for k in self.order]
+
+    def band(self, top: float, bottom: float, closed: bool = False) -> list[int]:
+        """Indices, in content order, of the characters whose centre is in [top, bottom) ([top, bottom])."""
+        end = bisect_right(self.mids, bottom) if closed else bisect_left(self.mids, bottom)
+        return sorted(self.order[bisect_left(self.mids, top) : end])
+
+
+def _cell_texts_by_row(rows: list[list[rulings.Box | None]], chars: _ByHeight) -> list[list[str | None]]:
+    """Each cell's text from the characters whose centre lies in its row and in it, as pdfplumber's
+    ``Table.extract`` (a character in two overlapping cells is in both)."""
+    texts = []
+    for row in rows:
+        boxes = [b for b in row if b is not None]
+        band = chars.band(min(b[1] for b in boxes), max(b[3] for b in boxes))
+        centres = [(chars.chars[k], chars.x[k], chars.y[k]) for k in band]
+        texts.append(
+            [
+                None if b is None else pdf_text.block_text([c for c, x, y in centres if b[0] <= x < b[2] and b[1] <= y < b[3]])
+                for b in row
+            ]
+        )
+    return texts
+
+
+def _cell_texts(rows: list[list[rulings.Box | None]], chars: _ByHeight) -> list[list[str | None]]:
+    """Each cell's text from the characters whose centre lies in it. Cells of a ruled table tile it: each
+    slot of the grid of distinct tops and lefts belongs to one cell, so each character is looked up once
+    (overlapping cells are read row by row)."""
+    boxes = [b for row in rows for b in row if b is not None]
+    tops = sorted({b[1] for b in boxes})
+    lefts = sorted({b[0] for b in boxes})
+    slots: dict[tuple[int, int], rulings.Box] = {}
+    for b in boxes:
+        for i in range(bisect_left(tops, b[1]), bisect_left(tops, b[3])):
+            for j in range(bisect_left(lefts, b[0]), bisect_left(lefts, b[2])):
+                if slots.setdefault((i, j), b) is not b:
+                    return _cell_texts_by_row(rows, chars)
+    found: dict[rulings.Box, list[Char]] = {}
+    for k in chars.band(tops[0], max(b[3] for b in boxes)):
+        x, y = chars.x[k], chars.y[k]
+        b = slots.get((bisect_right(tops, y) - 1, bisect_right(lefts, x) - 1))
+        if b is not None and b[0] <= x < b[2] and b[1] <= y < b[3]:
+            found.setdefault(b, []).append(chars.chars[k])
+    return [[None if b is None else pdf_text.block_text(found.get(b, ())) for b in row] for row in rows]
+
+
+def _pdfium_page_items(page: Page) -> list[tuple[float, _Text | _Table]]:
+    items: list[tuple[float, _Text | _Table]] = []
+    by_height = _ByHeight(page.chars)
+    inside: set[int] = set()  # characters in a table's box: not read as lines
+    for cells in rulings.find_tables(page.edges):
+        rows = rulings.table_rows(cells)
+        table = _table(rows, _cell_texts(rows, by_height))
+        if table is not None:
+            x0, top = min(c[0] for c in cells), min(c[1] for c in cells)
+            x1, bottom = max(c[2] for c in cells), max(c[3] for c in cells)
+            items.append((top, table))
+            inside.update(k for k in by_height.band(top, bottom, closed=True) if x0 <= by_height.x[k] <= x1)
+    chars = [c for k, c in enumerate(page.chars) if k not in inside] if inside else page.chars
+    for line in pdf_text.text_lines(chars):
+        if line.text.strip():
+            items.append((line.top, _Text(grid.plain_line(line.text), line.x0, line.x1, line.top, line.bottom)))
+    items.sort(key=lambda item: item[0])
+    return items
+
+
+def _plumber_page_items(page) -> list[tuple[float, _Text | _Table]]:  # a pdfplumber Page
+    tables = []
+    for found in page.find_tables():
+        rows = [list(row.cells) for row in found.rows]
+        table = _table(rows, found.extract())
+        if table is not None:
+            tables.append((found.bbox, table))
+    boxes = [bbox for bbox, _ in tables]
+
+    def outside(o: dict) -> bool:
+        return o.get("object_type") != "char" or not _inside(o["x0"], o["x1"], o["top"], o["bottom"], boxes)
+
+    page = page.filter(outside) if boxes else page
+    items: list[tuple[float, _Text | _Table]] = [(bbox[1], t) for bbox, t in tables]
+    for line in page.extract_text_lines(strip=True, return_chars=False):
+        if line["text"].strip():
+            text = grid.plain_line(line["text"])
+            items.append((line["top"], _Text(text, line["x0"], line["x1"], line["top"], line["bottom"])))
+    items.sort(key=lambda item: item[0])
+    return items
 
 
 def _same_columns(a: _Table, b: _Table) -> bool:
@@ -98,21 +205,6 @@ def _join(a: _Table, b: _Table) -> _Table:
             continue
         cells.append(grid.Placed(cell.text, cell.row - skip + a.n_rows, cell.col, cell.rowspan, cell.colspan))
     return _Table(cells, a.edges, a.n_rows + b.n_rows - skip, a.row_texts + b.row_texts[skip:])
-
-
-def _page_items(page) -> list[tuple[float, _Text | _Table]]:
-    found = [t for t in page.find_tables()]
-    tables = [(t.bbox, _table(t)) for t in found]
-    tables = [(bbox, t) for bbox, t in tables if t is not None]
-    boxes = [bbox for bbox, _ in tables]
-    outside = page.filter(lambda o: o.get("object_type") != "char" or not _inside(o, boxes)) if boxes else page
-    items: list[tuple[float, _Text | _Table]] = [(bbox[1], t) for bbox, t in tables]
-    for line in outside.extract_text_lines(strip=True, return_chars=False):
-        if line["text"].strip():
-            text = grid.plain_line(line["text"])
-            items.append((line["top"], _Text(text, line["x0"], line["x1"], line["top"], line["bottom"])))
-    items.sort(key=lambda item: item[0])
-    return items
 
 
 def _running_key(text: str) -> str:
@@ -177,27 +269,80 @@ def _lines(pages: list[list[tuple[float, _Text | _Table]]]) -> list[str]:
     return out
 
 
-def read_pdf(raw: bytes) -> str:
-    import pdfplumber
+class Read(NamedTuple):
+    text: str
+    reader: str  # READER_PDFIUM or READER_PDFPLUMBER
 
-    try:
-        with pdfplumber.open(io.BytesIO(raw)) as pdf:
-            n_pages = len(pdf.pages)
-            if n_pages == 0:
-                raise Unreadable("PDF without pages")
-            if n_pages > MAX_PDF_PAGES:
-                raise Unreadable(f"PDF of {n_pages} pages, over {MAX_PDF_PAGES}: not one annual report")
-            n_chars = sum(len(p.chars) for p in pdf.pages)
-            if n_chars == 0:
-                raise NeedsOCR("scanned PDF")
-            pages = [_page_items(p) for p in pdf.pages]
-            heights = [float(p.height) for p in pdf.pages]
-    except Unreadable:
-        raise
-    except Exception as exc:  # pdfminer raises a zoo of types (PSEOF, PDFSyntaxError, KeyError, ...)
-        raise Unreadable(f"corrupt PDF: {type(exc).__name__}: {exc}"[:300]) from exc
+
+def no_text_layer(n_chars: int) -> bool:
+    """A PDF whose pages hold no character at all (both readers count them): a scan, page images only."""
+    return n_chars == 0
+
+
+def _scanned(raw: bytes) -> Read:
+    """A PDF without a text layer: the one place it is handed to OCR (``readers.read`` catches this)."""
+    raise NeedsOCR("scanned PDF")
+
+
+def _check_pages(n_pages: int) -> None:
+    if n_pages == 0:
+        raise Unreadable("PDF without pages")
+    if n_pages > MAX_PDF_PAGES:
+        raise Unreadable(f"PDF of {n_pages} pages, over {MAX_PDF_PAGES}: not one annual report")
+
+
+def _text(pages: list[list[tuple[float, _Text | _Table]]], heights: list[float]) -> str:
     _drop_headers_footers(pages, heights)
     text = "\n".join(_lines(pages))
     if sum(len(m) for m in _CID.findall(text)) > 0.3 * len(text):  # fonts without a Unicode map
         raise NeedsOCR("PDF text layer without Unicode mapping (cid codes)")
     return text + "\n"
+
+
+def _read_pdfium(raw: bytes) -> Read | None:
+    """The PDF read by PDFium; None when PDFium cannot open it or cannot measure its glyphs."""
+    import pypdfium2
+
+    try:
+        pdf = open_pdf(raw)
+    except pypdfium2.PdfiumError:
+        return None
+    try:
+        _check_pages(len(pdf))
+        pages = [read_page(pdf, k) for k in range(len(pdf))]
+    except (Unmeasured, pypdfium2.PdfiumError):  # e.g. a page PDFium cannot load: pdfplumber tries
+        return None
+    finally:
+        pdf.close()
+    if no_text_layer(sum(len(p.chars) for p in pages)):
+        return _scanned(raw)
+    items = [_pdfium_page_items(p) for p in pages]
+    return Read(_text(items, [p.height for p in pages]), READER_PDFIUM)
+
+
+def _read_pdfplumber(raw: bytes) -> Read:
+    import pdfplumber
+
+    try:
+        with pdfplumber.open(io.BytesIO(raw)) as pdf:
+            _check_pages(len(pdf.pages))
+            n_chars = sum(len(p.chars) for p in pdf.pages)
+            if no_text_layer(n_chars):
+                return _scanned(raw)
+            pages = [_plumber_page_items(p) for p in pdf.pages]
+            heights = [float(p.height) for p in pdf.pages]
+    except Unreadable:
+        raise
+    except Exception as exc:  # pdfminer raises a zoo of types (PSEOF, PDFSyntaxError, KeyError, ...)
+        raise Unreadable(f"corrupt PDF: {type(exc).__name__}: {exc}"[:300]) from exc
+    return Read(_text(pages, heights), READER_PDFPLUMBER)
+
+
+def read_pdf_as(raw: bytes) -> Read:
+    """The report text and the reader that read it: PDFium, or pdfplumber for a PDF PDFium cannot open or
+    measure."""
+    return _read_pdfium(raw) or _read_pdfplumber(raw)
+
+
+def read_pdf(raw: bytes) -> str:
+    return read_pdf_as(raw).text

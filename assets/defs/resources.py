@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -14,6 +16,7 @@ from gi_pipeline import parallel, warehouse
 RAW_DIR_ENV = "GI_PIPELINE_RAW_DIR"
 WAREHOUSE_DIR_ENV = "GI_PIPELINE_WAREHOUSE_DIR"
 PARSE_WORKERS_ENV = "GI_PIPELINE_PARSE_WORKERS"
+DASK_SCHEDULER_ENV = "GI_PIPELINE_DASK_SCHEDULER"
 DEFAULT_WAREHOUSE_DIR = "warehouse"
 
 
@@ -48,6 +51,23 @@ class PipelineStorage(dg.ConfigurableResource):
         f"(${PARSE_WORKERS_ENV} when set).",
     )
 
+    dask_scheduler: str = Field(
+        default="",
+        description="Address of a running dask.distributed scheduler (tcp://host:8786) to parse the raw "
+        f"files on instead of local processes (${DASK_SCHEDULER_ENV} when set); the raw directory "
+        "need not be shared, the warehouse (parse cache) must be reachable from every Dask worker.",
+    )
+
+    @contextlib.contextmanager
+    def parse_pool(self) -> Iterator[parallel.DaskPool | None]:
+        """The Dask cluster to parse on, connected (None: local processes, ``workers`` of them)."""
+        address = self.dask_scheduler or os.environ.get(DASK_SCHEDULER_ENV, "")
+        if not address:
+            yield None
+            return
+        with parallel.DaskPool(address) as pool:
+            yield pool
+
     @property
     def workers(self) -> int:
         """``parse_workers``, or $GI_PIPELINE_PARSE_WORKERS, or one per CPU."""
@@ -63,3 +83,11 @@ class PipelineStorage(dg.ConfigurableResource):
         """A local warehouse (a directory or a ``file://`` URL) as an absolute Path; any other fsspec
         URL as a string, which every ``gi_pipeline.warehouse`` function accepts as its root."""
         return warehouse.resolve_root(self.warehouse_dir)
+
+
+# Raw dir: $GI_PIPELINE_RAW_DIR, else the bundled sample reports.  Warehouse: $GI_PIPELINE_WAREHOUSE_DIR
+# (a directory or an fsspec URL such as s3://bucket/wh), else ./warehouse (relative to where the code
+# server runs).  Parsing: $GI_PIPELINE_PARSE_WORKERS local processes, or $GI_PIPELINE_DASK_SCHEDULER.
+defs = dg.Definitions(
+    resources={"storage": PipelineStorage(raw_dir=default_raw_dir(), warehouse_dir=default_warehouse_dir())}
+)

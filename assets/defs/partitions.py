@@ -1,8 +1,8 @@
 """Partitions, declared once: (year, region) of the reports.
 
-``year`` is static (the report years the templates cover); ``region`` is dynamic, named "region",
-with 6-digit province codes registered by ``raw_inventory`` as it sees them (``000000`` = region
-unknown).  Multi-partition keys order dimensions by *name*, so the key string is ``640000|2024``:
+``year`` is static (2008, the Regulations' first year, to the current year: ``gi_pipeline.years``);
+``region`` is dynamic, named "region", with 6-digit province codes registered by ``raw_inventory`` (and
+nowhere else) as it sees them (``000000`` = region unknown).  Multi-partition keys order dimensions by *name*, so the key string is ``640000|2024``:
 always build keys with ``report_partition_key`` and read them with ``split_partition_key``.
 """
 
@@ -11,13 +11,10 @@ from __future__ import annotations
 import dagster as dg
 
 from gi_pipeline.vocabulary import UNKNOWN_REGION
+from gi_pipeline.years import YEARS  # the one definition of the accepted years
 
 YEAR_DIMENSION = "year"
 REGION_DIMENSION = "region"
-
-FIRST_YEAR = 2019  # 国办公开办函〔2019〕60号: the first national template
-LAST_YEAR = 2025
-YEARS: tuple[int, ...] = tuple(range(FIRST_YEAR, LAST_YEAR + 1))
 
 year_partitions = dg.StaticPartitionsDefinition([str(y) for y in YEARS])
 region_partitions = dg.DynamicPartitionsDefinition(name=REGION_DIMENSION)

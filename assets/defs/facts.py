@@ -1,0 +1,184 @@
+"""The partitioned assets: ``parse_reports`` writes each (year, region) partition's normalized text,
+sections and fact tables.
+
+Why ``parse_reports`` is one ``@multi_asset`` and not a chain of three partitioned assets:
+``gi_pipeline.report.parse_report`` turns raw bytes into text, sections and facts in one pure call,
+and parsing is cheap.  Separate steps would either re-parse three times or hand big parsed objects
+through the IO manager (pickles of whole report texts, which also cannot be stored when one
+run carries several partitions).  One step per partition keeps each table its own asset -- its own
+column schema in the catalog, its own row counts and its own checks -- and declares the
+internal lineage (normalized_text -> sections -> facts) so the graph still shows the chain.
+The reports come from the parse cache the inventory filled (``gi_pipeline.partition_writer``).
+"""
+
+
+from collections.abc import Iterator, Sequence
+
+import dagster as dg
+
+from gi_pipeline import warehouse
+from gi_pipeline import vocabulary as v
+from gi_pipeline.partition_writer import RunSummary, write_partitions
+from gi_pipeline.schema import SCHEMAS
+
+from .checks import FACT_CHECK_SPECS, SUITES, check_results, partition_check_evaluations
+from .common import (
+    GROUP_FACTS,
+    GROUP_PARSE,
+    GROUP_QUALITY,
+    NORMALIZED_TEXT,
+    RAW_INVENTORY,
+    TABLE_KEYS,
+    definition_metadata,
+    markdown_preview,
+    progress,
+)
+from .partitions import report_partition_key, report_partitions, split_partition_key
+from .resources import PipelineStorage
+
+# A year's backfill over ~31 regions becomes 4 runs of at most 10 partitions (each run parses its
+# partitions one after the other in one process; the runs themselves can go in parallel).
+BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=10)
+
+_TABLE_DESCRIPTIONS: dict[str, str] = {
+    v.TABLE_REPORTS: "One row per parsed annual report: agency, place, template, status and issue counts.",
+    v.TABLE_SECTIONS: "The report's text cut into the six template sections (plus any preamble).",
+    v.TABLE_ACTIVE_DISCLOSURE: "Table 二 (active disclosure), long form: one row per (doc_id, item, metric).",
+    v.TABLE_REQUESTS: "Table 三 (requests received and handled), long form: (doc_id, row_key, applicant).",
+    v.TABLE_REVIEW_LITIGATION: "Table 四 (review and litigation), long form: (doc_id, proceeding, outcome).",
+    v.TABLE_QUALITY_ISSUES: "Every problem the parser found and how the value was treated (one row per issue).",
+}
+
+
+def _partitioned_spec(name: str, group: str, deps: Sequence[dg.AssetKey], description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=TABLE_KEYS[name],
+        deps=deps,
+        group_name=group,
+        description=f"{description}\n\nParquet: `warehouse/{name}/year=YYYY/region=NNNNNN/part-0.parquet`.",
+        kinds={"parquet"},
+        metadata=definition_metadata(SCHEMAS[name], True, f"{name}/year=YYYY/region=NNNNNN/part-0.parquet"),
+    )
+
+
+NORMALIZED_TEXT_SPEC = dg.AssetSpec(
+    key=NORMALIZED_TEXT,
+    deps=[RAW_INVENTORY],
+    group_name=GROUP_PARSE,
+    description=(
+        "Each report decoded and normalized (simplified characters, half-width punctuation): the "
+        "text sections and tables are read from. Intermediate, not part of the Parquet contract.\n\n"
+        "Parquet: `warehouse/_stage/normalized_text/year=YYYY/region=NNNNNN/part-0.parquet`."
+    ),
+    kinds={"parquet"},
+    metadata=definition_metadata(
+        warehouse.STAGE_SCHEMAS[warehouse.STAGE_NORMALIZED_TEXT],
+        True,
+        "_stage/normalized_text/year=YYYY/region=NNNNNN/part-0.parquet",
+    ),
+)
+PARSE_SPECS: list[dg.AssetSpec] = [
+    NORMALIZED_TEXT_SPEC,
+    _partitioned_spec(v.TABLE_SECTIONS, GROUP_PARSE, [NORMALIZED_TEXT], _TABLE_DESCRIPTIONS[v.TABLE_SECTIONS]),
+    *(
+        _partitioned_spec(
+            name,
+            GROUP_QUALITY if name == v.TABLE_QUALITY_ISSUES else GROUP_FACTS,
+            [TABLE_KEYS[v.TABLE_SECTIONS]],
+            _TABLE_DESCRIPTIONS[name],
+        )
+        for name in v.PARTITIONED_TABLES
+        if name != v.TABLE_SECTIONS
+    ),
+]
+
+@dg.multi_asset(
+    name="parse_reports",
+    specs=PARSE_SPECS,
+    check_specs=FACT_CHECK_SPECS,
+    partitions_def=report_partitions,
+    backfill_policy=BACKFILL_POLICY,
+    can_subset=False,
+    description=(
+        "Parse the reports of each (year, region) partition and write normalized text, sections "
+        "and fact tables. Empty partitions remove their stale files and succeed."
+    ),
+)
+def parse_reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -> Iterator[dg.MaterializeResult]:
+    raw_dir, warehouse_dir = storage.raw_path, storage.warehouse_path
+    try:
+        catalog = warehouse.read_catalog(warehouse_dir)
+    except FileNotFoundError as exc:
+        raise dg.Failure(str(exc)) from exc
+
+    # A run may carry several partitions (a backfill under BACKFILL_POLICY, all of them from the
+    # CLI): they are validated a batch at a time, one GX call per suite and batch.
+    keys = sorted(split_partition_key(k) for k in context.partition_keys)
+    run = RunSummary()
+    for batch in write_partitions(raw_dir, warehouse_dir, catalog, keys):
+        run.merge(batch)
+        for key, line in batch.lines:
+            progress(context, line, partition=key)
+
+    failed_partitions = {
+        suite: [str(report_partition_key(*key)) for key in failed] for suite, failed in run.failed_partitions().items()
+    }
+    results_by_check = check_results(
+        SUITES, run.suite_results, [str(report_partition_key(*key)) for key in keys], failed_partitions
+    )
+    single = len(keys) == 1
+    # A check result of a run belongs to no partition: record each partition's share too, where
+    # anyone can read it.  An ephemeral instance (`gi-pipeline run` without DAGSTER_HOME) is gone
+    # when the process ends: there they would be 9 events per partition (~6 s per 140) for nobody.
+    if not single and context.instance.is_persistent:
+        for (year, region), results in sorted(run.partition_results.items()):
+            yield from partition_check_evaluations(str(report_partition_key(year, region)), results)
+    for spec in PARSE_SPECS:
+        name = spec.key.path[-1]
+        head = run.head(name)
+        metadata: dict = {
+            "partitions_in_run": len(keys),
+            "rows_in_run": run.rows[name],
+            "preview": dg.MetadataValue.md(markdown_preview(head, total=run.rows[name])),
+        }
+        if single:
+            metadata["dagster/partition_row_count"] = run.rows[name]
+        if name == warehouse.STAGE_NORMALIZED_TEXT:
+            metadata["path"] = dg.MetadataValue.path(str(warehouse.join(warehouse_dir, warehouse.STAGE_DIR, name)))
+            metadata["characters"] = run.characters
+            metadata["preview"] = dg.MetadataValue.md(
+                markdown_preview(head, columns=["doc_id", "source_file"], total=run.rows[name])
+            )
+        else:
+            metadata["path"] = dg.MetadataValue.path(str(warehouse.join(warehouse_dir, name)))
+        if name == v.TABLE_REPORTS:
+            metadata.update(
+                {
+                    "reports_parsed": sum(s.reports for s in run.stats),
+                    "error_issues": sum(s.errors for s in run.stats),
+                    "warning_issues": sum(s.warnings for s in run.stats),
+                    "flagged_reports": run.flagged,
+                    "removed_reports": ", ".join(f for s in run.stats for f in s.removed) or "-",
+                    "reports_failing_identities": len(
+                        {f.doc_id for r in run.suite_results for f in r.findings if f.check.startswith(v.Check.IDENTITY_PREFIX)}
+                    ),
+                    "by_partition": dg.MetadataValue.md(run.summary_markdown()),
+                    "preview": dg.MetadataValue.md(
+                        markdown_preview(
+                            head,
+                            columns=["doc_id", "agency", "template", "status", "error_count", "warning_count"],
+                            total=run.rows[name],
+                        )
+                    ),
+                }
+            )
+        if name == v.TABLE_QUALITY_ISSUES:
+            metadata["by_check"] = dg.MetadataValue.json(dict(sorted(run.issues_by_check.items())))
+        yield dg.MaterializeResult(
+            asset_key=spec.key,
+            metadata=metadata,
+            check_results=[r for r in results_by_check if r.asset_key == spec.key],
+        )
+
+
+defs = dg.Definitions(assets=[parse_reports])

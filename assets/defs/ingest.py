@@ -1,0 +1,152 @@
+"""The ingest asset: ``ingest_raw_files`` materializes ``raw_inventory`` and ``quarantine``.
+
+It lists the raw directory, hashes and parses every file once (the parse is the only way to learn a
+report's year and region; ``gi_pipeline.inventory``), keeps each parse in the parse cache, writes the
+catalog ``warehouse/_catalog/inventory.parquet`` and the quarantine table, registers the regions it
+saw as dynamic partitions (the one place they are registered) and records in its materialization
+which partitions' reports changed (``partitions_touched``), which the partitions sensor runs.
+"""
+
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import dagster as dg
+
+from gi_pipeline import frames, parse_cache, warehouse
+from gi_pipeline import vocabulary as v
+from gi_pipeline.inventory import build_inventory, changed_partitions, stale_partitions
+from gi_pipeline.progress import meter_line
+from gi_pipeline.schema import SCHEMAS
+
+from .common import (
+    GROUP_INGEST,
+    PARTITIONS_TOUCHED,
+    PROGRESS_LOG,
+    QUARANTINE,
+    RAW_INVENTORY,
+    definition_metadata,
+    markdown_preview,
+)
+from .partitions import region_partitions, report_partition_key
+from .resources import PipelineStorage
+
+# Progress of a long inventory in the run log: a line every this many files parsed.
+PROGRESS_EVERY = 1000
+
+RAW_INVENTORY_SPEC = dg.AssetSpec(
+    key=RAW_INVENTORY,
+    group_name=GROUP_INGEST,
+    description=(
+        "Catalog of every file under the raw directory: sha256, and either the (doc_id, year, region) "
+        "partition it belongs to, the file it duplicates, or why it was quarantined. "
+        "Registers the regions seen as `region` partitions.\n\n"
+        "Parquet: `warehouse/_catalog/inventory.parquet` (internal)."
+    ),
+    kinds={"parquet"},
+    metadata=definition_metadata(warehouse.CATALOG_SCHEMA, False, "_catalog/inventory.parquet"),
+)
+QUARANTINE_SPEC = dg.AssetSpec(
+    key=QUARANTINE,
+    deps=[RAW_INVENTORY],
+    group_name=GROUP_INGEST,
+    description=(
+        "Raw files that could not be processed and why (not a report, unreadable, no usable year, "
+        "parser error). Rewritten whole from each inventory.\n\n"
+        "Parquet: `warehouse/quarantine/part-0.parquet`."
+    ),
+    kinds={"parquet"},
+    metadata=definition_metadata(SCHEMAS[v.TABLE_QUARANTINE], False, "quarantine/part-0.parquet"),
+)
+@dg.multi_asset(
+    name="ingest_raw_files",
+    specs=[RAW_INVENTORY_SPEC, QUARANTINE_SPEC],
+    can_subset=False,
+    description="List, hash and parse every raw file; write the catalog and the quarantine table.",
+)
+def ingest_raw_files(context: dg.AssetExecutionContext, storage: PipelineStorage) -> Iterator[dg.MaterializeResult]:
+    raw_dir, warehouse_dir = storage.raw_path, storage.warehouse_path
+    if not raw_dir.is_dir():
+        raise dg.Failure(f"raw directory does not exist: {raw_dir}")
+
+    def on_error(source_file: str, tb: str) -> None:
+        context.log.warning(f"{source_file}: parse_report raised; quarantined.\n{tb}")
+
+    started = time.monotonic()
+
+    def on_progress(parsed: int, to_parse: int) -> None:
+        line = meter_line("inventory", parsed, to_parse, time.monotonic() - started, "files parsed")
+        if parsed % PROGRESS_EVERY == 0:
+            context.log.info(line)
+        PROGRESS_LOG.info(line, extra={"meter": (parsed, to_parse)})  # the CLI draws it
+
+    try:
+        before = warehouse.read_catalog(warehouse_dir)
+    except FileNotFoundError:
+        before = None
+    with storage.parse_pool() as pool:
+        inventory = build_inventory(
+            raw_dir,
+            on_error=on_error,
+            cache=parse_cache.cache_dir(warehouse_dir),
+            workers=storage.workers,
+            on_progress=on_progress,
+            pool=pool,
+        )
+    warehouse.write_catalog(warehouse_dir, inventory.catalog)
+    # Keep the parse results of the files catalogued now; drop the rest (and other parser versions).
+    parse_cache.prune(
+        warehouse_dir,
+        {parse_cache.entry_key(r["sha256"], r["source_file"]) for r in inventory.catalog.to_pylist()
+         if r["role"] == warehouse.ROLE_REPORT},
+    )
+    quarantine = frames.quarantine_table(inventory.quarantined)
+    warehouse.write_table(warehouse_dir, v.TABLE_QUARANTINE, quarantine)
+
+    # The partitions whose reports changed, and those with files left in the warehouse but no
+    # reports any more (rewritten empty); their regions are registered so those runs can be made.
+    stale = stale_partitions(inventory.partitions, warehouse.written_partitions(warehouse_dir))
+    touched = sorted(changed_partitions(before, inventory.catalog) | stale)
+    wanted = sorted(set(inventory.regions) | {region for _, region in stale})
+    known = set(context.instance.get_dynamic_partitions(region_partitions.name))
+    new_regions = [r for r in wanted if r not in known]
+    if new_regions:
+        context.instance.add_dynamic_partitions(region_partitions.name, new_regions)
+        context.log.info(f"registered region partitions: {', '.join(new_regions)}")
+
+    partitions = inventory.partitions
+    by_partition = "\n".join(
+        ["| year | region | reports |", "|---|---|---|"] + [f"| {y} | {r} | {n} |" for (y, r), n in partitions.items()]
+    )
+    yield dg.MaterializeResult(
+        asset_key=RAW_INVENTORY,
+        metadata={
+            "dagster/row_count": inventory.catalog.num_rows,
+            "raw_dir": dg.MetadataValue.path(str(raw_dir)),
+            "catalog": dg.MetadataValue.path(str(warehouse.catalog_path(warehouse_dir))),
+            "files": inventory.catalog.num_rows,
+            "reports": inventory.count(warehouse.ROLE_REPORT),
+            "duplicates": inventory.count(warehouse.ROLE_DUPLICATE),
+            "quarantined": len(inventory.quarantined),
+            "parse_exceptions": len(inventory.errors),
+            "non_empty_partitions": len(partitions),
+            "regions": ", ".join(inventory.regions) or "(none)",
+            "new_region_partitions": ", ".join(new_regions) or "(none)",
+            "partitions": dg.MetadataValue.md(by_partition),
+            PARTITIONS_TOUCHED: dg.MetadataValue.json([str(report_partition_key(*key)) for key in touched]),
+        },
+    )
+    reasons = Counter(reason.split(":", 1)[0] for reason in quarantine["reason"].to_pylist())
+    yield dg.MaterializeResult(
+        asset_key=QUARANTINE,
+        metadata={
+            "dagster/row_count": quarantine.num_rows,
+            "path": dg.MetadataValue.path(str(warehouse.table_path(warehouse_dir, v.TABLE_QUARANTINE))),
+            "by_reason": dg.MetadataValue.json(dict(sorted(reasons.items()))),
+            "preview": dg.MetadataValue.md(markdown_preview(quarantine)),
+        },
+    )
+
+
+defs = dg.Definitions(assets=[ingest_raw_files])

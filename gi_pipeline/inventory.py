@@ -1,0 +1,253 @@
+"""The inventory of a raw directory, and which (year, region) partitions need writing.
+
+* ``build_inventory``: list, hash and parse every raw file once (duplicates by sha256 once) into the
+  catalog (``warehouse.CATALOG_SCHEMA``: each file's partition, the file it duplicates, or why it
+  was quarantined) and the quarantine rows.  Parsing runs on ``gi_pipeline.parallel``.
+* ``scan_raw_dir`` / ``changed_paths``: the cheap comparison a watcher makes (size and mtime; a
+  file is hashed again only when they moved), no parsing.
+* ``changed_partitions`` / ``stale_partitions`` / ``partitions_to_write``: the one rule for which
+  partitions a run must (re)write, used by the ingest asset, the sensors and the CLI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from . import parallel, parse_cache, warehouse
+from . import vocabulary as v
+from .partition_writer import PartitionKey, partition_report_counts
+from .records import Quarantined
+from .years import YEARS
+
+_MAX_REASON_CHARS = 500
+
+
+def list_raw_files(raw_dir: Path) -> list[str]:
+    """Regular files under ``raw_dir``, recursively, as sorted POSIX paths relative to it.
+
+    Hidden files and directories (name starting with '.') are skipped.
+    """
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(raw_dir):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            if path.is_file():
+                found.append(path.relative_to(raw_dir).as_posix())
+    return sorted(found)
+
+
+@dataclass
+class Inventory:
+    catalog: pa.Table  # warehouse.CATALOG_SCHEMA
+    quarantined: list[Quarantined]
+    errors: list[str] = field(default_factory=list)  # exceptions turned into quarantine rows
+
+    @property
+    def partitions(self) -> dict[PartitionKey, int]:
+        """Reports per non-empty (year, region), sorted."""
+        return partition_report_counts(self.catalog)
+
+    @property
+    def regions(self) -> list[str]:
+        return sorted({region for _, region in self.partitions})
+
+    def count(self, role: str) -> int:
+        return sum(r == role for r in self.catalog.column("role").to_pylist())
+
+
+def _reason(prefix: str, detail: str) -> str:
+    text = f"{prefix}: {detail}".replace("\n", " ").strip()
+    return text if len(text) <= _MAX_REASON_CHARS else text[: _MAX_REASON_CHARS - 1] + "…"
+
+
+def classify(result: parse_cache.ParsedSummary | Quarantined) -> dict:
+    """Catalog fields of one parse result: partition, or quarantine reason."""
+    if isinstance(result, Quarantined):
+        return {"role": warehouse.ROLE_QUARANTINED, "reason": result.reason or "quarantined"}
+    if not isinstance(result, parse_cache.ParsedSummary):
+        raise TypeError(f"parse_report returned {type(result).__name__}, not ParsedReport/Quarantined")
+    year, region = result.year, result.region
+    if year is None:
+        return {"role": warehouse.ROLE_QUARANTINED, "reason": _reason(v.Check.YEAR_UNKNOWN, "no report year found")}
+    if year not in YEARS:
+        return {
+            "role": warehouse.ROLE_QUARANTINED,
+            "reason": _reason("year_out_of_range", f"{year} is not in {YEARS[0]}..{YEARS[-1]}"),
+        }
+    if not isinstance(region, str) or not re.fullmatch(r"\d{6}", region):
+        raise ValueError(f"parse_report gave region {region!r}, not a 6-digit code")
+    return {"role": warehouse.ROLE_REPORT, "doc_id": result.doc_id, "year": year, "region": region}
+
+
+_CLASSIFICATION = ("role", "doc_id", "year", "region", "reason")
+
+
+def known_classifications(catalog: pa.Table) -> dict[str, dict]:
+    """sha256 -> what parsing that content gave (role, doc_id, year, region, reason), from a catalog."""
+    return {
+        row["sha256"]: {k: row[k] for k in _CLASSIFICATION}
+        for row in catalog.to_pylist()
+        if row["sha256"] and row["role"] != warehouse.ROLE_DUPLICATE
+    }
+
+
+def build_inventory(
+    raw_dir: Path,
+    on_error: Callable[[str, str], None] | None = None,
+    known: dict[str, dict] | None = None,
+    cache: warehouse.Location | None = None,
+    workers: int = 1,
+    on_progress: Callable[[int, int], None] | None = None,
+    pool: parallel.DaskPool | None = None,
+) -> Inventory:
+    """Hash and parse every raw file once; exact duplicates (same sha256) are parsed once.
+
+    Nothing a single file does stops the inventory: an exception while reading or parsing it
+    becomes a quarantine row carrying the error message (``on_error(source_file, traceback)``
+    is told too). ``known`` (sha256 -> classification, see ``known_classifications``) skips
+    parsing content already catalogued.  Full parse results go to the parse cache ``cache``
+    (``parse_cache.cache_dir``), where the partition runs pick them up instead of parsing again;
+    ``workers`` local processes parse, or the cluster behind ``pool`` (``gi_pipeline.parallel``);
+    ``on_progress(parsed, to_parse)`` is called after each file parsed.
+    """
+    known = known or {}
+    files = list_raw_files(raw_dir)
+    rows: list[dict] = []
+    awaiting: dict[str, dict] = {}  # source_file -> its row, until its parse comes back
+    first_by_sha: dict[str, dict] = {}
+    duplicates: list[tuple[dict, dict]] = []  # (row, row of the first file with the same bytes)
+
+    def jobs() -> Iterator[parallel.ParseJob]:
+        for source_file in files:
+            row: dict = {"source_file": source_file, "sha256": None, "size_bytes": None}
+            rows.append(row)
+            try:
+                raw = (raw_dir / source_file).read_bytes()
+            except OSError as exc:
+                row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("read_error", f"{type(exc).__name__}: {exc}"))
+                row["sha256"] = ""
+                continue
+            sha = hashlib.sha256(raw).hexdigest()
+            row.update(sha256=sha, size_bytes=len(raw))
+            first = first_by_sha.get(sha)
+            if first is not None:
+                duplicates.append((row, first))
+                continue
+            first_by_sha[sha] = row
+            if sha in known:
+                row.update(known[sha])
+                continue
+            awaiting[source_file] = row
+            yield parallel.ParseJob(source_file, sha, raw)
+
+    errors: list[str] = []
+    for parsed, outcome in enumerate(parallel.parse_all(jobs(), cache, workers, pool=pool), start=1):
+        row = awaiting.pop(outcome.source_file)
+        error, tb = outcome.error, outcome.traceback  # set when parsing raised (in a worker)
+        if outcome.result is not None:
+            try:
+                row.update(classify(outcome.result))
+            except Exception as exc:  # one bad file must not stop the run
+                error, tb = f"{type(exc).__name__}: {exc}", traceback.format_exc()
+        if error is not None:
+            row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("parse_error", error))
+            errors.append(outcome.source_file)
+            if on_error is not None:
+                on_error(outcome.source_file, tb or error)
+        if on_progress is not None:
+            # Files are read (and counted) ahead of their parses, as the pool takes them.
+            on_progress(parsed, parsed + len(awaiting) + (len(files) - len(rows)))
+    for row, first in duplicates:
+        row.update(
+            role=warehouse.ROLE_DUPLICATE,
+            doc_id=first.get("doc_id"),
+            year=first.get("year"),
+            region=first.get("region"),
+            duplicate_of=first["source_file"],
+            reason=first.get("reason"),
+        )
+    # Every path that yields nothing is listed, duplicates of a bad file included.
+    quarantined = [
+        Quarantined(row["source_file"], row["sha256"], row["reason"])
+        for row in rows
+        if row["role"] == warehouse.ROLE_QUARANTINED or (row["role"] == warehouse.ROLE_DUPLICATE and row.get("reason"))
+    ]
+    catalog = pa.Table.from_pylist(rows, schema=warehouse.CATALOG_SCHEMA)
+    return Inventory(catalog=catalog, quarantined=quarantined, errors=errors)
+
+
+# --------------------------------------------------------------------------------------------
+# What changed: the raw directory (cheap, for a watcher) and the partitions (for the runs)
+# --------------------------------------------------------------------------------------------
+
+FileState = dict[str, list]  # path -> [size, mtime_ns, sha256]
+
+
+def scan_raw_dir(raw_dir: Path, previous: FileState) -> FileState:
+    """Each raw file's size, mtime and sha256; a file whose size and mtime did not move keeps its
+    previous hash (only new or touched files are read)."""
+    state: FileState = {}
+    for path in list_raw_files(raw_dir):
+        try:
+            stat = os.stat(raw_dir / path)
+            old = previous.get(path)
+            if old and old[0] == stat.st_size and old[1] == stat.st_mtime_ns:
+                state[path] = old
+            else:
+                digest = hashlib.sha256((raw_dir / path).read_bytes()).hexdigest()
+                state[path] = [stat.st_size, stat.st_mtime_ns, digest]
+        except OSError:
+            continue  # vanished between listing and reading: the next scan sees it gone
+    return state
+
+
+def changed_paths(before: FileState, after: FileState) -> list[str]:
+    """Paths added, removed or whose content (sha256) changed."""
+    paths = set(before) | set(after)
+    return sorted(p for p in paths if (before.get(p) or [None] * 3)[2] != (after.get(p) or [None] * 3)[2])
+
+
+def _reports_by_partition(catalog: pa.Table | None) -> dict[PartitionKey, set[tuple[str, str]]]:
+    found: dict[PartitionKey, set[tuple[str, str]]] = {}
+    for row in catalog.to_pylist() if catalog is not None else ():
+        if row["role"] == warehouse.ROLE_REPORT:
+            found.setdefault((row["year"], row["region"]), set()).add((row["source_file"], row["sha256"]))
+    return found
+
+
+def changed_partitions(before: pa.Table | None, after: pa.Table) -> set[PartitionKey]:
+    """Partitions whose reports (path and content) differ between two catalogs: gained, lost or
+    changed a report.  ``before`` None (no catalog yet): every partition of ``after``."""
+    old, new = _reports_by_partition(before), _reports_by_partition(after)
+    return {key for key in set(old) | set(new) if old.get(key) != new.get(key)}
+
+
+def stale_partitions(
+    counts: Iterable[PartitionKey], written: Iterable[PartitionKey], year: int | None = None
+) -> set[PartitionKey]:
+    """Partitions with files in the warehouse (``written``) but no reports in the catalog any more
+    (``counts``: the non-empty partitions): rewriting them empty removes their stale facts."""
+    have = set(counts)
+    return {key for key in written if key not in have and key[0] in YEARS and (year is None or key[0] == year)}
+
+
+def partitions_to_write(
+    counts: Iterable[PartitionKey], written: Iterable[PartitionKey], year: int | None = None
+) -> tuple[list[PartitionKey], set[PartitionKey]]:
+    """(every partition a full run writes, sorted; the stale ones among them): the non-empty
+    partitions (of ``year`` when given) and the stale ones."""
+    counts = set(counts)
+    stale = stale_partitions(counts, written, year)
+    wanted = {key for key in counts if year is None or key[0] == year}
+    return sorted(wanted | stale), stale
