@@ -19,7 +19,7 @@ from assets.defs.partitions import report_partition_key
 from gi_pipeline import identities as ids
 from gi_pipeline import vocabulary as v
 from gi_pipeline import warehouse
-from gi_pipeline.synth import generate_report
+from tests.synth import generate_report
 
 from .seed_labels import SEEDS
 
