@@ -36,6 +36,8 @@ from assets.assets import PARSE_SPECS
 from assets.defs.resources import RAW_DIR_ENV, WAREHOUSE_DIR_ENV, bundled_sample_reports
 from gi_pipeline.years import report_years
 
+pytestmark = [pytest.mark.ui, pytest.mark.slow]
+
 REPO = Path(__file__).resolve().parents[1]
 LOCATION = "gi_pipeline"  # workspace.yaml
 REPOSITORY = "__repository__"  # the implicit repository of a Definitions object
@@ -164,11 +166,9 @@ _EXEC_WITH_SIGINT = (
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterDev]:
+def server(tmp_path_factory: pytest.TempPathFactory, make_dagster_home) -> Iterator[DagsterDev]:
     base = tmp_path_factory.mktemp("ui")
-    home, raw, warehouse = base / "dagster_home", base / "raw", base / "warehouse"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    home, raw, warehouse = make_dagster_home(), base / "raw", base / "warehouse"
     raw.mkdir()
     for name in RAW_FILES:
         shutil.copy(bundled_sample_reports() / name, raw / name)

@@ -1,10 +1,11 @@
 """Synthetic annual reports (政府信息公开工作年度报告) with known values.
 
 Test support, not part of the installed package.  Used by the tests (a few hundred reports: the parser
-must get every cell of a clean report right and raise the expected checks on every defective one) and by the benchmarks (tens of thousands of reports,
-fast, deterministic by seed) and nothing else.  Pure: the same ``ReportSpec`` always gives the same bytes.
-One module per concern: ``spec`` (what to generate), ``values``, ``layouts``, ``noise``, ``defects``,
-``document`` and ``wording`` (the text around the tables), ``places``; ``generator`` puts them together.
+must get every cell of a clean report right and raise the expected checks on every defective one), by
+the benchmarks (tens of thousands of reports, fast, deterministic by seed) and nothing else.  Pure: the
+same ``ReportSpec`` always gives the same bytes.  One module per concern: ``spec`` (what to generate),
+``values``, ``layouts``, ``noise``, ``defects``, ``document`` and ``wording`` (the text around the
+tables), ``places``; ``generator`` puts them together.
 
 What a generated file looks like (the parser writer's contract)
 ---------------------------------------------------------------
