@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from gi_pipeline import vocabulary as V
 
-from .streams import _wchoice
 from .noise import _is_cjk
+from .streams import _wchoice
 from .wording import (
     CAPTIONS,
     HEADINGS,

@@ -106,7 +106,7 @@ class LayoutMixin:
             for key, metrics, label in items:
                 toks, lab = item(key, metrics, label)
                 rows.append(_data_row([lab], toks + [""] * (3 - len(toks))))
-                rows[-1].docx = [lab] + toks
+                rows[-1].docx = [lab, *toks]
             blocks.append(rows)
 
         norm_label = "规范性文件" if self.norm_alias else "行政规范性文件"
@@ -206,7 +206,7 @@ class LayoutMixin:
         direct, after = self.label("未经复议直接起诉"), self.label("复议后起诉")
         rows = [
             _Row("header", [rv, "", "", "", "", rs] + [""] * 9, [rv, rs]),
-            _Row("header", short + [direct, "", "", "", "", after, "", "", "", ""], short + [direct, after]),
+            _Row("header", [*short, direct, "", "", "", "", after, "", "", "", ""], [*short, direct, after]),
             _Row("header", [""] * 5 + row2 + row2, [""] * 5 + row2 + row2),
         ]
         if not self.no_t4_numbers:
