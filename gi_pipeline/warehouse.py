@@ -121,7 +121,7 @@ def column_docs(schema: pa.Schema, partitioned: bool = False) -> list[tuple[str,
 
 
 def schema_markdown() -> str:
-    """The Parquet contract as markdown (the README's schema section is generated from this)."""
+    """The Parquet contract as markdown (docs/schema.md's columns section is generated from this)."""
     out: list[str] = []
     for name in (*v.PARTITIONED_TABLES, *v.UNPARTITIONED_TABLES):
         partitioned = name in v.PARTITIONED_TABLES
