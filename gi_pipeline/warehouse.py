@@ -476,9 +476,9 @@ def write_table(root: Root, table: str, arrow_table: pa.Table) -> Location:
         _remove_stale_remote(location.rsplit("/", 1)[0], keep=PART_FILE)
         return path
     directory = location.parent
-    path = write_parquet(directory / PART_FILE, data)
+    written = write_parquet(directory / PART_FILE, data)
     _remove_stale(directory, keep=PART_FILE)
-    return path
+    return written
 
 
 def write_catalog(root: Root, arrow_table: pa.Table) -> Location:

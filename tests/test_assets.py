@@ -33,10 +33,9 @@ from assets.assets import (
 from assets.definitions import defs
 from assets.defs.partitions import report_partition_key, split_partition_key
 from assets.defs.resources import PipelineStorage, bundled_sample_reports
-from gi_pipeline.inventory import build_inventory
-from gi_pipeline.years import report_years
 from gi_pipeline import vocabulary as v
 from gi_pipeline import warehouse
+from gi_pipeline.inventory import build_inventory
 from gi_pipeline.records import (
     DisclosureFact,
     ParsedReport,
@@ -49,6 +48,7 @@ from gi_pipeline.records import (
     SectionRecord,
 )
 from gi_pipeline.schema import SCHEMAS
+from gi_pipeline.years import report_years
 
 REPO = Path(__file__).resolve().parents[1]
 PARSE_KEYS = list(parse_reports.keys)

@@ -180,7 +180,8 @@ def test_a_violated_identity_is_shown_with_formula_sides_and_difference(tmp_path
             assert (finding.lhs, finding.rhs) == (lhs, rhs)
             terms = [value[(v.TABLE_REQUESTS, row, c)] for row in ("new_received", "carried_over", "results_total", "carried_forward")]
             assert "; {} + {} = {} + {}".format(*terms) in page
-        shown = f"{explain.FORMULAS[finding.identity]} [{finding.column}]: {finding.lhs} ≠ {finding.rhs} (off by {abs(finding.lhs - finding.rhs)})"
+        off = abs(finding.lhs - finding.rhs)
+        shown = f"{explain.FORMULAS[finding.identity]} [{finding.column}]: {finding.lhs} ≠ {finding.rhs} (off by {off})"
         assert shown in page.replace("&amp;", "&")
         for cell in explain.identity_cells(finding.identity, finding.column):
             if cell in cells:

@@ -28,9 +28,8 @@ from assets.assets import ALL_ASSETS, CROSS_YEAR, QUARANTINE, RAW_INVENTORY, par
 from assets.definitions import defs
 from assets.defs.partitions import report_partition_key
 from assets.defs.resources import PipelineStorage, bundled_sample_reports
-from gi_pipeline import parallel
+from gi_pipeline import parallel, warehouse
 from gi_pipeline import vocabulary as v
-from gi_pipeline import warehouse
 from gi_pipeline.schema import SCHEMAS
 
 PARSE_KEYS = list(parse_reports.keys)

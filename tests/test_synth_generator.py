@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import synth
 from gi_pipeline import vocabulary as V
+from tests import synth
 from tests.synth import DEFECTS, ENCODINGS, LAYOUTS, generate_corpus, generate_report, identity_errors
 
 CHECK_NAMES = {v for k, v in vars(V.Check).items() if k.isupper()}

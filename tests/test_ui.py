@@ -15,6 +15,7 @@ temporary DAGSTER_HOME, and is stopped with SIGTERM to the group (SIGKILL if it 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -139,18 +140,15 @@ def stop(process: subprocess.Popen) -> None:
     """SIGTERM to the whole process group (webserver, daemon, code server, run workers), then SIGKILL."""
     clean = True
     if process.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         try:
             process.wait(timeout=STOP_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             clean = False
-    try:  # children that outlived the parent, or a parent that ignored SIGTERM
+    # Children that outlived the parent, or a parent that ignored SIGTERM.
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait(timeout=STOP_TIMEOUT_S)
     if not clean:
         warnings.warn(f"dagster dev ignored SIGTERM for {STOP_TIMEOUT_S} s and was killed", stacklevel=2)
@@ -183,8 +181,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, make_dagster_home) -> Itera
     log = base / "dagster-dev.log"
     with open(log, "wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-c", _EXEC_WITH_SIGINT]
-            + ["-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
+            [sys.executable, "-c", _EXEC_WITH_SIGINT,
+             "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
             cwd=REPO,
             env=env,
             stdin=subprocess.DEVNULL,
