@@ -15,7 +15,7 @@ $(VENV)/bin/python:
 
 # Re-install only when pyproject.toml changes (the package itself is installed editable).
 $(STAMP): pyproject.toml | $(VENV)/bin/python
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,scale]'
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,scale,ocr]'
 	@touch $(STAMP)
 
 # Records into .dagster_home, which `make dev` opens (ARGS=--ephemeral: a throwaway instance).

@@ -49,6 +49,9 @@ SKIP = "skip"  # markdown rules, lines of empty cells
 HEADING = "heading"  # a markdown heading (## 表三 …, ### 行政复议): no cell of any row; its text is its one cell
 
 GRID_SEP = "\x1f"  # ASCII unit separator: joins the cells of a structured table's row (readers/grid.py)
+# Wraps an OCR reading below the confidence threshold (readers/ocr.py): ``⁇12⁇0.62`` is what was read and
+# how sure the engine was. Such a cell is unreadable, never a number.
+LOW_CONFIDENCE_MARK = "\u2047"
 GRID_SPAN = "\x1e"  # a grid field covered by the horizontal span of the cell before it (keeps columns)
 
 
@@ -70,6 +73,8 @@ class Line(NamedTuple):
 
 @functools.lru_cache(maxsize=_TOKEN_CACHE)
 def classify(token: str) -> str:
+    if LOW_CONFIDENCE_MARK in token:
+        return UNREADABLE
     if _VALUE.match(token):
         return VALUE
     if _PLACEHOLDER.match(token):

@@ -36,7 +36,10 @@ from .records import ParsedReport, Quarantined
 CACHE_DIR = "parsed"
 _SUFFIX = ".pickle"
 # Libraries whose behaviour is part of a parse result.
-_PARSER_LIBRARIES = ("opencc", "lxml", "pypdfium2", "pdfplumber", "pdfminer.six", "rapidfuzz", "charset-normalizer")
+_PARSER_LIBRARIES = (
+    "opencc", "lxml", "pypdfium2", "pdfplumber", "pdfminer.six", "rapidfuzz", "charset-normalizer",
+    "rapidocr-onnxruntime", "onnxruntime", "opencv-python",
+)
 
 
 @functools.cache

@@ -74,7 +74,7 @@ class ReportMetadata:
     template: str | None
     traditional: bool
     region: RegionMatch
-    reader: str = "text"  # which reader turned the file into text: pdfium, pdfplumber, html, docx, doc, text
+    reader: str = "text"  # which reader turned the file into text: pdfium, pdfplumber, html, docx, doc, text, ocr
 
 
 @dataclass(frozen=True)

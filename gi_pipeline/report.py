@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from . import metadata as md
 from . import vocabulary as v
-from .cells import HEADING, Line, split_lines
+from .cells import HEADING, LOW_CONFIDENCE_MARK, Line, split_lines
 from .flat_tables import inline_sections, is_flattened, read_flat_tables
 from .narrative import check_narrative, narrative_issues
 from .normalize import normalize_text
@@ -40,6 +41,7 @@ from .tables import (
     requests_template,
 )
 
+_LOW_CONFIDENCE = re.compile(f"{LOW_CONFIDENCE_MARK}(.*?){LOW_CONFIDENCE_MARK}([0-9.]+)")
 # Fewer standard sections than this and no title: not an annual report.
 _MIN_SECTIONS = 3
 # Larger files are quarantined unread: a report is at most a few MB even as a PDF with images, and the
@@ -100,6 +102,19 @@ class Tables:
     issues: list[QualityIssue]
 
 
+def _ocr_issue(issue: QualityIssue) -> QualityIssue:
+    """An unreadable cell that holds an OCR reading below the confidence threshold (cells.LOW_CONFIDENCE_MARK)
+    is reported as such: what was read and how sure the engine was."""
+    if issue.check != v.Check.UNREADABLE_CELL or LOW_CONFIDENCE_MARK not in issue.detail:
+        return issue
+    found = _LOW_CONFIDENCE.search(issue.detail)
+    if found is None:
+        return issue
+    column = issue.detail[: found.start()].rstrip(": '")
+    detail = f"{column}: OCR read {found.group(1)!r} with confidence {found.group(2)}, below the threshold: not used"
+    return QualityIssue(v.Check.OCR_LOW_CONFIDENCE, issue.severity, issue.table, issue.row_key, detail)
+
+
 def vote_template(text: str, request_cells: RowCells, from_disclosure: str | None, year: int | None) -> tuple[str | None, str]:
     """The template the whole document points to, and what disagrees (empty when nothing does). Strong
     signals: the notice the report cites, table 二's column headers, table 三's 2021-only sub-rows. Weak
@@ -148,6 +163,7 @@ def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | No
     requests = extract_requests(request_cells, request_numbers, template)
     review = extract_review(review_lines)
     issues += [*disclosure.issues, *requests.issues, *review.issues]
+    issues = [_ocr_issue(issue) for issue in issues]
     return Tables(template, disclosure.facts, requests.facts, review.facts, issues)
 
 

@@ -93,7 +93,8 @@ COLUMN_DOCS: dict[str, str] = {
     "of 2008-2018, whose tables are not extracted",
     "traditional": "the report was written in traditional characters",
     "reader": "which reader turned the file into text: 'pdfium' (PDF text layer), 'pdfplumber' (PDFs PDFium "
-    "cannot read), 'html', 'docx', 'doc' (.doc/.rtf/.odt via LibreOffice) or 'text'",
+    "cannot read), 'html', 'docx', 'doc' (.doc/.rtf/.odt via LibreOffice), 'text' or 'ocr' "
+    "(a scanned PDF or a page image, read by OCR)",
     "status": "'ok', or 'flagged' when the report has an error-severity quality issue",
     "value": "the number as printed; null when missing, blank, a dash or unreadable (see quality_issues)",
     "row_key": "the row the value or issue is about (canonical vocabulary: table 三 row, 二 item, 四 proceeding)",

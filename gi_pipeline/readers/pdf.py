@@ -7,7 +7,8 @@ slower), whose table finder and text lines the PDFium reader's rules copy, so bo
 Running headers and footers (text in the top or bottom band that repeats on other pages, or looks like a
 page number) are dropped; a paragraph wrapped at the right margin is joined again; a table that runs on
 over a page break is joined into one grid (a repeated header row dropped, a merged label cell cut by the
-break continued). A PDF with no text layer is quarantined for OCR (``no_text_layer``, ``_scanned``).
+break continued). A PDF with no text layer (``no_text_layer``, ``_scanned``) or with cid codes only is
+read by OCR (``readers.ocr``), through ``NeedsOCR``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import grid, pdf_text, rulings
-from .errors import Unreadable
+from .errors import NeedsOCR, Unreadable
 from .pdf_pdfium import Char, Page, Unmeasured, open_pdf, read_page
 
 READER_PDFIUM = "pdfium"
@@ -279,8 +280,8 @@ def no_text_layer(n_chars: int) -> bool:
 
 
 def _scanned(raw: bytes) -> Read:
-    """A PDF without a text layer: the one place OCR would read it; until then quarantined."""
-    raise Unreadable("scanned PDF, needs OCR")
+    """A PDF without a text layer: the one place it is handed to OCR (``readers.read`` catches this)."""
+    raise NeedsOCR("scanned PDF")
 
 
 def _check_pages(n_pages: int) -> None:
@@ -294,7 +295,7 @@ def _text(pages: list[list[tuple[float, _Text | _Table]]], heights: list[float])
     _drop_headers_footers(pages, heights)
     text = "\n".join(_lines(pages))
     if sum(len(m) for m in _CID.findall(text)) > 0.3 * len(text):  # fonts without a Unicode map
-        raise Unreadable("PDF text layer without Unicode mapping (cid codes), needs OCR")
+        raise NeedsOCR("PDF text layer without Unicode mapping (cid codes)")
     return text + "\n"
 
 
