@@ -99,8 +99,8 @@ def _terms(report: ParsedReport, identity: str, column: str) -> str:
 def identity_findings(report: ParsedReport) -> list[IdentityFinding]:
     """Identity rows whose two sides are known and differ, computed by gi_pipeline.identities."""
     tables = frames.report_tables([report])
-    requests = pl.from_arrow(tables[v.TABLE_REQUESTS]).lazy()
-    review = pl.from_arrow(tables[v.TABLE_REVIEW_LITIGATION]).lazy()
+    requests = frames.polars_frame(tables[v.TABLE_REQUESTS]).lazy()
+    review = frames.polars_frame(tables[v.TABLE_REVIEW_LITIGATION]).lazy()
     rows = pl.concat([ids.request_identities(requests), ids.review_identities(review)]).collect()
     failed = rows.filter(pl.col("lhs") != pl.col("rhs"))
     return [
@@ -203,7 +203,8 @@ def cell_source_html(report: ParsedReport, key: CellKey, fact: object | None) ->
         if page is not None:
             info.append(f"page {html.escape(str(page))}")
         info.append(f"chars {start}-{end} of the normalized text")
-        return head + f'<p class="how">{" · ".join(info)}</p><div class="src">{_lines_html(text, lo, hi, [(start, end)], (start, end))}</div>'
+        source = _lines_html(text, lo, hi, [(start, end)], (start, end))
+        return head + f'<p class="how">{" · ".join(info)}</p><div class="src">{source}</div>'
     sections = {s.section_key: s for s in report.sections}
     span = row_line(sections, table, row)
     if span is None:
@@ -347,8 +348,8 @@ def _table_issues_html(notes: _Annotations, table: str) -> str:
 def _requests_html(report: ParsedReport, notes: _Annotations) -> str:
     facts = {(v.TABLE_REQUESTS, f.row_key, f.applicant): f for f in report.requests}
     template = report.metadata.template
-    rows = v.request_rows(template) if template else v.REQUEST_ROW_KEYS
-    rows = [*rows, *dict.fromkeys(k[1] for k in facts if k[1] not in rows)]
+    known = v.request_rows(template) if template else v.REQUEST_ROW_KEYS
+    rows = [*known, *dict.fromkeys(k[1] for k in facts if k[1] not in known)]
     head = "".join(f"<th>{_header(a)}</th>" for a in v.APPLICANTS)
     body = []
     for row in rows:
@@ -392,7 +393,10 @@ def _review_html(report: ParsedReport, notes: _Annotations) -> str:
     head = "".join(f"<th>{_header(o)}</th>" for o in v.OUTCOMES)
     body = [
         f'<tr><th class="rowkey">{html.escape(p)}</th>'
-        + "".join(_cell_html(report, (v.TABLE_REVIEW_LITIGATION, p, o), facts.get((v.TABLE_REVIEW_LITIGATION, p, o)), notes) for o in v.OUTCOMES)
+        + "".join(
+            _cell_html(report, (v.TABLE_REVIEW_LITIGATION, p, o), facts.get((v.TABLE_REVIEW_LITIGATION, p, o)), notes)
+            for o in v.OUTCOMES
+        )
         + "</tr>"
         + _row_notes_html(notes, v.TABLE_REVIEW_LITIGATION, p, len(v.OUTCOMES))
         for p in v.PROCEEDINGS
@@ -411,7 +415,11 @@ def _region_how(report: ParsedReport) -> str:
     names = [n for n in (region.county, region.prefecture, region.province) if n]
     head = " ".join(x for x in (m.title, m.agency) if x)
     where = "a place named in the title or agency" if any(n in head for n in names) else "a place named in the body text"
-    moved = "" if region.admin_code == region.admin_code_as_reported else f"; code {region.admin_code_as_reported} in {m.year}, today {region.admin_code}"
+    moved = (
+        ""
+        if region.admin_code == region.admin_code_as_reported
+        else f"; code {region.admin_code_as_reported} in {m.year}, today {region.admin_code}"
+    )
     return f"from {where} (gi_pipeline.regions){moved}"
 
 
@@ -478,7 +486,8 @@ _CSS = """
 body{font:14px/1.45 system-ui,'Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
 header{background:#263238;color:#fff;padding:12px 20px}header h1{margin:0;font-size:20px}
 main{margin-right:380px;padding:8px 20px}
-aside{position:fixed;top:0;right:0;width:370px;height:100vh;overflow:auto;background:#fff;border-left:1px solid #ccc;padding:10px;box-sizing:border-box}
+aside{position:fixed;top:0;right:0;width:370px;height:100vh;overflow:auto;background:#fff;
+border-left:1px solid #ccc;padding:10px;box-sizing:border-box}
 h2{font-size:17px;margin:18px 0 6px;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;background:#fff}td,th{border:1px solid #d0d0d0;padding:2px 6px;vertical-align:top}
 table.meta th{text-align:left;background:#f0f0f0}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+import polars as pl
 import pyarrow as pa
 
 from . import vocabulary as v
@@ -103,3 +104,10 @@ def report_tables(reports: Iterable[ParsedReport]) -> dict[str, pa.Table]:
 def quarantine_table(items: Iterable[Quarantined]) -> pa.Table:
     rows = sorted((q.__dict__ for q in items), key=lambda q: (q["source_file"], q["sha256"]))
     return _table(v.TABLE_QUARANTINE, rows)
+
+
+def polars_frame(table: pa.Table) -> pl.DataFrame:
+    """An Arrow table as a polars DataFrame (``pl.from_arrow``, whose type also allows a Series)."""
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame

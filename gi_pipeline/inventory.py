@@ -158,7 +158,7 @@ def build_inventory(
         if outcome.result is not None:
             try:
                 row.update(classify(outcome.result))
-            except Exception as exc:  # one bad file must not stop the run
+            except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
                 error, tb = f"{type(exc).__name__}: {exc}", traceback.format_exc()
         if error is not None:
             row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("parse_error", error))

@@ -13,13 +13,33 @@ from .flat_tables import inline_sections, is_flattened, read_flat_tables
 from .narrative import check_narrative, narrative_issues
 from .normalize import normalize_text
 from .readers import READER_TEXT, Unreadable, read
-from .records import DisclosureFact, ParsedReport, QualityIssue, Quarantined, RegionMatch, ReportMetadata
-from .records import RequestFact, ReviewFact, SectionRecord
+from .records import (
+    DisclosureFact,
+    ParsedReport,
+    QualityIssue,
+    Quarantined,
+    RegionMatch,
+    ReportMetadata,
+    RequestFact,
+    ReviewFact,
+    SectionRecord,
+)
 from .regions import resolve_region
 from .sections import split_sections
-from .tables import RowCells, anchor_requests, disclosure_template, extract_disclosure, extract_requests, extract_review
-from .tables import APPLICANT_HEADER, REVIEW_HEADER, has_numbers, place_by_header, place_under_metric_headers
-from .tables import requests_template
+from .tables import (
+    APPLICANT_HEADER,
+    REVIEW_HEADER,
+    RowCells,
+    anchor_requests,
+    disclosure_template,
+    extract_disclosure,
+    extract_requests,
+    extract_review,
+    has_numbers,
+    place_by_header,
+    place_under_metric_headers,
+    requests_template,
+)
 
 _LOW_CONFIDENCE = re.compile(f"{LOW_CONFIDENCE_MARK}(.*?){LOW_CONFIDENCE_MARK}([0-9.]+)")
 # Fewer standard sections than this and no title: not an annual report.

@@ -77,7 +77,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     ),
 }
 
-# Human-readable column docs, shown in the Dagster catalog (TableSchema) and the README.
+# Human-readable column docs, shown in the Dagster catalog (TableSchema) and docs/schema.md.
 COLUMN_DOCS: dict[str, str] = {
     "doc_id": "sha256 of the raw file bytes",
     "source_file": "path of the raw file relative to the raw directory",

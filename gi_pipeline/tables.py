@@ -13,11 +13,25 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from . import vocabulary as v
 from . import labels
-from .cells import BLANK, BREAK, HEADING, LABEL, PLACEHOLDER, PROSE, ROW, UNREADABLE, VALUE, Cell, Line
-from .cells import amount_10k_yuan, count_value
+from . import vocabulary as v
+from .cells import (
+    BLANK,
+    BREAK,
+    HEADING,
+    LABEL,
+    PLACEHOLDER,
+    PROSE,
+    ROW,
+    UNREADABLE,
+    VALUE,
+    Cell,
+    Line,
+    amount_10k_yuan,
+    count_value,
+)
 from .labels import GROUP, HEADER, LabelMatcher, LabelRef, label_key
 from .records import DisclosureFact, QualityIssue, RequestFact, ReviewFact
 
@@ -330,18 +344,19 @@ class _Issues:
 
 
 Number = float | int
+N = TypeVar("N", bound=float)  # int for counts, float (or either) for money and mixed rows
 # A column's reader: the cell text to its value, or None and the check that failed.
-Parser = Callable[[str], tuple[Number | None, str | None]]
+Parser = Callable[[str], tuple[N | None, str | None]]
 
 
 @functools.lru_cache(maxsize=1 << 14)  # count cells are mostly small numbers, the same in every report
-def read_count(text: str) -> tuple[Number | None, str | None]:
+def read_count(text: str) -> tuple[int | None, str | None]:
     value = count_value(text)
     return (value, None) if value is not None else (None, v.Check.UNREADABLE_CELL)
 
 
-def money_reader(header_unit: str | None) -> Parser:
-    def read_money(text: str) -> tuple[Number | None, str | None]:
+def money_reader(header_unit: str | None) -> Parser[float]:
+    def read_money(text: str) -> tuple[float | None, str | None]:
         value = amount_10k_yuan(text, header_unit)
         if value is not None:
             return value, None
@@ -352,7 +367,7 @@ def money_reader(header_unit: str | None) -> Parser:
     return read_money
 
 
-def _cell_value(cell: Cell, parse: Parser, issues: _Issues, row_key: str, column: str) -> Number | None:
+def _cell_value(cell: Cell, parse: Parser[N], issues: _Issues, row_key: str, column: str) -> N | None:
     if cell.kind == VALUE:
         value, failed = parse(cell.text)
         if failed == v.Check.AMOUNT_UNIT_UNKNOWN:
@@ -387,8 +402,8 @@ def _printed_cells(key: str, found: RowCells, issues: _Issues, table_has_numbers
 
 
 def _read_row(
-    table: str, key: str, columns: Sequence[str], cells: tuple[Cell, ...] | None, parsers: Sequence[Parser]
-) -> tuple[list[Number | None], tuple[QualityIssue, ...]]:
+    table: str, key: str, columns: Sequence[str], cells: tuple[Cell, ...] | None, parsers: Sequence[Parser[N]]
+) -> tuple[list[N | None], tuple[QualityIssue, ...]]:
     """A row's values and the issues of its cells; all null when the row is missing (``cells`` None) or
     has too few or too many cells."""
     issues = _Issues(table)
@@ -622,7 +637,7 @@ def _proceeding_parts(lines: Sequence[Line]) -> dict[str, list[Cell]] | None:
 def _proceeding_row(proceeding: str, cells: Sequence[Cell] | None) -> tuple[list[ReviewFact], list[QualityIssue]]:
     """One proceeding's five facts from its part of table 四."""
     issues = _Issues(v.TABLE_REVIEW_LITIGATION)
-    values: list[Number | None] = [None] * len(v.OUTCOMES)
+    values: list[int | None] = [None] * len(v.OUTCOMES)
     if cells is None:
         issues.error(v.Check.ROW_MISSING, proceeding, "no part of table 四 for this proceeding")
     elif len(cells) != len(v.OUTCOMES):
@@ -630,7 +645,7 @@ def _proceeding_row(proceeding: str, cells: Sequence[Cell] | None) -> tuple[list
         issues.error(v.Check.CELL_COUNT, proceeding, f"{len(cells)} cells for {len(v.OUTCOMES)} columns: [{shown}]")
     else:
         values = [_cell_value(c, read_count, issues, proceeding, f"{proceeding}.{o}") for c, o in zip(cells, v.OUTCOMES)]
-    return [ReviewFact(proceeding, o, value) for o, value in zip(v.OUTCOMES, values)], issues.items  # type: ignore[arg-type]
+    return [ReviewFact(proceeding, o, value) for o, value in zip(v.OUTCOMES, values)], issues.items
 
 
 def extract_review(lines: Sequence[Line]) -> TableResult:
@@ -641,9 +656,9 @@ def extract_review(lines: Sequence[Line]) -> TableResult:
     all_facts: list[ReviewFact] = []
     all_issues: list[QualityIssue] = []
     for proceeding in v.PROCEEDINGS:
-        facts, issues = _proceeding_row(proceeding, parts.get(proceeding))
-        all_facts += facts
-        all_issues += issues
+        proceeding_facts, proceeding_issues = _proceeding_row(proceeding, parts.get(proceeding))
+        all_facts += proceeding_facts
+        all_issues += proceeding_issues
     return TableResult(tuple(all_facts), tuple(all_issues))
 
 
@@ -656,7 +671,7 @@ def _review_row(cells: tuple[Cell, ...]) -> tuple[tuple[ReviewFact, ...], tuple[
         issues.error(v.Check.CELL_COUNT, None, f"{len(cells)} cells for {len(values)} columns: [{shown}]")
     elif cells:
         columns = zip(cells, v.REVIEW_LITIGATION_CELLS)
-        values = [_cell_value(c, read_count, issues, p, f"{p}.{o}") for c, (p, o) in columns]  # type: ignore[misc]
+        values = [_cell_value(c, read_count, issues, p, f"{p}.{o}") for c, (p, o) in columns]
     facts = tuple(ReviewFact(p, o, value) for (p, o), value in zip(v.REVIEW_LITIGATION_CELLS, values))
     return facts, tuple(issues.items)
 

@@ -121,7 +121,7 @@ def column_docs(schema: pa.Schema, partitioned: bool = False) -> list[tuple[str,
 
 
 def schema_markdown() -> str:
-    """The Parquet contract as markdown (the README's schema section is generated from this)."""
+    """The Parquet contract as markdown (docs/schema.md's columns section is generated from this)."""
     out: list[str] = []
     for name in (*v.PARTITIONED_TABLES, *v.UNPARTITIONED_TABLES):
         partitioned = name in v.PARTITIONED_TABLES
@@ -476,9 +476,9 @@ def write_table(root: Root, table: str, arrow_table: pa.Table) -> Location:
         _remove_stale_remote(location.rsplit("/", 1)[0], keep=PART_FILE)
         return path
     directory = location.parent
-    path = write_parquet(directory / PART_FILE, data)
+    written = write_parquet(directory / PART_FILE, data)
     _remove_stale(directory, keep=PART_FILE)
-    return path
+    return written
 
 
 def write_catalog(root: Root, arrow_table: pa.Table) -> Location:

@@ -33,10 +33,9 @@ from assets.assets import (
 from assets.definitions import defs
 from assets.defs.partitions import report_partition_key, split_partition_key
 from assets.defs.resources import PipelineStorage, bundled_sample_reports
-from gi_pipeline.inventory import build_inventory
-from gi_pipeline.years import report_years
 from gi_pipeline import vocabulary as v
 from gi_pipeline import warehouse
+from gi_pipeline.inventory import build_inventory
 from gi_pipeline.records import (
     DisclosureFact,
     ParsedReport,
@@ -49,6 +48,7 @@ from gi_pipeline.records import (
     SectionRecord,
 )
 from gi_pipeline.schema import SCHEMAS
+from gi_pipeline.years import report_years
 
 REPO = Path(__file__).resolve().parents[1]
 PARSE_KEYS = list(parse_reports.keys)
@@ -102,11 +102,6 @@ def fake_parse_report(raw: bytes, source_file: str) -> ParsedReport | Quarantine
 @pytest.fixture
 def fake_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(gi_pipeline.report, "parse_report", fake_parse_report)
-
-
-@pytest.fixture(autouse=True)
-def _no_dagster_home(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
 
 
 def write_raw(raw_dir: Path, files: dict[str, str | bytes]) -> Path:
@@ -421,9 +416,10 @@ def test_cli_exit_codes(tmp_path: Path, fake_parser: None, capsys) -> None:
     assert "FAILED" in capsys.readouterr().out
 
 
-def test_cli_records_runs_in_dagster_home(tmp_path: Path, fake_parser: None, monkeypatch, capsys) -> None:
-    home = tmp_path / "dagster_home"
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
+def test_cli_records_runs_in_dagster_home(
+    tmp_path: Path, fake_parser: None, monkeypatch, capsys, make_dagster_home
+) -> None:
+    monkeypatch.setenv("DAGSTER_HOME", str(make_dagster_home()))
     raw = write_raw(tmp_path / "raw", {"a.txt": "REPORT year=2024 region=640000"})
     assert cli.main(["run", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w")]) == 0
     with dg.DagsterInstance.get() as instance:
@@ -448,6 +444,7 @@ def test_cli_records_into_the_project_dagster_home_by_default(
 ) -> None:
     """`make run` then `make dev`: without DAGSTER_HOME the CLI uses ./.dagster_home, the instance
     `make dev` opens, so the UI shows the assets materialized; --ephemeral leaves nothing there."""
+    monkeypatch.delenv("DAGSTER_HOME")  # conftest's session-wide one
     monkeypatch.chdir(tmp_path)
     raw = write_raw(tmp_path / "raw", {"a.txt": "REPORT year=2024 region=640000"})
     assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w0")]) == 0
@@ -502,6 +499,7 @@ def test_integration_cli_on_bundled_samples_is_byte_identical(tmp_path: Path, ca
     assert warehouse.scan(v.TABLE_REPORTS, wh).collect().height == len(SAMPLES)
 
 
+@pytest.mark.slow
 def test_integration_console_script_exit_code(tmp_path: Path) -> None:
     raw = write_raw(tmp_path / "raw", {"empty.txt": b"", "noise.bin": os.urandom(64)})
     script = Path(sys.executable).with_name("gi-pipeline")
@@ -526,13 +524,13 @@ def test_integration_console_script_exit_code(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_dg_check_defs_loads_the_code_location(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_dg_check_defs_loads_the_code_location() -> None:
     """`dg check defs` ([tool.dg] in pyproject.toml -> assets/definitions.py -> assets/defs)."""
     dg_cli = Path(sys.executable).with_name("dg")
     if not dg_cli.exists():
         pytest.skip("dagster-dg-cli is not installed")
-    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "PATH": f"{dg_cli.parent}{os.pathsep}{os.environ['PATH']}"}
+    env = {**os.environ, "PATH": f"{dg_cli.parent}{os.pathsep}{os.environ['PATH']}"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     done = subprocess.run(
         [str(dg_cli), "check", "defs"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300

@@ -121,6 +121,7 @@ def _fact_cells(report: ParsedReport) -> set[tuple[str, str, str]]:
     )
 
 
+@pytest.mark.browser
 @needs_browser
 def test_a_contradicted_seed_shows_the_mismatch_on_its_cell(tmp_path: Path) -> None:
     raw = _seed_004_contradicted(tmp_path)
@@ -140,6 +141,7 @@ def test_a_contradicted_seed_shows_the_mismatch_on_its_cell(tmp_path: Path) -> N
     assert confirmed and all("narrative-match" in cells[c] for s in confirmed for c in s.cells)
 
 
+@pytest.mark.browser
 @needs_browser
 @pytest.mark.parametrize("path", [PINGTAN_2019, HONGZE], ids=lambda p: p.name)
 def test_a_real_report_marks_the_cells_of_its_issues(path: Path, tmp_path: Path) -> None:
@@ -161,6 +163,7 @@ def test_a_real_report_marks_the_cells_of_its_issues(path: Path, tmp_path: Path)
         assert "Page: not recorded" in "".join(dom.panel_text)  # a PDF without cell provenance says so
 
 
+@pytest.mark.browser
 @needs_browser
 def test_a_violated_identity_is_shown_with_formula_sides_and_difference(tmp_path: Path) -> None:
     report = _parsed(IDENTITY_VIOLATION)
@@ -177,7 +180,8 @@ def test_a_violated_identity_is_shown_with_formula_sides_and_difference(tmp_path
             assert (finding.lhs, finding.rhs) == (lhs, rhs)
             terms = [value[(v.TABLE_REQUESTS, row, c)] for row in ("new_received", "carried_over", "results_total", "carried_forward")]
             assert "; {} + {} = {} + {}".format(*terms) in page
-        shown = f"{explain.FORMULAS[finding.identity]} [{finding.column}]: {finding.lhs} ≠ {finding.rhs} (off by {abs(finding.lhs - finding.rhs)})"
+        off = abs(finding.lhs - finding.rhs)
+        shown = f"{explain.FORMULAS[finding.identity]} [{finding.column}]: {finding.lhs} ≠ {finding.rhs} (off by {off})"
         assert shown in page.replace("&amp;", "&")
         for cell in explain.identity_cells(finding.identity, finding.column):
             if cell in cells:

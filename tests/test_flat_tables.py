@@ -297,7 +297,7 @@ def test_flattened_seed_gives_the_seeds_facts(name: str, whole: bool) -> None:
 def test_flattened_synthetic_reports_give_no_wrong_number() -> None:
     """Synthetic reports of every layout, defects included, with their tables flattened: every fact is the
     line parse's or null with a flag on its row."""
-    from gi_pipeline.synth import generate_corpus
+    from tests.synth import generate_corpus
 
     read = total = 0
     for synthetic in generate_corpus(40, seed=5):

@@ -14,8 +14,7 @@ import pytest
 from gi_pipeline import vocabulary as v
 from gi_pipeline.cells import BLANK, LABEL, VALUE, split_line
 from gi_pipeline.normalize import normalize_text
-from gi_pipeline.readers import Unreadable, detect_format, read_document
-from gi_pipeline.readers import grid
+from gi_pipeline.readers import Unreadable, detect_format, grid, read_document
 from gi_pipeline.records import ParsedReport, Quarantined
 from gi_pipeline.report import parse_report
 

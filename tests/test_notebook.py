@@ -23,6 +23,8 @@ from nbclient import NotebookClient
 from assets import cli
 from gi_pipeline.warehouse import scan
 
+pytestmark = pytest.mark.slow  # a Jupyter kernel and a pipeline run
+
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "explore.ipynb"
 CELL_TIMEOUT_S = 180  # per cell; the whole notebook takes a few seconds
@@ -133,10 +135,8 @@ def execute_notebook(warehouse: Path, scratch: Path, monkeypatch: pytest.MonkeyP
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("notebook") / "warehouse"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("DAGSTER_HOME", raising=False)  # in-memory Dagster instance: fastest
-        out = io.StringIO()
-        assert cli.run(None, root, None, out=out, ephemeral=True) == 0, out.getvalue()
+    out = io.StringIO()
+    assert cli.run(None, root, None, out=out, ephemeral=True) == 0, out.getvalue()  # in memory: fastest
     return root
 
 

@@ -62,12 +62,14 @@ def _docx(path: Path, paragraph: bytes, part_bytes: int) -> Path:
     """A DOCX whose document part holds ``part_bytes`` of ``paragraph`` repeated, streamed into the zip
     (so the test itself never holds the part)."""
     chunk = paragraph * (1 << 20 // len(paragraph) + 1)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        with zf.open("word/document.xml", "w", force_zip64=True) as part:
-            part.write(f'<?xml version="1.0"?><w:document {_W}><w:body>'.encode())
-            for _ in range(part_bytes // len(chunk)):
-                part.write(chunk)
-            part.write(b"</w:body></w:document>")
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf,
+        zf.open("word/document.xml", "w", force_zip64=True) as part,
+    ):
+        part.write(f'<?xml version="1.0"?><w:document {_W}><w:body>'.encode())
+        for _ in range(part_bytes // len(chunk)):
+            part.write(chunk)
+        part.write(b"</w:body></w:document>")
     return path
 
 

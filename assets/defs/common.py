@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import dagster as dg
 import pyarrow as pa
 
-from gi_pipeline import warehouse
 from gi_pipeline import vocabulary as v
+from gi_pipeline import warehouse
 from gi_pipeline.partition_writer import PREVIEW_ROWS
 
 GROUP_INGEST = "ingest"

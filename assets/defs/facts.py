@@ -16,8 +16,8 @@ from collections.abc import Iterator, Sequence
 
 import dagster as dg
 
-from gi_pipeline import warehouse
 from gi_pipeline import vocabulary as v
+from gi_pipeline import warehouse
 from gi_pipeline.partition_writer import RunSummary, write_partitions
 from gi_pipeline.schema import SCHEMAS
 
@@ -104,7 +104,9 @@ PARSE_SPECS: list[dg.AssetSpec] = [
         "and fact tables. Empty partitions remove their stale files and succeed."
     ),
 )
-def parse_reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -> Iterator[dg.MaterializeResult]:
+def parse_reports(
+    context: dg.AssetExecutionContext, storage: PipelineStorage
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckEvaluation]:
     raw_dir, warehouse_dir = storage.raw_path, storage.warehouse_path
     try:
         catalog = warehouse.read_catalog(warehouse_dir)

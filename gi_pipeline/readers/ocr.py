@@ -25,6 +25,7 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..cells import LABEL, LOW_CONFIDENCE_MARK, classify
 from . import grid
@@ -117,7 +118,7 @@ def _runs(profile, minimum: int) -> list[int]:
     """Centres of consecutive indices where profile >= minimum (one drawn line is a few pixels thick)."""
     out: list[int] = []
     start = None
-    for i, value in enumerate(list(profile) + [0]):
+    for i, value in enumerate([*profile, 0]):
         if value >= minimum and start is None:
             start = i
         elif value < minimum and start is not None:
@@ -126,9 +127,10 @@ def _runs(profile, minimum: int) -> list[int]:
     return out
 
 
-def _tables(ink, cv2, np) -> list[tuple[tuple[int, int, int, int], list[int], list[int], object, object]]:
-    """Ruled tables of a page: (bbox, row borders, column borders, horizontal mask, vertical mask)."""
-    height, width = ink.shape
+def _tables(ink, cv2, np) -> list[tuple[tuple[int, int, int, int], list[int], list[int], Any, Any]]:
+    """Ruled tables of a page: (bbox, row borders, column borders, horizontal mask, vertical mask: numpy
+    arrays, typed Any since numpy is imported only with the OCR extra)."""
+    width = ink.shape[1]
     span = max(25, width // 40)
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (span, 1)))
     vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, span)))
@@ -196,7 +198,7 @@ def _text_lines(ink, x0: int, y0: int, x1: int, y1: int, np) -> list[tuple[int, 
         return []
     runs: list[list[int]] = []
     start = None
-    for i, filled in enumerate(list(region.any(axis=1)) + [False]):
+    for i, filled in enumerate([*region.any(axis=1), False]):
         if filled and start is None:
             start = i
         elif not filled and start is not None:
@@ -316,7 +318,7 @@ def _page(engine, image, cv2, np) -> list[tuple[float, _Line | _Table]]:
         xs_ = [p[0] / factor for p in quad]
         ys_ = [p[1] / factor for p in quad]
         boxes.append((int(min(xs_)), int(min(ys_)), int(max(xs_)) + 1, int(max(ys_)) + 1))
-    for (x0, y0, x1, y1), (text, confidence) in zip(boxes, _recognize(engine, [_crop(image, b) for b in boxes])):
+    for (x0, y0, _x1, y1), (text, confidence) in zip(boxes, _recognize(engine, [_crop(image, b) for b in boxes])):
         if (y1 < _BAND * height or y0 > (1 - _BAND) * height) and _PAGE_NUMBER.match(text):
             continue  # a page number: dropped, so a table running on over the page break is joined
         if text:  # a number of an unruled table is a box of its own: doubtful ones are marked too
@@ -451,7 +453,7 @@ def read_pdf_pages(raw: bytes, what: str = "scanned PDF") -> str:
 
     try:
         pdf = pypdfium2.PdfDocument(raw)
-    except Exception as exc:  # noqa: BLE001 - pdfium raises PdfiumError and friends
+    except Exception as exc:
         raise Unreadable(f"corrupt PDF: {type(exc).__name__}: {exc}"[:300]) from exc
     try:
         n = len(pdf)
@@ -474,5 +476,5 @@ def read_image(raw: bytes) -> str:
         return read_pages(frames, n)
     except Unreadable:
         raise
-    except Exception as exc:  # noqa: BLE001 - Pillow raises many types for a broken image
+    except Exception as exc:
         raise Unreadable(f"unreadable image: {type(exc).__name__}: {exc}"[:300]) from exc

@@ -135,9 +135,9 @@ def _cell_texts(rows: list[list[rulings.Box | None]], chars: _ByHeight) -> list[
     found: dict[rulings.Box, list[Char]] = {}
     for k in chars.band(tops[0], max(b[3] for b in boxes)):
         x, y = chars.x[k], chars.y[k]
-        b = slots.get((bisect_right(tops, y) - 1, bisect_right(lefts, x) - 1))
-        if b is not None and b[0] <= x < b[2] and b[1] <= y < b[3]:
-            found.setdefault(b, []).append(chars.chars[k])
+        slot = slots.get((bisect_right(tops, y) - 1, bisect_right(lefts, x) - 1))
+        if slot is not None and slot[0] <= x < slot[2] and slot[1] <= y < slot[3]:
+            found.setdefault(slot, []).append(chars.chars[k])
     return [[None if b is None else pdf_text.block_text(found.get(b, ())) for b in row] for row in rows]
 
 
