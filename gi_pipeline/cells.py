@@ -52,6 +52,9 @@ GRID_SEP = "\x1f"  # ASCII unit separator: joins the cells of a structured table
 GRID_SPAN = "\x1e"  # a grid field covered by the horizontal span of the cell before it (keeps columns)
 
 
+Span = tuple[int, int]
+
+
 class Cell(NamedTuple):  # a tuple: built and hashed in C, so a row's cells can key a cache
     kind: str
     text: str
@@ -66,6 +69,9 @@ class Line(NamedTuple):
     grid: bool  # an exact grid row from a structured table: its blank cells are cells of the row
     columns: tuple[int, ...] = ()  # grid rows: each cell's column (0-based; a span counts its columns)
     width: int = 0  # grid rows: the columns the row covers
+    # Provenance: each cell's (start, end) in the line as printed (a blank cell: empty, at its field). A
+    # cell's text is its slice, except a number and its unit printed apart (``12 件``: the cell ``12件``).
+    spans: tuple[Span, ...] = ()
 
 
 @functools.lru_cache(maxsize=_TOKEN_CACHE)
@@ -79,19 +85,26 @@ def classify(token: str) -> str:
     return LABEL
 
 
-def _split_field(field: str) -> tuple[Cell, ...]:
-    """Cells of one delimited field: whitespace separates a label from its numbers (``行政许可 97``),
-    while words of a label broken by spaces (``商业 企业``) are joined again."""
+def _split_field(field: str) -> tuple[tuple[Cell, ...], tuple[Span, ...]]:
+    """Cells of one delimited field, with their spans in it: whitespace separates a label from its numbers
+    (``行政许可 97``), while words of a label broken by spaces (``商业 企业``) are joined again."""
     cells: list[Cell] = []
+    spans: list[Span] = []
+    pos = 0
     for piece in field.split():
+        start = field.find(piece, pos)  # only whitespace lies between pos and the piece
+        pos = start + len(piece)
         kind = classify(piece)
         if cells and _UNIT_ONLY.match(piece) and cells[-1].kind == VALUE:
             cells[-1] = Cell(VALUE, cells[-1].text + piece)
+            spans[-1] = (spans[-1][0], pos)
         elif cells and kind == LABEL and cells[-1].kind == LABEL:
             cells[-1] = Cell(LABEL, cells[-1].text + piece)
+            spans[-1] = (spans[-1][0], pos)
         else:
             cells.append(Cell(kind, piece))
-    return tuple(cells)
+            spans.append((start, pos))
+    return tuple(cells), tuple(spans)
 
 
 # Delimited fields are short and repeat; a whole undelimited line goes uncached (the line cache has it).
@@ -111,41 +124,49 @@ def _is_prose(cells: Sequence[Cell], line: str) -> bool:
     return False
 
 
-def _trim_blanks(cells: list[Cell]) -> list[Cell]:
+def _trim_blanks(cells: list[Cell]) -> list[int]:
     """Keep blanks only between numbers: blanks beside labels are merged label columns and trailing
-    blanks are padding, neither is a cell of the row in text layouts."""
+    blanks are padding, neither is a cell of the row in text layouts. The indices of the cells kept."""
     numeric = [i for i, c in enumerate(cells) if c.kind not in (LABEL, BLANK)]
     if not numeric:
-        return [c for c in cells if c.kind != BLANK]
+        return [i for i, c in enumerate(cells) if c.kind != BLANK]
     first, last = numeric[0], numeric[-1]
-    return [c for i, c in enumerate(cells) if c.kind != BLANK or first < i < last]
+    return [i for i, c in enumerate(cells) if c.kind != BLANK or first < i < last]
 
 
-_KindAndCells = tuple[str, tuple[Cell, ...]]
+_KindAndCells = tuple[str, tuple[Cell, ...], tuple[Span, ...]]
 _BLANK_FIELD = (Cell(BLANK, ""),)
+_AT_START = ((0, 0),)  # a blank field's span: empty, at the field's start
 
 
-def _grid_line(raw: str) -> tuple[str, tuple[Cell, ...], tuple[int, ...], int]:
+def _grid_line(raw: str) -> tuple[str, tuple[Cell, ...], tuple[int, ...], int, tuple[Span, ...]]:
     """A structured table's row, with each cell's column. Blanks before and among its labels are empty
     label slots (a corner, a merged label column) and are dropped; every field after the last label is a
     cell of the row, empty or not. A row without labels keeps all its fields: a leading empty cell there
     is a column's cell."""
     cells: list[Cell] = []
     columns: list[int] = []
+    spans: list[Span] = []
     width = 0
+    at = 0  # the field's offset in the line
     for field in raw.split(GRID_SEP):
         if field != GRID_SPAN:
-            for cell in _field_cells(field) or _BLANK_FIELD:
+            found, found_spans = _field_cells(field)
+            if not found:
+                found, found_spans = _BLANK_FIELD, _AT_START
+            for cell, (start, end) in zip(found, found_spans):
                 cells.append(cell)
                 columns.append(width)
+                spans.append((at + start, at + end))
         width += 1
+        at += len(field) + 1
     label_at = [i for i, c in enumerate(cells) if c.kind == LABEL]
     if label_at:
         keep = [i for i, c in enumerate(cells) if i > label_at[-1] or c.kind != BLANK]
-        cells, columns = [cells[i] for i in keep], [columns[i] for i in keep]
+        cells, columns, spans = [cells[i] for i in keep], [columns[i] for i in keep], [spans[i] for i in keep]
     elif all(c.kind == BLANK for c in cells):
-        return SKIP, (), (), width
-    return ROW if len(cells) > 1 else SINGLE, tuple(cells), tuple(columns), width
+        return SKIP, (), (), width, ()
+    return ROW if len(cells) > 1 else SINGLE, tuple(cells), tuple(columns), width, tuple(spans)
 
 
 def _kind_and_cells(raw: str) -> _KindAndCells:
@@ -153,30 +174,39 @@ def _kind_and_cells(raw: str) -> _KindAndCells:
         # An empty line separates rows. In the one-cell-per-line layout a line holding only a tab is an
         # empty cell: a merged label slot before a label, a blank value between numbers.
         if "|" in raw:
-            return SKIP, ()
-        return (SINGLE, _BLANK_FIELD) if "\t" in raw else (BREAK, ())
+            return SKIP, (), ()
+        return (SINGLE, _BLANK_FIELD, ((raw.index("\t"),) * 2,)) if "\t" in raw else (BREAK, (), ())
     if _MARKDOWN_HEADING.match(raw):
         # Captions (## 表三:…) and part headings (### 行政复议) are not cells of a row; table 四 printed
         # per proceeding is read by its part headings (tables.extract_review).
-        return HEADING, (Cell(LABEL, MARKDOWN_HEADING_MARK.sub("", raw).strip()),)
+        return HEADING, (Cell(LABEL, MARKDOWN_HEADING_MARK.sub("", raw).strip()),), ((0, len(raw)),)
     if _MARKDOWN_RULE.match(raw):
-        return SKIP, ()  # rules are not cells
+        return SKIP, (), ()  # rules are not cells
     if "|" in raw:
-        fields = raw.strip().strip("|").split("|")
+        stripped = raw.strip()
+        at = len(raw) - len(raw.lstrip()) + len(stripped) - len(stripped.lstrip("|"))
+        fields = stripped.strip("|").split("|")
     elif "\t" in raw:
+        at = 0
         fields = raw.split("\t")
     else:
-        cells = _split_field(raw)
+        cells, spans = _split_field(raw)
         if _is_prose(cells, raw.strip()):
-            return PROSE, ()
-        return ROW if len(cells) > 1 else SINGLE, cells
+            return PROSE, (), ()
+        return ROW if len(cells) > 1 else SINGLE, cells, spans
     found: list[Cell] = []
+    found_spans: list[Span] = []
     for field in fields:
-        found.extend(_field_cells(field) or _BLANK_FIELD)
-    found = _trim_blanks(found)
-    if not found:
-        return SKIP, ()
-    return ROW if len(found) > 1 else SINGLE, tuple(found)
+        field_cells, field_spans = _field_cells(field)
+        if not field_cells:
+            field_cells, field_spans = _BLANK_FIELD, _AT_START
+        found.extend(field_cells)
+        found_spans.extend((at + start, at + end) for start, end in field_spans)
+        at += len(field) + 1
+    keep = _trim_blanks(found)
+    if not keep:
+        return SKIP, (), ()
+    return ROW if len(keep) > 1 else SINGLE, tuple(found[i] for i in keep), tuple(found_spans[i] for i in keep)
 
 
 @functools.lru_cache(maxsize=_LINE_CACHE)
@@ -184,14 +214,23 @@ def split_line(raw: str) -> Line:
     # A grid row is checked first: str.strip() and str.split() treat U+001F as whitespace, so the
     # text-layout rules would eat its empty trailing cells.
     if GRID_SEP in raw:
-        kind, cells, columns, width = _grid_line(raw)
-        return Line(kind, cells, True, columns, width)
-    return Line(*_kind_and_cells(raw), False)
+        kind, cells, columns, width, spans = _grid_line(raw)
+        return Line(kind, cells, True, columns, width, spans)
+    kind, cells, spans = _kind_and_cells(raw)
+    return Line(kind, cells, False, (), 0, spans)
 
 
 def split_lines(text: str) -> list[Line]:
     """A table's lines, in order: a line's number is its 1-based position."""
     return list(map(split_line, text.split("\n")))
+
+
+def line_starts(text: str, base: int = 0) -> list[int]:
+    """Provenance: the offset of each of ``split_lines(text)``'s lines, ``text`` starting at ``base``."""
+    starts = [base]
+    for line in text.split("\n")[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    return starts
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from . import vocabulary as v
 from . import labels
-from .cells import BLANK, BREAK, HEADING, LABEL, PLACEHOLDER, PROSE, ROW, UNREADABLE, VALUE, Cell, Line
+from .cells import BLANK, BREAK, HEADING, LABEL, PLACEHOLDER, PROSE, ROW, UNREADABLE, VALUE, Cell, Line, Span
 from .cells import amount_10k_yuan, count_value
 from .labels import GROUP, HEADER, LabelMatcher, LabelRef, label_key
 from .records import DisclosureFact, QualityIssue, RequestFact, ReviewFact
@@ -35,12 +35,14 @@ class Run:
     buffer: list[str]  # labels since the previous run (_PROSE_MARK: a prose line)
     line: int
     grid: bool = False  # from an exact grid row (cells.GRID_SEP): its blank cells are cells of the row
+    spans: list[Span] = field(default_factory=list)  # each cell's span in the normalized text (provenance)
 
     def show(self) -> str:
         return " ".join(c.text or "∅" for c in self.cells)
 
 
-def collect_runs(lines: Sequence[Line]) -> list[Run]:
+def collect_runs(lines: Sequence[Line], starts: Sequence[int] | None = None) -> list[Run]:
+    """``starts``: each line's offset in the normalized text (``cells.line_starts``), for the cells' spans."""
     runs: list[Run] = []
     buffer: list[str] = []
     current: Run | None = None
@@ -50,6 +52,7 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
         if current is not None:
             while not current.grid and current.cells and current.cells[-1].kind == BLANK:
                 current.cells.pop()  # an empty cell after the last number is padding, not a cell
+                current.spans.pop()
             runs.append(current)
             current = None
 
@@ -65,7 +68,8 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
             continue  # a caption: not a label of the rows (extract_review reads table 四's part headings)
         same_line: list[str] = []
         is_row = line.kind == ROW
-        for cell in line.cells:
+        at = starts[number - 1] if starts is not None else 0
+        for cell, (start, end) in zip(line.cells, line.spans):
             if cell.kind == LABEL:
                 if current is not None:  # labels mostly follow labels: no call to close() for them
                     close()
@@ -79,6 +83,7 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
                 current = Run([], same_line, buffer, number, line.grid)
                 buffer, same_line = [], []
             current.cells.append(cell)
+            current.spans.append((at + start, at + end))
         if is_row:
             close()  # a delimited line is one row: its numbers end with it
     close()
@@ -151,21 +156,25 @@ def _placed(line: Line, value_columns: Sequence[int], blank_labels: bool) -> Lin
     first = value_columns[0]
     where = {c: k for k, c in enumerate(value_columns)}
     labels: list[Cell] = []
+    label_spans: list[Span] = []
     values: list[Cell | None] = [None] * len(value_columns)
-    for cell, column in zip(line.cells, line.columns):
+    value_spans: list[Span] = [(0, 0)] * len(value_columns)
+    for cell, column, span in zip(line.cells, line.columns, line.spans):
         k = where.get(column)
         if k is None:
             if cell.kind == LABEL and column < first:
                 labels.append(cell)
+                label_spans.append(span)
             elif cell.kind != BLANK or (column < first and not blank_labels):
                 return None
         elif cell.kind == LABEL or values[k] is not None:
             return None
         else:
             values[k] = cell
+            value_spans[k] = span
     if any(cell is None for cell in values):
         return None
-    return Line(ROW, (*labels, *values), True)  # type: ignore[arg-type]
+    return Line(ROW, (*labels, *values), True, spans=(*label_spans, *value_spans))  # type: ignore[arg-type]
 
 
 def place_by_header(lines: Sequence[Line], header: tuple[str, ...]) -> list[Line]:
@@ -214,6 +223,7 @@ class RowCells:
     """What the label anchoring found for one table."""
 
     cells: dict[str, list[Cell]] = field(default_factory=dict)
+    spans: dict[str, list[Span]] = field(default_factory=dict)  # each row's cells' spans (provenance)
     header_units: dict[str, str | None] = field(default_factory=dict)
     conflicting: set[str] = field(default_factory=set)
     unassigned: list[str] = field(default_factory=list)  # details of runs not given to a row
@@ -284,9 +294,11 @@ def _resolve_labels(buffer: tuple[str, ...], matcher: LabelMatcher) -> tuple[str
     return None, "numbers with no row label"
 
 
-def anchor_rows(lines: Sequence[Line], matcher: LabelMatcher, expected: Callable[[str], int | None]) -> RowCells:
+def anchor_rows(
+    lines: Sequence[Line], matcher: LabelMatcher, expected: Callable[[str], int | None], starts: Sequence[int] | None = None
+) -> RowCells:
     found = RowCells()
-    runs = collect_runs(lines)
+    runs = collect_runs(lines, starts)
     previous: str | None = None
     for run in runs:
         is_orphan = not run.same_line and not run.buffer
@@ -295,6 +307,7 @@ def anchor_rows(lines: Sequence[Line], matcher: LabelMatcher, expected: Callable
             have, want = len(found.cells[previous]), expected(previous)
             if want is not None and have < want and have + len(run.cells) <= want:
                 found.cells[previous].extend(run.cells)
+                found.spans[previous].extend(run.spans)
                 continue
         key, why = _resolve(run, matcher)
         if key is None:
@@ -307,6 +320,7 @@ def anchor_rows(lines: Sequence[Line], matcher: LabelMatcher, expected: Callable
             previous = None
             continue
         found.cells[key] = list(run.cells)
+        found.spans[key] = run.spans
         found.header_units[key] = _header_unit(run.buffer)
         previous = key
     return found
@@ -438,6 +452,13 @@ def _request_row(key: str, cells: tuple[Cell, ...] | None) -> tuple[tuple[Reques
 class TableResult:
     facts: tuple
     issues: tuple[QualityIssue, ...]
+    spans: tuple[Span | None, ...] = ()  # per fact: its cell's span in the normalized text (provenance)
+
+
+def row_spans(spans: Sequence[Span] | None, n: int) -> tuple[Span | None, ...]:
+    """A row's cells' spans, one per column; all None when the row is missing or its cells do not fit its
+    columns (the row is then null as a whole: no cell is any column's)."""
+    return tuple(spans) if spans is not None and len(spans) == n else (None,) * n
 
 
 def requests_template(found: RowCells) -> tuple[str | None, bool]:
@@ -450,8 +471,8 @@ def requests_template(found: RowCells) -> tuple[str | None, bool]:
     return None, False
 
 
-def anchor_requests(lines: Sequence[Line]) -> RowCells:
-    return anchor_rows(lines, _REQUESTS, lambda _key: len(v.APPLICANTS))
+def anchor_requests(lines: Sequence[Line], starts: Sequence[int] | None = None) -> RowCells:
+    return anchor_rows(lines, _REQUESTS, lambda _key: len(v.APPLICANTS), starts)
 
 
 def _merged_rows(found: RowCells, keys: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
@@ -473,12 +494,15 @@ def extract_requests(found: RowCells, has_numbers: bool, template: str | None) -
         keys = (*keys[:at], row, *(k for k in keys[at:] if k not in parts))
         issues.warning(v.Check.ROWS_MERGED, row, f"printed as one row in place of {', '.join(parts)}: kept as printed")
     facts: list[RequestFact] = []
+    spans: list[Span | None] = []
     for key in keys:
-        row_facts, row_issues = _request_row(key, _printed_cells(key, found, issues, has_numbers))
+        cells = _printed_cells(key, found, issues, has_numbers)
+        row_facts, row_issues = _request_row(key, cells)
         facts += row_facts
+        spans += row_spans(None if cells is None else found.spans[key], len(row_facts))
         issues.items += row_issues
     _report_leftovers(found, keys, issues)
-    return TableResult(tuple(facts), tuple(issues.items))
+    return TableResult(tuple(facts), tuple(issues.items), tuple(spans))
 
 
 # --------------------------------------------------------------------------------------------
@@ -554,7 +578,9 @@ def _disclosure_row(
     return facts, issues
 
 
-def extract_disclosure(lines: Sequence[Line], has_numbers: bool, template: str | None) -> TableResult:
+def extract_disclosure(
+    lines: Sequence[Line], has_numbers: bool, template: str | None, starts: Sequence[int] | None = None
+) -> TableResult:
     issues = _Issues(v.TABLE_ACTIVE_DISCLOSURE)
     if template is None:
         issues.error(v.Check.TEMPLATE_UNKNOWN, None, "cannot tell which template's columns table 二 has")
@@ -564,8 +590,9 @@ def extract_disclosure(lines: Sequence[Line], has_numbers: bool, template: str |
         metrics = v.DISCLOSURE_ITEM_BY_KEY[key].metrics.get(template)
         return len(metrics) if metrics else None
 
-    found = anchor_rows(lines, _DISCLOSURE, expected)
+    found = anchor_rows(lines, _DISCLOSURE, expected, starts)
     facts: list[DisclosureFact] = []
+    spans: list[Span | None] = []
     items = [item for item in v.DISCLOSURE_ITEMS if template in item.metrics]
     for item in items:
         unit = found.header_units.get(item.key)
@@ -574,9 +601,10 @@ def extract_disclosure(lines: Sequence[Line], has_numbers: bool, template: str |
         cells = _printed_cells(item.key, found, issues, has_numbers)
         row_facts, row_issues = _disclosure_row(item.key, item.metrics[template], unit, cells)
         facts += row_facts
+        spans += row_spans(None if cells is None else found.spans[item.key], len(row_facts))
         issues.items += row_issues
     _report_leftovers(found, [i.key for i in items], issues)
-    return TableResult(tuple(facts), tuple(issues.items))
+    return TableResult(tuple(facts), tuple(issues.items), tuple(spans))
 
 
 # --------------------------------------------------------------------------------------------
@@ -584,14 +612,17 @@ def extract_disclosure(lines: Sequence[Line], has_numbers: bool, template: str |
 # --------------------------------------------------------------------------------------------
 
 
-def _first_row(lines: Sequence[Line]) -> list[Cell]:
-    """The numbers of a table's one data row: runs joined until numbers that follow more text."""
+def _first_row(lines: Sequence[Line], starts: Sequence[int] | None = None) -> tuple[list[Cell], list[Span]]:
+    """The numbers of a table's one data row, and their spans: runs joined until numbers that follow more
+    text."""
     cells: list[Cell] = []
-    for k, run in enumerate(collect_runs(lines)):
+    spans: list[Span] = []
+    for k, run in enumerate(collect_runs(lines, starts)):
         if k and (run.same_line or run.buffer):
             break  # numbers after more text are not this table's row
         cells.extend(run.cells)
-    return cells
+        spans.extend(run.spans)
+    return cells, spans
 
 
 def _proceeding_of(heading: str) -> str | None:
@@ -604,19 +635,20 @@ def _proceeding_of(heading: str) -> str | None:
     )
 
 
-def _proceeding_parts(lines: Sequence[Line]) -> dict[str, list[Cell]] | None:
+def _proceeding_parts(lines: Sequence[Line], starts: Sequence[int]) -> dict[str, tuple[list[Cell], list[Span]]] | None:
     """Table 四 split per proceeding (a conversion's three small tables, each under a heading naming its
-    proceeding): each proceeding's row. None when no heading names a proceeding."""
-    parts: dict[str, list[Line]] = {}
-    current: list[Line] | None = None
-    for line in lines:
+    proceeding): each proceeding's row and its cells' spans. None when no heading names a proceeding."""
+    parts: dict[str, tuple[list[Line], list[int]]] = {}
+    current: tuple[list[Line], list[int]] | None = None
+    for line, start in zip(lines, starts):
         if line.kind == HEADING:
             proceeding = _proceeding_of(line.cells[0].text)
-            current = parts.setdefault(proceeding, []) if proceeding and proceeding not in parts else None
+            current = parts.setdefault(proceeding, ([], [])) if proceeding and proceeding not in parts else None
             continue
         if current is not None:
-            current.append(line)
-    return {p: _first_row(part) for p, part in parts.items()} if parts else None
+            current[0].append(line)
+            current[1].append(start)
+    return {p: _first_row(*part) for p, part in parts.items()} if parts else None
 
 
 def _proceeding_row(proceeding: str, cells: Sequence[Cell] | None) -> tuple[list[ReviewFact], list[QualityIssue]]:
@@ -633,18 +665,24 @@ def _proceeding_row(proceeding: str, cells: Sequence[Cell] | None) -> tuple[list
     return [ReviewFact(proceeding, o, value) for o, value in zip(v.OUTCOMES, values)], issues.items  # type: ignore[arg-type]
 
 
-def extract_review(lines: Sequence[Line]) -> TableResult:
-    parts = _proceeding_parts(lines)
+def extract_review(lines: Sequence[Line], starts: Sequence[int] | None = None) -> TableResult:
+    """``starts``: each line's offset in the normalized text (``cells.line_starts``), for the spans."""
+    starts = starts if starts is not None else [0] * len(lines)
+    parts = _proceeding_parts(lines, starts)
     if parts is None:
-        facts, issues = _review_row(tuple(_first_row(lines)))
-        return TableResult(facts, issues)
+        cells, spans = _first_row(lines, starts)
+        facts, issues = _review_row(tuple(cells))
+        return TableResult(facts, issues, row_spans(spans, len(facts)))
     all_facts: list[ReviewFact] = []
     all_issues: list[QualityIssue] = []
+    all_spans: list[Span | None] = []
     for proceeding in v.PROCEEDINGS:
-        facts, issues = _proceeding_row(proceeding, parts.get(proceeding))
+        cells, spans = parts.get(proceeding) or (None, None)
+        facts, issues = _proceeding_row(proceeding, cells)
         all_facts += facts
         all_issues += issues
-    return TableResult(tuple(all_facts), tuple(all_issues))
+        all_spans += row_spans(spans, len(facts))
+    return TableResult(tuple(all_facts), tuple(all_issues), tuple(all_spans))
 
 
 @functools.lru_cache(maxsize=1 << 12)  # like _request_row
