@@ -392,8 +392,9 @@ def _spans(split: RowSplit | None, at: int, n: int) -> tuple[Span | None, ...]:
 
 
 def _requests(
-    text: str, template: str | None, issues: _Issues, base: int, spans: list[Span | None]
+    text: str, template: str | None, issues: _Issues, base: int = 0, spans: list[Span | None] | None = None
 ) -> tuple[RequestFact, ...]:
+    spans = [] if spans is None else spans  # provenance: each fact's cell span, appended in order
     keys = v.request_rows(template) if template else tuple(r.key for r in v.REQUEST_ROWS if r.templates == v.BOTH)
     at: dict[str, int] = {}
     runs = _row_runs(_occurrences(text, _REQUEST_LABELS, _REQUESTS), v.TABLE_REQUESTS, keys, issues, at)
@@ -412,8 +413,9 @@ def _requests(
 
 
 def _disclosure(
-    text: str, template: str | None, issues: _Issues, base: int, spans: list[Span | None]
+    text: str, template: str | None, issues: _Issues, base: int = 0, spans: list[Span | None] | None = None
 ) -> tuple[DisclosureFact, ...]:
+    spans = [] if spans is None else spans  # provenance: each fact's cell span, appended in order
     if template is None:
         issues.add(
             v.Check.TEMPLATE_UNKNOWN,
@@ -446,7 +448,8 @@ def _disclosure(
     return tuple(facts)
 
 
-def _review(text: str, issues: _Issues, base: int, spans: list[Span | None]) -> tuple[ReviewFact, ...]:
+def _review(text: str, issues: _Issues, base: int = 0, spans: list[Span | None] | None = None) -> tuple[ReviewFact, ...]:
+    spans = [] if spans is None else spans  # provenance: each fact's cell span, appended in order
     # The table's one row of numbers follows its last header: the first header with numbers after it
     # (a later sentence that names 行政复议 and a number is not the table).
     run = next(filter(None, (_NUMBER_RUN.match(text, h.end()) for h in _REVIEW_HEADERS.finditer(text))), None)
