@@ -12,6 +12,7 @@ every field after its last label, trailing empty ones included (``Line.grid`` te
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
@@ -225,12 +226,19 @@ def split_lines(text: str) -> list[Line]:
     return list(map(split_line, text.split("\n")))
 
 
-def line_starts(text: str, base: int = 0) -> list[int]:
-    """Provenance: the offset of each of ``split_lines(text)``'s lines, ``text`` starting at ``base``."""
-    starts = [base]
-    for line in text.split("\n")[:-1]:
-        starts.append(starts[-1] + len(line) + 1)
-    return starts
+class LineStarts:
+    """Provenance: the offset of each of ``split_lines(text)``'s lines (0-based index), ``text`` starting at
+    ``base`` in the normalized text. The line lengths are summed in C; an offset is only computed when asked
+    (for the cells that become facts)."""
+
+    __slots__ = ("base", "before")
+
+    def __init__(self, text: str, base: int = 0) -> None:
+        self.base = base
+        self.before = [0, *itertools.accumulate(map(len, text.split("\n")))]  # characters before each line
+
+    def __getitem__(self, index: int) -> int:
+        return self.base + self.before[index] + index  # plus the newlines before it
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from . import metadata as md
 from . import vocabulary as v
-from .cells import HEADING, Line, line_starts, split_lines
+from .cells import HEADING, Line, LineStarts, split_lines
 from .flat_tables import inline_sections, is_flattened, read_flat_tables
 from .narrative import check_narrative, narrative_issues
 from .normalize import normalize_text
@@ -50,15 +50,15 @@ def parse_report(raw: bytes, source_file: str) -> ParsedReport | Quarantined:
 
 def _table_lines(
     sections: dict[str, SectionRecord], key: str, table: str, issues: list[QualityIssue]
-) -> tuple[list[Line], bool, list[int]]:
+) -> tuple[list[Line], bool, LineStarts | None]:
     """A table's section split into lines, whether it prints numbers and each line's offset in the
     normalized text, with a table-level issue when it has nothing to read."""
     section = sections.get(key)
     if section is None:
         issues.append(QualityIssue(v.Check.TABLE_MISSING, v.SEVERITY_ERROR, table, None, f"no section {key}"))
-        return [], False, []
+        return [], False, None
     lines = split_lines(section.text)
-    starts = line_starts(section.text, section.char_start)
+    starts = LineStarts(section.text, section.char_start)
     numbers = has_numbers(lines)
     if not any(line.cells for line in lines if line.kind != HEADING):
         issues.append(QualityIssue(v.Check.TABLE_MISSING, v.SEVERITY_ERROR, table, None, f"section {key} has no table"))

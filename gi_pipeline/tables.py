@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from . import vocabulary as v
 from . import labels
-from .cells import BLANK, BREAK, HEADING, LABEL, PLACEHOLDER, PROSE, ROW, UNREADABLE, VALUE, Cell, Line, Span
+from .cells import BLANK, BREAK, HEADING, LABEL, PLACEHOLDER, PROSE, ROW, UNREADABLE, VALUE, Cell, Line, LineStarts, Span
 from .cells import amount_10k_yuan, count_value
 from .labels import GROUP, HEADER, LabelMatcher, LabelRef, label_key
 from .records import DisclosureFact, QualityIssue, RequestFact, ReviewFact
@@ -35,14 +35,39 @@ class Run:
     buffer: list[str]  # labels since the previous run (_PROSE_MARK: a prose line)
     line: int
     grid: bool = False  # from an exact grid row (cells.GRID_SEP): its blank cells are cells of the row
-    spans: list[Span] = field(default_factory=list)  # each cell's span in the normalized text (provenance)
+    # Provenance: (line index, index in the line of its first cell here) for each line the cells come from;
+    # its cells are the line's numeric cells from there on (``run_spans``).
+    parts: list[tuple[int, int]] = field(default_factory=list)
 
     def show(self) -> str:
         return " ".join(c.text or "∅" for c in self.cells)
 
 
-def collect_runs(lines: Sequence[Line], starts: Sequence[int] | None = None) -> list[Run]:
-    """``starts``: each line's offset in the normalized text (``cells.line_starts``), for the cells' spans."""
+def run_spans(runs: Sequence[Run], lines: Sequence[Line], starts: LineStarts) -> list[Span]:
+    """The spans in the normalized text of the runs' cells, in order (``starts``: the lines' offsets).
+    Computed only for the rows that become facts."""
+    base, before = starts.base, starts.before
+    if len(runs) == 1 and len(runs[0].parts) == 1:  # most rows: cells of one line, in a row from ``first``
+        run = runs[0]
+        index, first = run.parts[0]
+        at = base + before[index] + index
+        return [(at + start, at + end) for start, end in lines[index].spans[first : first + len(run.cells)]]
+    out: list[Span] = []
+    for run in runs:
+        spans: list[Span] = []
+        for index, first in run.parts:
+            at = base + before[index] + index
+            line = lines[index]
+            for k in range(first, len(line.cells)):
+                if line.cells[k].kind == LABEL:
+                    break
+                start, end = line.spans[k]
+                spans.append((at + start, at + end))
+        out += spans[: len(run.cells)]  # less the blank padding dropped at its end
+    return out
+
+
+def collect_runs(lines: Sequence[Line]) -> list[Run]:
     runs: list[Run] = []
     buffer: list[str] = []
     current: Run | None = None
@@ -52,11 +77,10 @@ def collect_runs(lines: Sequence[Line], starts: Sequence[int] | None = None) -> 
         if current is not None:
             while not current.grid and current.cells and current.cells[-1].kind == BLANK:
                 current.cells.pop()  # an empty cell after the last number is padding, not a cell
-                current.spans.pop()
             runs.append(current)
             current = None
 
-    for number, line in enumerate(lines, start=1):
+    for index, line in enumerate(lines):
         if line.kind == BREAK:
             close()
             continue
@@ -68,8 +92,8 @@ def collect_runs(lines: Sequence[Line], starts: Sequence[int] | None = None) -> 
             continue  # a caption: not a label of the rows (extract_review reads table 四's part headings)
         same_line: list[str] = []
         is_row = line.kind == ROW
-        at = starts[number - 1] if starts is not None else 0
-        for cell, (start, end) in zip(line.cells, line.spans):
+        taking: Run | None = None  # the run that took a cell of this line
+        for k, cell in enumerate(line.cells):
             if cell.kind == LABEL:
                 if current is not None:  # labels mostly follow labels: no call to close() for them
                     close()
@@ -80,10 +104,12 @@ def collect_runs(lines: Sequence[Line], starts: Sequence[int] | None = None) -> 
             if current is None:
                 if cell.kind == BLANK and not line.grid:
                     continue  # an empty cell before any number: a merged label slot (text layouts)
-                current = Run([], same_line, buffer, number, line.grid)
+                current = Run([], same_line, buffer, index + 1, line.grid)
                 buffer, same_line = [], []
+            if current is not taking:
+                current.parts.append((index, k))
+                taking = current
             current.cells.append(cell)
-            current.spans.append((at + start, at + end))
         if is_row:
             close()  # a delimited line is one row: its numbers end with it
     close()
@@ -223,7 +249,13 @@ class RowCells:
     """What the label anchoring found for one table."""
 
     cells: dict[str, list[Cell]] = field(default_factory=dict)
-    spans: dict[str, list[Span]] = field(default_factory=dict)  # each row's cells' spans (provenance)
+    runs: dict[str, list[Run]] = field(default_factory=dict)  # each row's runs (provenance)
+    lines: Sequence[Line] = ()
+    starts: LineStarts | None = None
+
+    def spans(self, key: str) -> list[Span] | None:
+        """The row's cells' spans in the normalized text (None without the lines' offsets)."""
+        return None if self.starts is None else run_spans(self.runs[key], self.lines, self.starts)
     header_units: dict[str, str | None] = field(default_factory=dict)
     conflicting: set[str] = field(default_factory=set)
     unassigned: list[str] = field(default_factory=list)  # details of runs not given to a row
@@ -295,10 +327,10 @@ def _resolve_labels(buffer: tuple[str, ...], matcher: LabelMatcher) -> tuple[str
 
 
 def anchor_rows(
-    lines: Sequence[Line], matcher: LabelMatcher, expected: Callable[[str], int | None], starts: Sequence[int] | None = None
+    lines: Sequence[Line], matcher: LabelMatcher, expected: Callable[[str], int | None], starts: LineStarts | None = None
 ) -> RowCells:
-    found = RowCells()
-    runs = collect_runs(lines, starts)
+    found = RowCells(lines=lines, starts=starts)
+    runs = collect_runs(lines)
     previous: str | None = None
     for run in runs:
         is_orphan = not run.same_line and not run.buffer
@@ -307,7 +339,7 @@ def anchor_rows(
             have, want = len(found.cells[previous]), expected(previous)
             if want is not None and have < want and have + len(run.cells) <= want:
                 found.cells[previous].extend(run.cells)
-                found.spans[previous].extend(run.spans)
+                found.runs[previous].append(run)
                 continue
         key, why = _resolve(run, matcher)
         if key is None:
@@ -320,7 +352,7 @@ def anchor_rows(
             previous = None
             continue
         found.cells[key] = list(run.cells)
-        found.spans[key] = run.spans
+        found.runs[key] = [run]
         found.header_units[key] = _header_unit(run.buffer)
         previous = key
     return found
@@ -471,7 +503,7 @@ def requests_template(found: RowCells) -> tuple[str | None, bool]:
     return None, False
 
 
-def anchor_requests(lines: Sequence[Line], starts: Sequence[int] | None = None) -> RowCells:
+def anchor_requests(lines: Sequence[Line], starts: LineStarts | None = None) -> RowCells:
     return anchor_rows(lines, _REQUESTS, lambda _key: len(v.APPLICANTS), starts)
 
 
@@ -499,7 +531,7 @@ def extract_requests(found: RowCells, has_numbers: bool, template: str | None) -
         cells = _printed_cells(key, found, issues, has_numbers)
         row_facts, row_issues = _request_row(key, cells)
         facts += row_facts
-        spans += row_spans(None if cells is None else found.spans[key], len(row_facts))
+        spans += row_spans(None if cells is None else found.spans(key), len(row_facts))
         issues.items += row_issues
     _report_leftovers(found, keys, issues)
     return TableResult(tuple(facts), tuple(issues.items), tuple(spans))
@@ -579,7 +611,7 @@ def _disclosure_row(
 
 
 def extract_disclosure(
-    lines: Sequence[Line], has_numbers: bool, template: str | None, starts: Sequence[int] | None = None
+    lines: Sequence[Line], has_numbers: bool, template: str | None, starts: LineStarts | None = None
 ) -> TableResult:
     issues = _Issues(v.TABLE_ACTIVE_DISCLOSURE)
     if template is None:
@@ -601,7 +633,7 @@ def extract_disclosure(
         cells = _printed_cells(item.key, found, issues, has_numbers)
         row_facts, row_issues = _disclosure_row(item.key, item.metrics[template], unit, cells)
         facts += row_facts
-        spans += row_spans(None if cells is None else found.spans[item.key], len(row_facts))
+        spans += row_spans(None if cells is None else found.spans(item.key), len(row_facts))
         issues.items += row_issues
     _report_leftovers(found, [i.key for i in items], issues)
     return TableResult(tuple(facts), tuple(issues.items), tuple(spans))
@@ -612,17 +644,17 @@ def extract_disclosure(
 # --------------------------------------------------------------------------------------------
 
 
-def _first_row(lines: Sequence[Line], starts: Sequence[int] | None = None) -> tuple[list[Cell], list[Span]]:
-    """The numbers of a table's one data row, and their spans: runs joined until numbers that follow more
-    text."""
+def _first_row(lines: Sequence[Line]) -> tuple[list[Cell], list[Run]]:
+    """The numbers of a table's one data row, and the runs they come from: runs joined until numbers that
+    follow more text."""
     cells: list[Cell] = []
-    spans: list[Span] = []
-    for k, run in enumerate(collect_runs(lines, starts)):
+    runs: list[Run] = []
+    for k, run in enumerate(collect_runs(lines)):
         if k and (run.same_line or run.buffer):
             break  # numbers after more text are not this table's row
         cells.extend(run.cells)
-        spans.extend(run.spans)
-    return cells, spans
+        runs.append(run)
+    return cells, runs
 
 
 def _proceeding_of(heading: str) -> str | None:
@@ -635,20 +667,21 @@ def _proceeding_of(heading: str) -> str | None:
     )
 
 
-def _proceeding_parts(lines: Sequence[Line], starts: Sequence[int]) -> dict[str, tuple[list[Cell], list[Span]]] | None:
+def _proceeding_parts(lines: Sequence[Line]) -> dict[str, tuple[list[Line], list[int]]] | None:
     """Table 四 split per proceeding (a conversion's three small tables, each under a heading naming its
-    proceeding): each proceeding's row and its cells' spans. None when no heading names a proceeding."""
+    proceeding): each proceeding's lines and their indices in ``lines``. None when no heading names a
+    proceeding."""
     parts: dict[str, tuple[list[Line], list[int]]] = {}
     current: tuple[list[Line], list[int]] | None = None
-    for line, start in zip(lines, starts):
+    for index, line in enumerate(lines):
         if line.kind == HEADING:
             proceeding = _proceeding_of(line.cells[0].text)
             current = parts.setdefault(proceeding, ([], [])) if proceeding and proceeding not in parts else None
             continue
         if current is not None:
             current[0].append(line)
-            current[1].append(start)
-    return {p: _first_row(*part) for p, part in parts.items()} if parts else None
+            current[1].append(index)
+    return parts or None
 
 
 def _proceeding_row(proceeding: str, cells: Sequence[Cell] | None) -> tuple[list[ReviewFact], list[QualityIssue]]:
@@ -665,22 +698,28 @@ def _proceeding_row(proceeding: str, cells: Sequence[Cell] | None) -> tuple[list
     return [ReviewFact(proceeding, o, value) for o, value in zip(v.OUTCOMES, values)], issues.items  # type: ignore[arg-type]
 
 
-def extract_review(lines: Sequence[Line], starts: Sequence[int] | None = None) -> TableResult:
-    """``starts``: each line's offset in the normalized text (``cells.line_starts``), for the spans."""
-    starts = starts if starts is not None else [0] * len(lines)
-    parts = _proceeding_parts(lines, starts)
+def extract_review(lines: Sequence[Line], starts: LineStarts | None = None) -> TableResult:
+    """``starts``: the lines' offsets in the normalized text, for the cells' spans (provenance)."""
+    parts = _proceeding_parts(lines)
     if parts is None:
-        cells, spans = _first_row(lines, starts)
+        cells, runs = _first_row(lines)
         facts, issues = _review_row(tuple(cells))
+        spans = run_spans(runs, lines, starts) if starts is not None and len(cells) == len(facts) else None
         return TableResult(facts, issues, row_spans(spans, len(facts)))
     all_facts: list[ReviewFact] = []
     all_issues: list[QualityIssue] = []
     all_spans: list[Span | None] = []
     for proceeding in v.PROCEEDINGS:
-        cells, spans = parts.get(proceeding) or (None, None)
+        part_lines, indices = parts.get(proceeding) or ([], [])
+        cells, runs = _first_row(part_lines) if proceeding in parts else (None, [])
         facts, issues = _proceeding_row(proceeding, cells)
         all_facts += facts
         all_issues += issues
+        spans = None
+        if cells is not None and starts is not None and len(cells) == len(facts):
+            for run in runs:  # the part's line indices, back in the whole table's
+                run.parts = [(indices[i], k) for i, k in run.parts]
+            spans = run_spans(runs, lines, starts)
         all_spans += row_spans(spans, len(facts))
     return TableResult(tuple(all_facts), tuple(all_issues), tuple(all_spans))
 
