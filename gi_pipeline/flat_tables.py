@@ -385,7 +385,9 @@ def _spans(split: RowSplit | None, at: int, n: int) -> tuple[Span | None, ...]:
     spans: list[Span | None] = []
     pos = 0
     for cell in split.cells:
-        start = split.text.index(cell, pos)
+        start = split.text.find(cell, pos)
+        if start < 0:  # not a piece of the run (never expected): no provenance rather than a wrong one
+            return (None,) * n
         pos = start + len(cell)
         spans.append((at + start, at + pos))
     return tuple(spans)

@@ -80,12 +80,15 @@ def sources(text: str, spans: Sequence[Span | None], page_starts: Sequence[int] 
 
 def columns(text: str, spans: Sequence[Span | None], page_starts: Sequence[int] | None) -> dict[str, list]:
     """The provenance columns of a fact table (``raw``, ``char_start``, ``char_end``, ``page``)."""
-    starts = [None if s is None else s[0] for s in spans]
-    return {
-        "raw": [None if s is None else text[s[0] : s[1]] for s in spans],
-        "char_start": starts,
-        "char_end": [None if s is None else s[1] for s in spans],
-        "page": [None] * len(spans)
-        if page_starts is None
-        else [None if s is None else bisect_right(page_starts, s) for s in starts],
-    }
+    if spans and None not in spans:  # every fact has its cell (most reports): the columns in C
+        starts, ends = map(list, zip(*spans))
+        raw = [text[start:end] for start, end in spans]
+    else:
+        starts = [None if s is None else s[0] for s in spans]
+        ends = [None if s is None else s[1] for s in spans]
+        raw = [None if s is None else text[s[0] : s[1]] for s in spans]
+    if page_starts is None:
+        pages: list = [None] * len(spans)
+    else:
+        pages = [None if s is None else bisect_right(page_starts, s) for s in starts]
+    return {"raw": raw, "char_start": starts, "char_end": ends, "page": pages}

@@ -58,6 +58,10 @@ def run_spans(runs: Sequence[Run], lines: Sequence[Line], starts: LineStarts) ->
         for index, first in run.parts:
             at = base + before[index] + index
             line = lines[index]
+            if first == len(line.cells) - 1:  # one cell of this line (a table printed one cell per line)
+                start, end = line.spans[first]
+                spans.append((at + start, at + end))
+                continue
             for k in range(first, len(line.cells)):
                 if line.cells[k].kind == LABEL:
                     break
@@ -253,9 +257,17 @@ class RowCells:
     lines: Sequence[Line] = ()
     starts: LineStarts | None = None
 
-    def spans(self, key: str) -> list[Span] | None:
-        """The row's cells' spans in the normalized text (None without the lines' offsets)."""
-        return None if self.starts is None else run_spans(self.runs[key], self.lines, self.starts)
+    def row_spans(self, key: str, printed: bool, n: int) -> Sequence[Span | None]:
+        """The spans in the normalized text of a row's ``n`` cells; all None when the row is not read cell
+        by cell (not ``printed``, or not ``n`` cells: see ``row_spans``) or the lines' offsets are unknown."""
+        runs = self.runs.get(key) if printed and self.starts is not None else None
+        if runs is None:
+            return (None,) * n
+        if len(runs) == 1 and len(runs[0].parts) == 1 and len(runs[0].cells) == n:  # most rows: inline
+            index, first = runs[0].parts[0]
+            at = self.starts.base + self.starts.before[index] + index
+            return [(at + start, at + end) for start, end in self.lines[index].spans[first : first + n]]
+        return row_spans(run_spans(runs, self.lines, self.starts), n)
     header_units: dict[str, str | None] = field(default_factory=dict)
     conflicting: set[str] = field(default_factory=set)
     unassigned: list[str] = field(default_factory=list)  # details of runs not given to a row
@@ -531,7 +543,7 @@ def extract_requests(found: RowCells, has_numbers: bool, template: str | None) -
         cells = _printed_cells(key, found, issues, has_numbers)
         row_facts, row_issues = _request_row(key, cells)
         facts += row_facts
-        spans += row_spans(None if cells is None else found.spans(key), len(row_facts))
+        spans += found.row_spans(key, cells is not None, len(row_facts))
         issues.items += row_issues
     _report_leftovers(found, keys, issues)
     return TableResult(tuple(facts), tuple(issues.items), tuple(spans))
@@ -633,7 +645,7 @@ def extract_disclosure(
         cells = _printed_cells(item.key, found, issues, has_numbers)
         row_facts, row_issues = _disclosure_row(item.key, item.metrics[template], unit, cells)
         facts += row_facts
-        spans += row_spans(None if cells is None else found.spans(item.key), len(row_facts))
+        spans += found.row_spans(item.key, cells is not None, len(row_facts))
         issues.items += row_issues
     _report_leftovers(found, [i.key for i in items], issues)
     return TableResult(tuple(facts), tuple(issues.items), tuple(spans))
