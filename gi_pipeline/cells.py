@@ -70,9 +70,10 @@ class Line(NamedTuple):
     grid: bool  # an exact grid row from a structured table: its blank cells are cells of the row
     columns: tuple[int, ...] = ()  # grid rows: each cell's column (0-based; a span counts its columns)
     width: int = 0  # grid rows: the columns the row covers
-    # Provenance: each cell's (start, end) in the line as printed (a blank cell: empty, at its field). A
-    # cell's text is its slice, except a number and its unit printed apart (``12 件``: the cell ``12件``).
-    spans: tuple[Span, ...] = ()
+    # Provenance (``line_spans``): the line as printed and, for a row rebuilt from it (tables._placed), each
+    # cell's index among the printed line's cells (empty: the printed order).
+    source: str = ""
+    order: tuple[int, ...] = ()
 
 
 @functools.lru_cache(maxsize=_TOKEN_CACHE)
@@ -140,7 +141,7 @@ _BLANK_FIELD = (Cell(BLANK, ""),)
 _AT_START = ((0, 0),)  # a blank field's span: empty, at the field's start
 
 
-def _grid_line(raw: str) -> tuple[str, tuple[Cell, ...], tuple[int, ...], int, tuple[Span, ...]]:
+def _grid_line(raw: str, want_spans: bool = False) -> tuple[str, tuple[Cell, ...], tuple[int, ...], int, tuple[Span, ...]]:
     """A structured table's row, with each cell's column. Blanks before and among its labels are empty
     label slots (a corner, a merged label column) and are dropped; every field after the last label is a
     cell of the row, empty or not. A row without labels keeps all its fields: a leading empty cell there
@@ -155,22 +156,24 @@ def _grid_line(raw: str) -> tuple[str, tuple[Cell, ...], tuple[int, ...], int, t
             found, found_spans = _field_cells(field)
             if not found:
                 found, found_spans = _BLANK_FIELD, _AT_START
-            for cell, (start, end) in zip(found, found_spans):
-                cells.append(cell)
-                columns.append(width)
-                spans.append((at + start, at + end))
+            cells += found
+            columns += [width] * len(found)
+            if want_spans:
+                spans += [(at + start, at + end) for start, end in found_spans]
         width += 1
-        at += len(field) + 1
+        if want_spans:
+            at += len(field) + 1
     label_at = [i for i, c in enumerate(cells) if c.kind == LABEL]
     if label_at:
         keep = [i for i, c in enumerate(cells) if i > label_at[-1] or c.kind != BLANK]
-        cells, columns, spans = [cells[i] for i in keep], [columns[i] for i in keep], [spans[i] for i in keep]
+        cells, columns = [cells[i] for i in keep], [columns[i] for i in keep]
+        spans = [spans[i] for i in keep] if want_spans else spans
     elif all(c.kind == BLANK for c in cells):
         return SKIP, (), (), width, ()
     return ROW if len(cells) > 1 else SINGLE, tuple(cells), tuple(columns), width, tuple(spans)
 
 
-def _kind_and_cells(raw: str) -> _KindAndCells:
+def _kind_and_cells(raw: str, want_spans: bool = False) -> _KindAndCells:
     if not raw.strip():
         # An empty line separates rows. In the one-cell-per-line layout a line holding only a tab is an
         # empty cell: a merged label slot before a label, a blank value between numbers.
@@ -201,13 +204,15 @@ def _kind_and_cells(raw: str) -> _KindAndCells:
         field_cells, field_spans = _field_cells(field)
         if not field_cells:
             field_cells, field_spans = _BLANK_FIELD, _AT_START
-        found.extend(field_cells)
-        found_spans.extend((at + start, at + end) for start, end in field_spans)
-        at += len(field) + 1
+        found += field_cells
+        if want_spans:
+            found_spans += [(at + start, at + end) for start, end in field_spans]
+            at += len(field) + 1
     keep = _trim_blanks(found)
     if not keep:
         return SKIP, (), ()
-    return ROW if len(keep) > 1 else SINGLE, tuple(found[i] for i in keep), tuple(found_spans[i] for i in keep)
+    spans = tuple(found_spans[i] for i in keep) if want_spans else ()
+    return ROW if len(keep) > 1 else SINGLE, tuple(found[i] for i in keep), spans
 
 
 @functools.lru_cache(maxsize=_LINE_CACHE)
@@ -215,10 +220,24 @@ def split_line(raw: str) -> Line:
     # A grid row is checked first: str.strip() and str.split() treat U+001F as whitespace, so the
     # text-layout rules would eat its empty trailing cells.
     if GRID_SEP in raw:
-        kind, cells, columns, width, spans = _grid_line(raw)
-        return Line(kind, cells, True, columns, width, spans)
-    kind, cells, spans = _kind_and_cells(raw)
-    return Line(kind, cells, False, (), 0, spans)
+        kind, cells, columns, width, _spans = _grid_line(raw)
+        return Line(kind, cells, True, columns, width, raw)
+    kind, cells, _spans = _kind_and_cells(raw)
+    return Line(kind, cells, False, (), 0, raw)
+
+
+@functools.lru_cache(maxsize=_LINE_CACHE)  # like split_line: rows repeat across reports
+def _printed_spans(raw: str) -> tuple[Span, ...]:
+    """Each cell of ``split_line(raw)``'s span in ``raw`` (a blank cell: empty, at its field; a number and
+    its unit printed apart, ``12 件``: both). The same walk as ``split_line``, keeping the offsets: only for
+    the lines whose cells become facts."""
+    return _grid_line(raw, True)[4] if GRID_SEP in raw else _kind_and_cells(raw, True)[2]
+
+
+def line_spans(line: Line) -> tuple[Span, ...]:
+    """Provenance: each of the line's cells' (start, end) in the line as printed."""
+    spans = _printed_spans(line.source)
+    return tuple(spans[i] for i in line.order) if line.order else spans
 
 
 def split_lines(text: str) -> list[Line]:

@@ -1,8 +1,9 @@
 """Where each fact's cell is printed: its raw token, its span in the normalized text and its PDF page.
 
-Cells know their span in their line (``cells.Line.spans``), lines their offset in the normalized text
-(``cells.line_starts``), so the extractor gives every fact the span of its cell (``tables.TableResult.spans``,
-flattened tables: the digits' slice of the run). The raw token is that slice of the normalized text.
+Cells know their span in their line (``cells.line_spans``, worked out only for the lines that give facts),
+lines their offset in the normalized text (``cells.LineStarts``), so the extractor gives every fact the span
+of its cell (``tables.TableResult.spans``; flattened tables: the digits' slice of the run). The raw token is
+that slice of the normalized text.
 
 Pages: the PDF reader writes a marker line (``PAGE_MARK`` and the page number) before the first line of each
 page after the first. Normalization keeps such a line as it is (nothing in it is a tag, a page number or a

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from . import vocabulary as v
 from . import labels
 from .cells import BLANK, BREAK, HEADING, LABEL, PLACEHOLDER, PROSE, ROW, UNREADABLE, VALUE, Cell, Line, LineStarts, Span
+from .cells import line_spans
 from .cells import amount_10k_yuan, count_value
 from .labels import GROUP, HEADER, LabelMatcher, LabelRef, label_key
 from .records import DisclosureFact, QualityIssue, RequestFact, ReviewFact
@@ -51,21 +52,22 @@ def run_spans(runs: Sequence[Run], lines: Sequence[Line], starts: LineStarts) ->
         run = runs[0]
         index, first = run.parts[0]
         at = base + before[index] + index
-        return [(at + start, at + end) for start, end in lines[index].spans[first : first + len(run.cells)]]
+        return [(at + start, at + end) for start, end in line_spans(lines[index])[first : first + len(run.cells)]]
     out: list[Span] = []
     for run in runs:
         spans: list[Span] = []
         for index, first in run.parts:
             at = base + before[index] + index
             line = lines[index]
+            line_at = line_spans(line)
             if first == len(line.cells) - 1:  # one cell of this line (a table printed one cell per line)
-                start, end = line.spans[first]
+                start, end = line_at[first]
                 spans.append((at + start, at + end))
                 continue
             for k in range(first, len(line.cells)):
                 if line.cells[k].kind == LABEL:
                     break
-                start, end = line.spans[k]
+                start, end = line_at[k]
                 spans.append((at + start, at + end))
         out += spans[: len(run.cells)]  # less the blank padding dropped at its end
     return out
@@ -186,25 +188,26 @@ def _placed(line: Line, value_columns: Sequence[int], blank_labels: bool) -> Lin
     first = value_columns[0]
     where = {c: k for k, c in enumerate(value_columns)}
     labels: list[Cell] = []
-    label_spans: list[Span] = []
+    label_at: list[int] = []  # each cell's index in ``line`` (provenance)
     values: list[Cell | None] = [None] * len(value_columns)
-    value_spans: list[Span] = [(0, 0)] * len(value_columns)
-    for cell, column, span in zip(line.cells, line.columns, line.spans):
+    value_at: list[int] = [0] * len(value_columns)
+    for i, (cell, column) in enumerate(zip(line.cells, line.columns)):
         k = where.get(column)
         if k is None:
             if cell.kind == LABEL and column < first:
                 labels.append(cell)
-                label_spans.append(span)
+                label_at.append(i)
             elif cell.kind != BLANK or (column < first and not blank_labels):
                 return None
         elif cell.kind == LABEL or values[k] is not None:
             return None
         else:
             values[k] = cell
-            value_spans[k] = span
+            value_at[k] = i
     if any(cell is None for cell in values):
         return None
-    return Line(ROW, (*labels, *values), True, spans=(*label_spans, *value_spans))  # type: ignore[arg-type]
+    order = tuple(line.order[i] for i in (*label_at, *value_at)) if line.order else (*label_at, *value_at)
+    return Line(ROW, (*labels, *values), True, source=line.source, order=order)  # type: ignore[arg-type]
 
 
 def place_by_header(lines: Sequence[Line], header: tuple[str, ...]) -> list[Line]:
@@ -266,7 +269,7 @@ class RowCells:
         if len(runs) == 1 and len(runs[0].parts) == 1 and len(runs[0].cells) == n:  # most rows: inline
             index, first = runs[0].parts[0]
             at = self.starts.base + self.starts.before[index] + index
-            return [(at + start, at + end) for start, end in self.lines[index].spans[first : first + n]]
+            return [(at + start, at + end) for start, end in line_spans(self.lines[index])[first : first + n]]
         return row_spans(run_spans(runs, self.lines, self.starts), n)
     header_units: dict[str, str | None] = field(default_factory=dict)
     conflicting: set[str] = field(default_factory=set)
