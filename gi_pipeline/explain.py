@@ -6,10 +6,10 @@ beside the cell or row it is about, coloured by severity; the accounting identit
 ``gi_pipeline.identities`` (formula, both sides, the difference); and the numbers the text states with the
 cells they were compared with. No network, no external assets: CSS and a few lines of script inline.
 
-Where a cell comes from: when the fact records carry cell provenance (attributes ``raw``, ``char_start``,
-``char_end`` into the normalized text, ``page``), the page shows the raw token highlighted in its lines and
-the page number. Until they do, it shows the row's line found by searching the normalized section text for
-the row label, with the numbers equal to the cell's value highlighted, and says so.
+Where a cell comes from: its provenance (``ParsedReport.sources``: the raw token, its span in the normalized
+text, the PDF page), the token highlighted in its lines with the page number. A fact without a cell (its row
+not found, or printed with cells that do not fit its columns) has none: the page then shows the row's line
+found by searching the normalized section text for the row label, and says so.
 
 ``write_pages`` is the entry point for the Dagster layer (one page per flagged report of a partition, the
 paths for the ``reports`` materialization metadata).
@@ -188,8 +188,24 @@ def _value_marks(line: str, offset: int, value: float | None) -> list[tuple[int,
     return [(offset + m.start(), offset + m.end()) for m in pattern.finditer(line)]
 
 
+@dataclass(frozen=True)
+class SourcedFact:
+    """A fact's value with its cell's provenance (gi_pipeline.provenance.Source)."""
+
+    value: float | int | None
+    raw: str | None
+    char_start: int | None
+    char_end: int | None
+    page: int | None
+
+
+def sourced_facts(report: ParsedReport, facts: str) -> list[tuple[object, SourcedFact]]:
+    """Each fact of ``facts`` ('disclosure', 'requests', 'review') with its value and provenance."""
+    return [(f, SourcedFact(f.value, *source)) for f, source in zip(getattr(report, facts), report.sources(facts))]
+
+
 def cell_source_html(report: ParsedReport, key: CellKey, fact: object | None) -> str:
-    """Where the cell is printed: its provenance if the fact carries it, else the row's labelled line."""
+    """Where the cell is printed: its provenance (``SourcedFact``), else the row's labelled line."""
     table, row, column = key
     value = getattr(fact, "value", None)
     text = report.text
@@ -199,7 +215,8 @@ def cell_source_html(report: ParsedReport, key: CellKey, fact: object | None) ->
         raw = getattr(fact, "raw", None)
         page = getattr(fact, "page", None)
         lo, hi = _context(text, start, end)
-        info = [f"raw token: <code>{html.escape(str(raw if raw is not None else text[start:end]))}</code>"]
+        token = raw if raw is not None else text[start:end]
+        info = [f"raw token: <code>{html.escape(token)}</code>" if token else "a blank cell"]
         if page is not None:
             info.append(f"page {html.escape(str(page))}")
         info.append(f"chars {start}-{end} of the normalized text")
@@ -212,8 +229,8 @@ def cell_source_html(report: ParsedReport, key: CellKey, fact: object | None) ->
     marks = _value_marks(text[span[0] : span[1]], span[0], value)
     lo, hi = _context(text, *span)
     how = (
-        "Cell provenance is not recorded for this report: shown is the row's line, found by searching the "
-        "normalized section text for the row label"
+        "This fact has no cell (its row was not found, or its cells did not fit the columns): shown is the "
+        "row's line, found by searching the normalized section text for the row label"
         + (" (table 四 prints its numbers in one unlabelled row: its first line of numbers)" if table == v.TABLE_REVIEW_LITIGATION else "")
         + "; numbers equal to the value are highlighted, which one is the cell is not recorded."
     )
@@ -346,7 +363,7 @@ def _table_issues_html(notes: _Annotations, table: str) -> str:
 
 
 def _requests_html(report: ParsedReport, notes: _Annotations) -> str:
-    facts = {(v.TABLE_REQUESTS, f.row_key, f.applicant): f for f in report.requests}
+    facts = {(v.TABLE_REQUESTS, f.row_key, f.applicant): s for f, s in sourced_facts(report, "requests")}
     template = report.metadata.template
     known = v.request_rows(template) if template else v.REQUEST_ROW_KEYS
     rows = [*known, *dict.fromkeys(k[1] for k in facts if k[1] not in known)]
@@ -366,7 +383,7 @@ def _requests_html(report: ParsedReport, notes: _Annotations) -> str:
 
 
 def _disclosure_html(report: ParsedReport, notes: _Annotations) -> str:
-    facts = {(v.TABLE_ACTIVE_DISCLOSURE, f.item, f.metric): f for f in report.disclosure}
+    facts = {(v.TABLE_ACTIVE_DISCLOSURE, f.item, f.metric): s for f, s in sourced_facts(report, "disclosure")}
     items = dict.fromkeys(k[1] for k in facts)
     body = []
     for item in items:
@@ -389,7 +406,7 @@ def _disclosure_html(report: ParsedReport, notes: _Annotations) -> str:
 
 
 def _review_html(report: ParsedReport, notes: _Annotations) -> str:
-    facts = {(v.TABLE_REVIEW_LITIGATION, f.proceeding, f.outcome): f for f in report.review}
+    facts = {(v.TABLE_REVIEW_LITIGATION, f.proceeding, f.outcome): s for f, s in sourced_facts(report, "review")}
     head = "".join(f"<th>{_header(o)}</th>" for o in v.OUTCOMES)
     body = [
         f'<tr><th class="rowkey">{html.escape(p)}</th>'

@@ -10,7 +10,8 @@ import pyarrow as pa
 
 from . import vocabulary as v
 from .records import ParsedReport, Quarantined
-from .schema import SCHEMAS
+from . import provenance
+from .schema import PROVENANCE_COLUMNS, SCHEMAS
 from .warehouse import STAGE_NORMALIZED_TEXT, STAGE_SCHEMAS
 
 
@@ -69,11 +70,30 @@ _RECORDS = {
 }
 
 
+# Fact table -> the ParsedReport field holding its facts' spans (gi_pipeline.provenance).
+_SPANS = {
+    v.TABLE_ACTIVE_DISCLOSURE: "disclosure_spans",
+    v.TABLE_REQUESTS: "request_spans",
+    v.TABLE_REVIEW_LITIGATION: "review_spans",
+}
+
+
+def _table_columns(r: ParsedReport, name: str, records: str) -> dict[str, list]:
+    facts = getattr(r, records)
+    if name not in _SPANS:
+        return _fields(r.doc_id, facts, SCHEMAS[name].names[1:])
+    out = _fields(r.doc_id, facts, [c for c in SCHEMAS[name].names[1:] if c not in PROVENANCE_COLUMNS])
+    spans = getattr(r, _SPANS[name])
+    if len(spans) != len(facts):  # a report built without provenance
+        spans = (None,) * len(facts)
+    return out | provenance.columns(r.text, spans, r.page_starts)
+
+
 def report_columns(r: ParsedReport) -> ReportColumns:
     """The report's rows of every table it feeds, in printed order."""
     return {
         v.TABLE_REPORTS: {column: [value] for column, value in _report_row(r).items()},
-        **{name: _fields(r.doc_id, getattr(r, records), SCHEMAS[name].names[1:]) for name, records in _RECORDS.items()},
+        **{name: _table_columns(r, name, records) for name, records in _RECORDS.items()},
         STAGE_NORMALIZED_TEXT: {"doc_id": [r.doc_id], "source_file": [r.source_file], "text": [r.text]},
     }
 

@@ -160,7 +160,7 @@ def test_a_real_report_marks_the_cells_of_its_issues(path: Path, tmp_path: Path)
     flagged_rows = {k[:2] for k, classes in cells.items() if "flagged" in classes}
     assert flagged_rows == {(i.table, i.row_key) for i in report.issues if i.table in explain.TABLES and i.row_key}
     if path.suffix == ".pdf":
-        assert "Page: not recorded" in "".join(dom.panel_text)  # a PDF without cell provenance says so
+        assert re.search(r"page \d+ · chars \d+-\d+", "".join(dom.panel_text))  # a PDF's cell shows its page
 
 
 @pytest.mark.browser
@@ -211,30 +211,18 @@ def test_the_cli_runs_explain_and_the_dagster_hook_writes_pages(tmp_path: Path) 
 
 
 def test_a_cell_with_provenance_shows_its_raw_token_and_page() -> None:
-    """Facts that carry where their cell was printed (raw token, offsets into the normalized text, page)
-    are shown by that, not by the row's labelled line."""
-    import dataclasses
-
-    from gi_pipeline.records import RequestFact
-
-    @dataclasses.dataclass(frozen=True)
-    class RequestFactWithProvenance(RequestFact):
-        raw: str | None = None
-        char_start: int | None = None
-        char_end: int | None = None
-        page: int | None = None
-
-    report = _parsed(SEED_004)
-    fact = next(f for f in report.requests if f.row_key == "new_received" and f.applicant == "total")
-    label = report.text.index("一、本年新收政府信息公开申请数量")
-    start = report.text.index(f"| {fact.value} |", label) + 2
-    end = start + len(str(fact.value))
-    traced = RequestFactWithProvenance(fact.row_key, fact.applicant, fact.value, str(fact.value), start, end, 3)
-    shown = explain.cell_source_html(report, (v.TABLE_REQUESTS, fact.row_key, fact.applicant), traced)
-    assert f"raw token: <code>{fact.value}</code>" in shown and "page 3" in shown
-    assert f"<mark>{fact.value}</mark>" in shown and shown.count("<mark>") == 1
-    assert "not recorded" not in shown
-    untraced = explain.cell_source_html(report, (v.TABLE_REQUESTS, fact.row_key, fact.applicant), fact)
+    """A fact's cell is shown by its provenance (raw token, span in the normalized text, page), not by the
+    row's labelled line; a fact without a cell falls back to that line and says so."""
+    report = _parsed(HONGZE)
+    traced = [(f, s) for f, s in explain.sourced_facts(report, "requests") if s.raw and s.page]
+    fact, sourced = next((f, s) for f, s in traced if f.row_key == "new_received" and f.applicant == "total")
+    shown = explain.cell_source_html(report, (v.TABLE_REQUESTS, fact.row_key, fact.applicant), sourced)
+    assert f"raw token: <code>{sourced.raw}</code>" in shown and f"page {sourced.page}" in shown
+    assert f"<mark>{sourced.raw}</mark>" in shown and shown.count("<mark>") == 1
+    assert f"chars {sourced.char_start}-{sourced.char_end}" in shown
+    assert "found by searching" not in shown
+    without_cell = explain.SourcedFact(fact.value, None, None, None, None)
+    untraced = explain.cell_source_html(report, (v.TABLE_REQUESTS, fact.row_key, fact.applicant), without_cell)
     assert "found by searching the normalized section text for the row label" in untraced
 
 

@@ -26,6 +26,8 @@ READER_HTML = "html"
 READER_DOCX = "docx"
 READER_DOC = "doc"  # .doc / .rtf / .odt converted to DOCX by LibreOffice
 READER_OCR = "ocr"  # scanned PDFs and page images (readers/ocr.py)
+# Readers whose text marks where each page starts (provenance.page_marker): pdf.READER_PDFIUM, READER_PDFPLUMBER.
+PAGED_READERS = frozenset({"pdfium", "pdfplumber"})
 
 
 class Read(NamedTuple):
