@@ -24,6 +24,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -199,8 +200,9 @@ class SourcedFact:
     page: int | None
 
 
-def sourced_facts(report: ParsedReport, facts: str) -> list[tuple[object, SourcedFact]]:
-    """Each fact of ``facts`` ('disclosure', 'requests', 'review') with its value and provenance."""
+def sourced_facts(report: ParsedReport, facts: str) -> list[tuple[Any, SourcedFact]]:
+    """Each fact of ``facts`` ('disclosure', 'requests', 'review') with its value and provenance (the fact is a
+    DisclosureFact, RequestFact or ReviewFact by ``facts``: typed Any for the callers' attribute reads)."""
     return [(f, SourcedFact(f.value, *source)) for f, source in zip(getattr(report, facts), report.sources(facts))]
 
 

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 import polars as pl
 import pyarrow as pa
 
+from . import provenance
 from . import vocabulary as v
 from .records import ParsedReport, Quarantined
-from . import provenance
 from .schema import PROVENANCE_COLUMNS, SCHEMAS
 from .warehouse import STAGE_NORMALIZED_TEXT, STAGE_SCHEMAS
 

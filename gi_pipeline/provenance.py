@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from .cells import Span
 
@@ -81,9 +81,14 @@ def sources(text: str, spans: Sequence[Span | None], page_starts: Sequence[int] 
 
 def columns(text: str, spans: Sequence[Span | None], page_starts: Sequence[int] | None) -> dict[str, list]:
     """The provenance columns of a fact table (``raw``, ``char_start``, ``char_end``, ``page``)."""
+    starts: list[int | None]
+    ends: list[int | None]
+    raw: list[str | None]
     if spans and None not in spans:  # every fact has its cell (most reports): the columns in C
-        starts, ends = map(list, zip(*spans))
-        raw = [text[start:end] for start, end in spans]
+        full = cast("Sequence[Span]", spans)
+        first, last = zip(*full)
+        starts, ends = list(first), list(last)
+        raw = [text[start:end] for start, end in full]
     else:
         starts = [None if s is None else s[0] for s in spans]
         ends = [None if s is None else s[1] for s in spans]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from . import metadata as md
 from . import vocabulary as v
-from .cells import HEADING, LOW_CONFIDENCE_MARK, Line, LineStarts, split_lines
+from .cells import HEADING, LOW_CONFIDENCE_MARK, Line, LineStarts, Span, split_lines
 from .flat_tables import inline_sections, is_flattened, read_flat_tables
 from .narrative import check_narrative, narrative_issues
 from .normalize import normalize_text
@@ -102,7 +102,7 @@ class Tables:
     requests: tuple[RequestFact, ...]
     review: tuple[ReviewFact, ...]
     issues: list[QualityIssue]
-    spans: tuple[tuple, tuple, tuple] = ((), (), ())  # provenance of disclosure, requests, review (records.ParsedReport)
+    spans: tuple[tuple[Span | None, ...], ...] = ((), (), ())  # provenance of disclosure, requests, review (records.ParsedReport)
 
 
 def _ocr_issue(issue: QualityIssue) -> QualityIssue:

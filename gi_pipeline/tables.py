@@ -279,8 +279,8 @@ class RowCells:
     def row_spans(self, key: str, printed: bool, n: int) -> Sequence[Span | None]:
         """The spans in the normalized text of a row's ``n`` cells; all None when the row is not read cell
         by cell (not ``printed``, or not ``n`` cells: see ``row_spans``) or the lines' offsets are unknown."""
-        runs = self.runs.get(key) if printed and self.starts is not None else None
-        if runs is None:
+        runs = self.runs.get(key) if printed else None
+        if runs is None or self.starts is None:
             return (None,) * n
         if len(runs) == 1 and len(runs[0].parts) == 1 and len(runs[0].cells) == n:  # most rows: inline
             index, first = runs[0].parts[0]
@@ -743,16 +743,16 @@ def extract_review(lines: Sequence[Line], starts: LineStarts | None = None) -> T
     all_spans: list[Span | None] = []
     for proceeding in v.PROCEEDINGS:
         part_lines, indices = parts.get(proceeding) or ([], [])
-        cells, runs = _first_row(part_lines) if proceeding in parts else (None, [])
-        facts, issues = _proceeding_row(proceeding, cells)
-        all_facts += facts
-        all_issues += issues
-        spans = None
-        if cells is not None and starts is not None and len(cells) == len(facts):
+        part_cells, runs = _first_row(part_lines) if proceeding in parts else (None, [])
+        part_facts, part_issues = _proceeding_row(proceeding, part_cells)
+        all_facts += part_facts
+        all_issues += part_issues
+        part_spans = None
+        if part_cells is not None and starts is not None and len(part_cells) == len(part_facts):
             for run in runs:  # the part's line indices, back in the whole table's
                 run.parts = [(indices[i], k) for i, k in run.parts]
-            spans = run_spans(runs, lines, starts)
-        all_spans += row_spans(spans, len(facts))
+            part_spans = run_spans(runs, lines, starts)
+        all_spans += row_spans(part_spans, len(part_facts))
     return TableResult(tuple(all_facts), tuple(all_issues), tuple(all_spans))
 
 

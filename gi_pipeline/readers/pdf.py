@@ -20,8 +20,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import grid, pdf_text, rulings
 from ..provenance import page_marker
+from . import grid, pdf_text, rulings
 from .errors import NeedsOCR, Unreadable
 from .pdf_pdfium import Char, Page, Unmeasured, open_pdf, read_page
 
