@@ -17,7 +17,8 @@ a missing or empty one is an error, files it cannot see keep their facts, and a 
 
 Exit status: 0 when the pipeline ran (bad input files are quarantined, not failures), 1 when a run
 failed, 2 on a usage error, 3 when the run stopped before writing anything (the message says why:
-environment, lock, raw directory, removals to confirm).
+environment, lock, raw directory, removals to confirm), 4 when it ran but parts of the raw directory
+could not be read (their files' facts are kept as they were; the message names them).
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ from .defs.writer import writing
 STOPPED = (preflight.PreflightError, lock.WarehouseLocked, raw_listing.RawRootError, removals.RemovalsRefused,
            parse_cache.CacheUnwritable)
 EXIT_STOPPED = 3
+EXIT_INCOMPLETE = 4
 
 # Tags of the runs the CLI launches: the process that runs them, so a later CLI can tell a run left
 # STARTED by a killed CLI (its process is gone) from one still running.
@@ -396,12 +398,14 @@ def _run(
     if plan.deleted or plan.unreadable:
         say(f"raw directory: {plan.summary()}")
 
-    def materialize(selection: Sequence[dg.AssetKey], tags: dict[str, str] | None = None) -> dg.ExecuteInProcessResult:
+    def materialize(selection: Sequence[dg.AssetKey], tags: dict[str, str] | None = None,
+                    partition_key: str | None = None) -> dg.ExecuteInProcessResult:
         return dg.materialize(
             ALL_ASSETS,
             selection=selection,
             instance=instance,
             resources=resources,
+            partition_key=partition_key,
             tags={**cli_tags, **(tags or {})},
             run_config=run_config if RAW_INVENTORY in selection else QUIET_RUN_CONFIG,
             raise_on_error=False,
@@ -445,10 +449,20 @@ def _run(
         t = time.perf_counter()
         regions = instance.get_dynamic_partitions(region_partitions.name)
         with _printing_progress(targets, say), _planned_events_per_asset(instance):
-            result = materialize(parse_keys, tags=partition_range_tags(years[0], years[-1], regions))
+            if kept:  # a range is a box of partitions: it would take in those left as they are
+                results = []
+                for key in targets:
+                    results.append(materialize(parse_keys, partition_key=str(report_partition_key(*key))))
+                    if not results[-1].success:
+                        break
+            else:
+                results = [materialize(parse_keys, tags=partition_range_tags(years[0], years[-1], regions))]
+        result = next((r for r in results if not r.success), results[-1])
         if result.success:
-            meta = _materialization_metadata(result, TABLE_KEYS[v.TABLE_REPORTS])
-            failed_checks = sorted({e.check_name for e in result.get_asset_check_evaluations() if not e.passed})
+            metas = [_materialization_metadata(r, TABLE_KEYS[v.TABLE_REPORTS]) for r in results]
+            meta = {name: sum(m.get(name, 0) for m in metas) for name in ("reports_parsed", "error_issues", "warning_issues")}
+            failed_checks = sorted({e.check_name for r in results for e in r.get_asset_check_evaluations()
+                                    if not e.passed})
             say(
                 f"partitions: {plural(meta.get('reports_parsed', 0), 'report')} in "
                 f"{plural(len(targets), 'partition')}, {plural(meta.get('error_issues', 0), 'error')}, "
@@ -496,6 +510,11 @@ def _run(
         f"{f', {len(stale)} stale partitions emptied' if stale else ''}; "
         f"{inventory.get('quarantined', 0)} files quarantined; {elapsed:.1f} s"
     )
+    if unreadable:
+        say(f"INCOMPLETE: {plural(len(unreadable), 'part')} of the raw directory could not be read "
+            f"({', '.join(path or '.' for path, _ in unreadable[:10])}{' ...' if len(unreadable) > 10 else ''}): "
+            "the facts of their catalogued files are kept as they were; fix the access and run again")
+        return EXIT_INCOMPLETE
     return 0
 
 
