@@ -337,3 +337,39 @@ def test_killed_writer_leaves_no_temp_file_and_no_started_run(tmp_path: Path) ->
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])) == []
         assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE
+
+
+_HOLDER = """
+import sys, time
+from gi_pipeline.lock import WarehouseLock
+with WarehouseLock(sys.argv[1], owner="another writer"):
+    print("HOLDING", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_dagster_runs_keep_to_one_writer(tmp_path: Path) -> None:
+    """Ingest runs (UI, sensor) take the lock; partition runs (backfills) do not write while another
+    process holds it."""
+    from assets.assets import ALL_ASSETS, INGEST_KEYS, parse_reports
+    from assets.cli import _failure_message
+    from assets.defs.resources import PipelineStorage
+
+    raw, wh = _raw(tmp_path / "raw"), tmp_path / "wh"
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(wh)], env=_env(), stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "HOLDING\n"
+        resources = {"storage": PipelineStorage(raw_dir=str(raw), warehouse_dir=str(wh), parse_workers=1)}
+        with dg.instance_for_test() as instance:
+            instance.add_dynamic_partitions("region", ["640000"])
+            for selection, partition in [(INGEST_KEYS, None), (list(parse_reports.keys), "640000|2024")]:
+                result = dg.materialize(ALL_ASSETS, selection=selection, instance=instance, resources=resources,
+                                        partition_key=partition, raise_on_error=False)
+                assert not result.success
+                assert f"warehouse {wh} is being written by another writer (pid {holder.pid} on " in \
+                    _failure_message(result)
+    finally:
+        holder.stdin.close()
+        assert holder.wait(timeout=60) == 0
+    assert not (wh / "_catalog").exists()
