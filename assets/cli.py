@@ -42,15 +42,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from gi_pipeline import (
-    lock,
-    parse_cache,
-    preflight,
-    quality,
-    raw_listing,
-    removals,
-    warehouse,
-)
+from gi_pipeline import lock, parse_cache, preflight, quality, raw_listing, removals, warehouse
 from gi_pipeline import vocabulary as v
 from gi_pipeline.inventory import check_raw_dir, partitions_to_write
 from gi_pipeline.partition_writer import partition_report_counts, plural
@@ -58,25 +50,10 @@ from gi_pipeline.processes import pid_alive, process_start_ticks, this_host
 from gi_pipeline.progress import ProgressMeter
 from gi_pipeline.years import YEARS
 
-from .assets import (
-    ALL_ASSETS,
-    CROSS_YEAR,
-    INGEST_KEYS,
-    RAW_INVENTORY,
-    TABLE_KEYS,
-    parse_reports,
-)
+from .assets import ALL_ASSETS, CROSS_YEAR, INGEST_KEYS, RAW_INVENTORY, TABLE_KEYS, parse_reports
 from .defs.common import KEPT_PARTITIONS, PROGRESS_LOG
-from .defs.partitions import (
-    region_partitions,
-    report_partition_key,
-    split_partition_key,
-)
-from .defs.resources import (
-    DEFAULT_WAREHOUSE_DIR,
-    PipelineStorage,
-    bundled_sample_reports,
-)
+from .defs.partitions import region_partitions, report_partition_key, split_partition_key
+from .defs.resources import DEFAULT_WAREHOUSE_DIR, PipelineStorage, bundled_sample_reports
 from .defs.writer import writing
 
 # Errors that stop a run before it writes anything: one message, exit status 3, no traceback.

@@ -21,15 +21,7 @@ from collections.abc import Iterator
 import dagster as dg
 from pydantic import Field
 
-from gi_pipeline import (
-    frames,
-    lock,
-    parse_cache,
-    preflight,
-    raw_listing,
-    removals,
-    warehouse,
-)
+from gi_pipeline import frames, lock, parse_cache, preflight, raw_listing, removals, warehouse
 from gi_pipeline import vocabulary as v
 from gi_pipeline.inventory import build_inventory, changed_partitions, stale_partitions
 from gi_pipeline.progress import meter_line
