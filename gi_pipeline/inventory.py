@@ -1,8 +1,12 @@
 """The inventory of a raw directory, and which (year, region) partitions need writing.
 
-* ``build_inventory``: list, hash and parse every raw file once (duplicates by sha256 once) into the
-  catalog (``warehouse.CATALOG_SCHEMA``: each file's partition, the file it duplicates, or why it
-  was quarantined) and the quarantine rows.  Parsing runs on ``gi_pipeline.parallel``.
+* ``check_raw_dir``: list the raw directory (``raw_listing.list_raw``) and decide, against the previous
+  catalog, which catalogued files are deleted and which only out of sight (``removals``); refuses a
+  large removal before anything is read or written.
+* ``build_inventory``: that check, then hash and parse every raw file once (duplicates by sha256 once)
+  into the catalog (``warehouse.CATALOG_SCHEMA``: each file's partition, the file it duplicates, or why
+  it was quarantined) and the quarantine rows.  Parsing runs on ``gi_pipeline.parallel``.  A catalogued
+  file that cannot be seen or read now keeps its previous catalog row (deletion needs evidence).
 * ``scan_raw_dir`` / ``changed_paths``: the cheap comparison a watcher makes (size and mtime; a
   file is hashed again only when they moved), no parsing.
 * ``changed_partitions`` / ``stale_partitions`` / ``partitions_to_write``: the one rule for which
@@ -21,7 +25,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import parallel, parse_cache, warehouse
+from . import parallel, parse_cache, raw_listing, removals, warehouse
 from . import vocabulary as v
 from .partition_writer import PartitionKey, partition_report_counts
 from .records import Quarantined
@@ -52,6 +56,20 @@ class Inventory:
     catalog: pa.Table  # warehouse.CATALOG_SCHEMA
     quarantined: list[Quarantined]
     errors: list[str] = field(default_factory=list)  # exceptions turned into quarantine rows
+    # What was decided about the files of the previous catalog: deleted, or out of sight.
+    plan: removals.RemovalPlan | None = None
+    # Parts of the raw directory (directories, files) that could not be listed or read.
+    unreadable: list[raw_listing.ListingError] = field(default_factory=list)
+    # Catalogued files out of sight: their previous rows are carried over unchanged.
+    kept: list[str] = field(default_factory=list)
+
+    @property
+    def kept_partitions(self) -> set[PartitionKey]:
+        """Partitions holding a report that is catalogued but cannot be read now: they must not be
+        rewritten (their facts stay as they are until the file can be read again)."""
+        kept = set(self.kept)
+        return {(row["year"], row["region"]) for row in self.catalog.to_pylist()
+                if row["role"] == warehouse.ROLE_REPORT and row["source_file"] in kept}
 
     @property
     def partitions(self) -> dict[PartitionKey, int]:
@@ -102,6 +120,24 @@ def known_classifications(catalog: pa.Table) -> dict[str, dict]:
     }
 
 
+def check_raw_dir(
+    raw_dir: Path,
+    before: pa.Table | None,
+    allow_removals: bool = False,
+    confirm: str = "run again with --allow-removals",
+) -> tuple[raw_listing.RawListing, removals.RemovalPlan]:
+    """List ``raw_dir`` and plan what leaves the catalog ``before`` (None: no catalog yet).
+
+    Raises ``raw_listing.RawRootError`` when the raw root is missing, unreadable or empty, and
+    ``removals.RemovalsRefused`` (whose message ends with ``confirm``) when the plan would remove
+    more than a run may without ``allow_removals``.  Reads no file content, writes nothing.
+    """
+    listing = raw_listing.list_raw(raw_dir)
+    plan = removals.plan_removals(before, listing)
+    removals.check_removals(plan, allow=allow_removals, confirm=confirm)
+    return listing, plan
+
+
 def build_inventory(
     raw_dir: Path,
     on_error: Callable[[str, str], None] | None = None,
@@ -110,34 +146,54 @@ def build_inventory(
     workers: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
     pool: parallel.DaskPool | None = None,
+    before: pa.Table | None = None,
+    allow_removals: bool = False,
+    confirm: str = "run again with --allow-removals",
 ) -> Inventory:
     """Hash and parse every raw file once; exact duplicates (same sha256) are parsed once.
 
-    Nothing a single file does stops the inventory: an exception while reading or parsing it
-    becomes a quarantine row carrying the error message (``on_error(source_file, traceback)``
-    is told too). ``known`` (sha256 -> classification, see ``known_classifications``) skips
-    parsing content already catalogued.  Full parse results go to the parse cache ``cache``
-    (``parse_cache.cache_dir``), where the partition runs pick them up instead of parsing again;
-    ``workers`` local processes parse, or the cluster behind ``pool`` (``gi_pipeline.parallel``);
-    ``on_progress(parsed, to_parse)`` is called after each file parsed.
+    First ``check_raw_dir`` (its errors stop the inventory before any file is read): a file of the
+    previous catalog ``before`` that the listing cannot see, or that cannot be read now, keeps its
+    previous row; one positively gone is left out (its facts go with the next partition runs).
+    Nothing a single file does stops the inventory: an exception while parsing it, or reading a
+    file not catalogued before, becomes a quarantine row carrying the error message
+    (``on_error(source_file, traceback)`` is told too). ``known`` (sha256 -> classification, see
+    ``known_classifications``) skips parsing content already catalogued.  Full parse results go to
+    the parse cache ``cache`` (``parse_cache.cache_dir``), where the partition runs pick them up
+    instead of parsing again; ``workers`` local processes parse, or the cluster behind ``pool``
+    (``gi_pipeline.parallel``); ``on_progress(parsed, to_parse)`` is called after each file parsed.
+    An environment error (``parse_cache.CacheUnwritable``) stops it.
     """
     known = known or {}
-    files = list_raw_files(raw_dir)
+    listing, plan = check_raw_dir(raw_dir, before, allow_removals, confirm)
+    files = listing.files
+    previous = {row["source_file"]: row for row in before.to_pylist()} if before is not None else {}
+    kept_rows = removals.kept_rows(before, plan).to_pylist() if before is not None else []
+    unreadable = list(listing.errors)
     rows: list[dict] = []
     awaiting: dict[str, dict] = {}  # source_file -> its row, until its parse comes back
     first_by_sha: dict[str, dict] = {}
     duplicates: list[tuple[dict, dict]] = []  # (row, row of the first file with the same bytes)
 
+    visited = [0]  # files the jobs generator has got to
+
     def jobs() -> Iterator[parallel.ParseJob]:
         for source_file in files:
+            visited[0] += 1
             row: dict = {"source_file": source_file, "sha256": None, "size_bytes": None}
-            rows.append(row)
             try:
-                raw = (raw_dir / source_file).read_bytes()
+                raw = raw_listing.read_raw(raw_dir, source_file)
             except OSError as exc:
-                row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("read_error", f"{type(exc).__name__}: {exc}"))
+                error = raw_listing.ListingError(source_file, f"{type(exc).__name__}: {exc}")
+                unreadable.append(error)
+                if source_file in previous:  # catalogued: out of sight now, not gone
+                    kept_rows.append(previous[source_file])
+                    continue
+                rows.append(row)
+                row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("read_error", error.error))
                 row["sha256"] = ""
                 continue
+            rows.append(row)
             sha = hashlib.sha256(raw).hexdigest()
             row.update(sha256=sha, size_bytes=len(raw))
             first = first_by_sha.get(sha)
@@ -167,7 +223,7 @@ def build_inventory(
                 on_error(outcome.source_file, tb or error)
         if on_progress is not None:
             # Files are read (and counted) ahead of their parses, as the pool takes them.
-            on_progress(parsed, parsed + len(awaiting) + (len(files) - len(rows)))
+            on_progress(parsed, parsed + len(awaiting) + (len(files) - visited[0]))
     for row, first in duplicates:
         row.update(
             role=warehouse.ROLE_DUPLICATE,
@@ -177,6 +233,7 @@ def build_inventory(
             duplicate_of=first["source_file"],
             reason=first.get("reason"),
         )
+    rows = sorted(rows + kept_rows, key=lambda row: row["source_file"])
     # Every path that yields nothing is listed, duplicates of a bad file included.
     quarantined = [
         Quarantined(row["source_file"], row["sha256"], row["reason"])
@@ -184,7 +241,9 @@ def build_inventory(
         if row["role"] == warehouse.ROLE_QUARANTINED or (row["role"] == warehouse.ROLE_DUPLICATE and row.get("reason"))
     ]
     catalog = pa.Table.from_pylist(rows, schema=warehouse.CATALOG_SCHEMA)
-    return Inventory(catalog=catalog, quarantined=quarantined, errors=errors)
+    return Inventory(catalog=catalog, quarantined=quarantined, errors=errors, plan=plan,
+                     unreadable=sorted(unreadable, key=lambda e: e.source_file),
+                     kept=sorted(row["source_file"] for row in kept_rows))
 
 
 # --------------------------------------------------------------------------------------------

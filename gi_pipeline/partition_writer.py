@@ -19,7 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import frames, parse_cache, quality, warehouse
+from . import frames, parse_cache, quality, raw_listing, warehouse
 from . import vocabulary as v
 from .schema import SCHEMAS
 
@@ -52,7 +52,7 @@ def load_partition(
     reports: list[frames.ReportColumns] = []
     for source_file, sha in zip(selected["source_file"].to_pylist(), selected["sha256"].to_pylist(), strict=True):
         try:
-            raw = (raw_dir / source_file).read_bytes()
+            raw = raw_listing.read_raw(raw_dir, source_file)  # escaped names too (raw_listing)
         except FileNotFoundError as exc:
             raise StaleCatalogError(f"{source_file} is gone since the inventory: {StaleCatalogError.__doc__}") from exc
         if hashlib.sha256(raw).hexdigest() != sha:

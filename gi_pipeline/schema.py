@@ -84,7 +84,10 @@ SCHEMAS: dict[str, pa.Schema] = {
 # Human-readable column docs, shown in the Dagster catalog (TableSchema) and docs/schema.md.
 COLUMN_DOCS: dict[str, str] = {
     "doc_id": "sha256 of the raw file bytes",
-    "source_file": "path of the raw file relative to the raw directory",
+    "source_file": "path of the raw file relative to the raw directory, '/'-separated, escaped so that any "
+    r"file name fits: a byte that is not valid UTF-8, and a control character, is written `\xNN` (two "
+    r"lowercase hex digits), a backslash `\\`; `2021/\xb1\xa8.pdf` names the bytes b'2021/\xb1\xa8.pdf' "
+    "(gi_pipeline.raw_listing.raw_name_of)",
     "admin_code": "current GB/T 2260 code of the agency's place (county, else prefecture, else province)",
     "admin_code_as_reported": "the code of that place valid in the report's year",
     "province": "province-level division name",

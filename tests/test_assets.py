@@ -280,9 +280,14 @@ def test_empty_partitions_succeed_and_remove_stale_files(tmp_path: Path, fake_pa
         assert empty.success
         assert _metadata(empty, TABLE_KEYS[v.TABLE_REPORTS])["reports_parsed"] == 0
 
-        # The report disappears: the partition's files must go.
+        # The report disappears: the partition's files must go -- once confirmed, as it was the
+        # year's only report (deletion of a whole year looks like an accident).
         (raw / "zj/c.txt").unlink()
-        assert _materialize(instance, res, selection=INGEST_KEYS).success
+        refused = _materialize(instance, res, selection=INGEST_KEYS, raise_on_error=False)
+        assert not refused.success
+        assert "refusing to remove 1 of 4 catalogued reports" in cli._failure_message(refused)
+        confirmed = {"ops": {"ingest_raw_files": {"config": {"allow_removals": True}}}}
+        assert _materialize(instance, res, selection=INGEST_KEYS, run_config=confirmed).success
         assert _materialize(instance, res, report_partition_key(2021, "330000")).success
     assert not any((wh / name / "year=2021").exists() for name in v.PARTITIONED_TABLES)
     assert not (wh / "_stage/normalized_text/year=2021").exists()
@@ -386,7 +391,13 @@ def test_cli_year_rewrites_only_that_year_and_empties_stale_partitions(
     (raw / "unknown.txt").unlink()  # 2024|000000 loses its only report
     (raw / "zj/c.txt").write_text("REPORT year=2021 region=330000 n=7")  # 2021 changes, but is not rewritten
     capsys.readouterr()
-    assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(wh), "--year", "2024"]) == 0
+    # 1 of 4 reports gone is more than a run removes unconfirmed: refused, nothing written.
+    catalog = (wh / "_catalog" / "inventory.parquet").read_bytes()
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(wh), "--year", "2024"]) == 3
+    assert "refusing to remove 1 of 4 catalogued reports" in capsys.readouterr().err
+    assert (wh / "_catalog" / "inventory.parquet").read_bytes() == catalog
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(wh), "--year", "2024",
+                     "--allow-removals"]) == 0
     out = capsys.readouterr().out
     assert "2024|000000: 0 reports" in out and "stale files removed" in out
     assert "2021|" not in out
@@ -400,20 +411,23 @@ def test_cli_exit_codes(tmp_path: Path, fake_parser: None, capsys) -> None:
     raw = write_raw(tmp_path / "raw", {"a.txt": "BOOM", "b.bin": b"\x00\xff\xfe"})
     assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w")]) == 0
     assert "2 quarantined" in capsys.readouterr().out
-    # An empty raw directory is fine too.
+    # An empty or missing raw directory is an error (an unmounted share looks like that): stopped.
     (tmp_path / "empty").mkdir()
-    assert cli.main(["run", "--ephemeral", "--raw-dir", str(tmp_path / "empty"), "--warehouse", str(tmp_path / "w0")]) == 0
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(tmp_path / "empty"), "--warehouse", str(tmp_path / "w0")]) == 3
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "w")]) == 3
+    assert "does not exist (not mounted?)" in capsys.readouterr().err
     # Usage errors.
-    assert cli.main(["run", "--ephemeral", "--raw-dir", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "w")]) == 2
     assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w"), "--year", "2007"]) == 2  # before 2008
     with pytest.raises(SystemExit) as exc:
         cli.main([])
     assert exc.value.code == 2
-    # The pipeline itself fails (the warehouse cannot be written): non-zero.
+    # The warehouse cannot be written: stopped before anything is read, one message.
     (tmp_path / "not-a-dir").write_text("")
     good = write_raw(tmp_path / "good", {"a.txt": "REPORT year=2024 region=640000"})
-    assert cli.main(["run", "--ephemeral", "--raw-dir", str(good), "--warehouse", str(tmp_path / "not-a-dir")]) == 1
-    assert "FAILED" in capsys.readouterr().out
+    capsys.readouterr()
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(good), "--warehouse", str(tmp_path / "not-a-dir")]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith(f"gi-pipeline: warehouse {tmp_path / 'not-a-dir'} is not usable") and err.count("\n") == 1
 
 
 def test_cli_records_runs_in_dagster_home(

@@ -28,6 +28,8 @@ INGEST_KEYS = [RAW_INVENTORY, QUARANTINE]
 # Metadata key of raw_inventory's materialization: the partition keys whose reports it changed,
 # which the partitions sensor runs.
 PARTITIONS_TOUCHED = "partitions_touched"
+# ... and the partition keys holding a catalogued file it could not read: left as they are.
+KEPT_PARTITIONS = "partitions_kept"
 
 def table_schema(schema: pa.Schema, partitioned: bool) -> dg.TableSchema:
     return dg.TableSchema(
