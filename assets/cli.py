@@ -52,7 +52,7 @@ from gi_pipeline.years import YEARS
 
 from .assets import ALL_ASSETS, CROSS_YEAR, INGEST_KEYS, RAW_INVENTORY, TABLE_KEYS, parse_reports
 from .defs.common import KEPT_PARTITIONS, PROGRESS_LOG
-from .defs.partitions import region_partitions, report_partition_key, split_partition_key
+from .defs.partitions import REGION_DIMENSION, report_partition_key, split_partition_key
 from .defs.resources import DEFAULT_WAREHOUSE_DIR, PipelineStorage, bundled_sample_reports
 from .defs.writer import writing
 
@@ -424,7 +424,7 @@ def _run(
         # writes them a batch at a time and empties those with stale files.
         years = sorted({y for y, _ in targets})
         t = time.perf_counter()
-        regions = instance.get_dynamic_partitions(region_partitions.name)
+        regions = instance.get_dynamic_partitions(REGION_DIMENSION)
         with _printing_progress(targets, say), _planned_events_per_asset(instance):
             if kept:  # a range is a box of partitions: it would take in those left as they are
                 results = []

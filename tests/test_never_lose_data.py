@@ -15,6 +15,7 @@ installation under /root cannot be read by nobody, so the modules are imported b
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -106,7 +107,7 @@ def test_empty_or_missing_raw_root_changes_nothing(tmp_path: Path) -> None:
 # A subdirectory cannot be read; the parse cache cannot be written (as nobody)
 # ------------------------------------------------------------------------------------------------
 
-_AS_NOBODY = """
+_AS_NOBODY = f"""
 import hashlib, json, os, sys
 from pathlib import Path
 from assets import cli
@@ -121,13 +122,13 @@ if breaks == "subdirectory":
     os.chmod(raw / "b", 0)
 elif breaks == "cache":
     os.chmod(parse_cache.cache_dir(wh), 0o555)
-print({snapshot!r}, json.dumps({{p.relative_to(wh).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+print({_SNAPSHOT!r}, json.dumps({{p.relative_to(wh).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
                                 for p in sorted(wh.rglob("*")) if p.is_file()}}), flush=True)
-print({snapshot!r}, file=sys.stderr, flush=True)
+print({_SNAPSHOT!r}, file=sys.stderr, flush=True)
 os.setgid(65534)
 os.setuid(65534)
 sys.exit(cli.main(args))
-""".format(snapshot=_SNAPSHOT)
+"""
 
 
 def _second_run_as_nobody(shared: Path, breaks: str) -> tuple[int, dict, str, str]:
@@ -262,10 +263,8 @@ def test_two_runs_on_one_warehouse_never_interleave(tmp_path: Path) -> None:
         waiting = subprocess.Popen([sys.executable, "-m", "assets.cli", *args, "--raw-dir", str(raw_c), "--wait", "600",
                                     "--allow-removals"], cwd=ROOT, env=_env(), stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             waiting.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            pass
         assert waiting.returncode is None  # still waiting
         assert not (wh / "_catalog").exists()  # the first run has written nothing yet, nor the third
         first.stdin.write("go\n")

@@ -135,8 +135,9 @@ def _ingest(context: dg.AssetExecutionContext, storage: PipelineStorage, allow_r
             allow_removals=allow_removals,
             confirm=CONFIRM_IN_DAGSTER,
         )
-    plan = inventory.plan
-    context.log.info(plan.summary())
+    plan = inventory.plan  # set by every build_inventory (None only on hand-made Inventory values)
+    if plan is not None:
+        context.log.info(plan.summary())
     for error in inventory.unreadable:
         context.log.warning(f"cannot read {error.source_file or '.'}: {error.error}; its catalogued files are kept")
     warehouse.write_catalog(warehouse_dir, inventory.catalog)
@@ -177,7 +178,7 @@ def _ingest(context: dg.AssetExecutionContext, storage: PipelineStorage, allow_r
             "duplicates": inventory.count(warehouse.ROLE_DUPLICATE),
             "quarantined": len(inventory.quarantined),
             "parse_exceptions": len(inventory.errors),
-            "removed_files": dg.MetadataValue.json(list(plan.deleted)),
+            "removed_files": dg.MetadataValue.json(list(plan.deleted) if plan else []),
             "unreadable": dg.MetadataValue.json([[e.source_file, e.error] for e in inventory.unreadable]),
             KEPT_PARTITIONS: dg.MetadataValue.json([str(report_partition_key(*key)) for key in sorted(kept)]),
             "non_empty_partitions": len(partitions),
