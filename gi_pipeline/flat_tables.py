@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from . import labels as labels_module
-from . import metadata as md
 from . import vocabulary as v
 from .cells import VALUE, Cell, Span
 from .digit_split import Identity, RowShape, RowSplit, how_decided, solve, split_row
 from .labels import LabelMatcher
 from .records import DisclosureFact, QualityIssue, RequestFact, ReviewFact, SectionRecord
 from .tables import _DISCLOSURE, _REQUESTS, _disclosure_row, _request_row, _review_row
+from .template import request_row_keys, rows_merged_detail, template_of_request_rows, vote_template
 
 # ---------------------------------------------------------------------------------------------
 # Finding labels in a run of text
@@ -250,9 +250,10 @@ _REVIEW_SHAPE = RowShape(
 _REVIEW_KEY = "review_litigation"
 
 
-def _request_identities(template: str) -> tuple[Identity, ...]:
+def _request_identities(keys: Sequence[str]) -> tuple[Identity, ...]:
+    """Table 三's identities over the rows it is read with (``template.request_row_keys``)."""
     columns = tuple(range(len(v.APPLICANTS)))
-    results = [key for key in v.request_rows(template) if key in v.RESULT_ROW_KEYS]
+    results = [key for key in keys if key in v.RESULT_ROW_KEYS]
     return (
         Identity(
             "results_total = sum of the result rows (一)..(六)",
@@ -397,11 +398,14 @@ def _requests(
     text: str, template: str | None, issues: _Issues, base: int = 0, spans: list[Span | None] | None = None
 ) -> tuple[RequestFact, ...]:
     spans = [] if spans is None else spans  # provenance: each fact's cell span, appended in order
-    keys = v.request_rows(template) if template else tuple(r.key for r in v.REQUEST_ROWS if r.templates == v.BOTH)
+    occurrences = _occurrences(text, _REQUEST_LABELS, _REQUESTS)
+    keys, merged = request_row_keys(template, {o.key for o in occurrences if o.run and o.key})
+    for row, parts in merged.items():
+        issues.add(v.Check.ROWS_MERGED, v.SEVERITY_WARNING, v.TABLE_REQUESTS, row, rows_merged_detail(parts))
     at: dict[str, int] = {}
-    runs = _row_runs(_occurrences(text, _REQUEST_LABELS, _REQUESTS), v.TABLE_REQUESTS, keys, issues, at)
+    runs = _row_runs(occurrences, v.TABLE_REQUESTS, keys, issues, at)
     splits = {key: split_row(runs[key], _REQUEST_SHAPE) for key in keys if key in runs}
-    solve(splits, _request_identities(template) if template else ())
+    solve(splits, _request_identities(keys) if template else ())
     facts: list[RequestFact] = []
     for key in keys:
         split = splits.get(key)
@@ -484,13 +488,8 @@ def _disclosure_template(text: str) -> str | None:
     return winners[0] if best and len(winners) == 1 else None
 
 
-def _requests_template(text: str) -> str | None:
-    keys = {o.key for o in _occurrences(text, _REQUEST_LABELS, _REQUESTS) if o.run}
-    if keys & set(v.ROWS_2021_ONLY):
-        return v.TEMPLATE_2021
-    if keys & set(v.ROWS_2019_ONLY):
-        return v.TEMPLATE_2019
-    return None
+def _requests_template(text: str) -> tuple[str | None, bool]:
+    return template_of_request_rows({o.key for o in _occurrences(text, _REQUEST_LABELS, _REQUESTS) if o.run and o.key})
 
 
 @dataclass(frozen=True)
@@ -520,15 +519,9 @@ def read_flat_tables(text: str, sections: dict[str, SectionRecord], year: int | 
         bases[key] = section.char_start if section else 0
     from_requests = _requests_template(bodies["requests"])
     from_disclosure = _disclosure_template(bodies["active_disclosure"])
-    template = from_requests or from_disclosure or md.declared_template(text) or md.template_for_year(year)
-    if from_requests and from_disclosure and from_requests != from_disclosure:
-        issues.add(
-            v.Check.TEMPLATE_CONFLICT,
-            v.SEVERITY_WARNING,
-            v.TABLE_REPORTS,
-            None,
-            f"table 三 is the {from_requests} template, table 二 the {from_disclosure}",
-        )
+    template, conflict = vote_template(text, from_requests, from_disclosure, year)
+    if conflict:
+        issues.add(v.Check.TEMPLATE_CONFLICT, v.SEVERITY_WARNING, v.TABLE_REPORTS, None, conflict)
     spans: tuple[list[Span | None], ...] = ([], [], [])
     disclosure = _disclosure(
         bodies["active_disclosure"], from_disclosure or template, issues, bases["active_disclosure"], spans[0]

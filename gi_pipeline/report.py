@@ -30,7 +30,6 @@ from .sections import split_sections
 from .tables import (
     APPLICANT_HEADER,
     REVIEW_HEADER,
-    RowCells,
     anchor_requests,
     disclosure_template,
     extract_disclosure,
@@ -41,6 +40,7 @@ from .tables import (
     place_under_metric_headers,
     requests_template,
 )
+from .template import vote_template
 
 _LOW_CONFIDENCE = re.compile(f"{LOW_CONFIDENCE_MARK}(.*?){LOW_CONFIDENCE_MARK}([0-9.]+)")
 # Fewer standard sections than this and no title: not an annual report.
@@ -118,31 +118,6 @@ def _ocr_issue(issue: QualityIssue) -> QualityIssue:
     return QualityIssue(v.Check.OCR_LOW_CONFIDENCE, issue.severity, issue.table, issue.row_key, detail)
 
 
-def vote_template(text: str, request_cells: RowCells, from_disclosure: str | None, year: int | None) -> tuple[str | None, str]:
-    """The template the whole document points to, and what disagrees (empty when nothing does). Strong
-    signals: the notice the report cites, table 二's column headers, table 三's 2021-only sub-rows. Weak
-    ones, which only decide when the strong ones do not: a lone (六)其他处理 row (2021 reports print it
-    too) and the year."""
-    from_requests, requests_strong = requests_template(request_cells)
-    declared = md.declared_template(text)
-    strong = {"notice cited": declared, "table 二's columns": from_disclosure}
-    strong["table 三's rows"] = from_requests if requests_strong else None
-    weak = [md.template_for_year(year), None if requests_strong else from_requests]
-    votes = {t: sum(s == t for s in strong.values()) for t in v.TEMPLATES}
-    best = max(votes.values())
-    leaders = [t for t in v.TEMPLATES if votes[t] == best] if best else list(v.TEMPLATES)
-    template = next((w for w in weak if w in leaders), None)  # the year first, then the lone row
-    if template is None:
-        # Strong signals tied and no weak one decides: table 三, table 二, the notice, in that order.
-        order = [strong["table 三's rows"], from_disclosure, declared]
-        template = next((t for t in order if t in leaders), None) if best else None
-    named = {name: t for name, t in strong.items() if t}
-    conflict = ""
-    if len(set(named.values())) > 1:
-        conflict = "; ".join(f"{name}: {t}" for name, t in named.items()) + f" (read as {template})"
-    return template, conflict
-
-
 def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | None) -> Tables:
     """Tables 二, 三 and 四 from their sections, and the template they are read with."""
     if is_flattened(sections):  # cells run together with their separators lost: gi_pipeline.flat_tables
@@ -160,7 +135,7 @@ def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | No
     request_cells = anchor_requests(place_by_header(request_lines, APPLICANT_HEADER), request_starts)
     review_lines = place_by_header(review_lines, REVIEW_HEADER)
     from_disclosure = disclosure_template(disclosure_lines)
-    template, conflict = vote_template(text, request_cells, from_disclosure, year)
+    template, conflict = vote_template(text, requests_template(request_cells), from_disclosure, year)
     if conflict:
         issues.append(QualityIssue(v.Check.TEMPLATE_CONFLICT, v.SEVERITY_WARNING, v.TABLE_REPORTS, None, conflict))
     disclosure = extract_disclosure(disclosure_lines, disclosure_numbers, from_disclosure or template, disclosure_starts)

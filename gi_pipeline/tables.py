@@ -37,6 +37,7 @@ from .cells import (
 )
 from .labels import GROUP, HEADER, LabelMatcher, LabelRef, label_key
 from .records import DisclosureFact, QualityIssue, RequestFact, ReviewFact
+from .template import request_row_keys, rows_merged_detail, template_of_request_rows
 
 # Buffer entry for a prose line: unknown content between a label and its numbers (normalized text
 # never holds a NUL).
@@ -526,37 +527,19 @@ def row_spans(spans: Sequence[Span] | None, n: int) -> tuple[Span | None, ...]:
 
 
 def requests_template(found: RowCells) -> tuple[str | None, bool]:
-    """The template table 三's rows name, and whether that is a strong signal: the 2021 template's
-    (六)其他处理 sub-rows are; a lone (六)其他处理 row is weak (2021 reports print it too)."""
-    if any(key in found.cells for key in v.ROWS_2021_ONLY):
-        return v.TEMPLATE_2021, True
-    if any(key in found.cells for key in v.ROWS_2019_ONLY):
-        return v.TEMPLATE_2019, False
-    return None, False
+    """The template table 三's anchored rows name, and whether that is a strong signal."""
+    return template_of_request_rows(found.cells)
 
 
 def anchor_requests(lines: Sequence[Line], starts: LineStarts | None = None) -> RowCells:
     return anchor_rows(lines, _REQUESTS, lambda _key: len(v.APPLICANTS), starts)
 
 
-def _merged_rows(found: RowCells, keys: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-    """Rows printed in place of their sub-rows, none of which the table prints (vocabulary.MERGED_ROWS)."""
-    return {
-        row: parts
-        for row, parts in v.MERGED_ROWS.items()
-        if row not in keys and row in found.cells and all(p in keys and p not in found.cells for p in parts)
-    }
-
-
 def extract_requests(found: RowCells, has_numbers: bool, template: str | None) -> TableResult:
     issues = _Issues(v.TABLE_REQUESTS)
-    keys = v.request_rows(template) if template else tuple(
-        row.key for row in v.REQUEST_ROWS if row.templates == v.BOTH
-    )
-    for row, parts in _merged_rows(found, keys).items():
-        at = keys.index(parts[0])
-        keys = (*keys[:at], row, *(k for k in keys[at:] if k not in parts))
-        issues.warning(v.Check.ROWS_MERGED, row, f"printed as one row in place of {', '.join(parts)}: kept as printed")
+    keys, merged = request_row_keys(template, found.cells)
+    for row, parts in merged.items():
+        issues.warning(v.Check.ROWS_MERGED, row, rows_merged_detail(parts))
     facts: list[RequestFact] = []
     spans: list[Span | None] = []
     for key in keys:

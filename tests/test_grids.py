@@ -16,8 +16,9 @@ from gi_pipeline import vocabulary as v
 from gi_pipeline.cells import GRID_SEP, GRID_SPAN, split_line, split_lines
 from gi_pipeline.quality import SuiteRunner, validate_reports
 from gi_pipeline.records import ParsedReport
-from gi_pipeline.report import parse_report, vote_template
-from gi_pipeline.tables import APPLICANT_HEADER, RowCells, place_by_header
+from gi_pipeline.report import parse_report
+from gi_pipeline.tables import APPLICANT_HEADER, place_by_header
+from gi_pipeline.template import template_of_request_rows, vote_template
 
 from . import format_fixtures as ff
 
@@ -125,9 +126,9 @@ def test_grid_layouts_give_the_seeds_facts(seed: str, fmt: str) -> None:
 
 
 def test_template_vote() -> None:
-    no_rows = RowCells()
-    lone_row = RowCells(cells={"other_handling": []})
-    sub_rows = RowCells(cells={"other_misc": []})
+    no_rows = template_of_request_rows(())
+    lone_row = template_of_request_rows({"other_handling"})
+    sub_rows = template_of_request_rows({"other_misc"})
     notice_2021 = "依据国办公开办函〔2021〕30号"
     # Strong signals agree: no conflict, whatever the weak ones say.
     assert vote_template(notice_2021, lone_row, v.TEMPLATE_2021, 2024) == (v.TEMPLATE_2021, "")
