@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-stamp
 DAGSTER_DEV_HOME := $(CURDIR)/.dagster_home
 DEV_PORT ?= 3000
 
-.PHONY: venv run test dev clean
+.PHONY: venv run test lint dev clean
 
 venv: $(STAMP)
 
@@ -15,7 +15,7 @@ $(VENV)/bin/python:
 
 # Re-install only when pyproject.toml changes (the package itself is installed editable).
 $(STAMP): pyproject.toml | $(VENV)/bin/python
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,scale]'
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,scale,ocr]'
 	@touch $(STAMP)
 
 # Records into .dagster_home, which `make dev` opens (ARGS=--ephemeral: a throwaway instance).
@@ -24,6 +24,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# ruff (style, imports, likely bugs) and mypy (gi_pipeline, assets): configured in pyproject.toml.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # Dagster UI on http://127.0.0.1:$(DEV_PORT) (`dg dev`: [tool.dg] in pyproject.toml) over the instance in
 # .dagster_home -- the one `make run` records into -- so the UI shows what the CLI built.  A busy

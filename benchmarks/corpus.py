@@ -1,4 +1,4 @@
-"""A benchmark corpus: N synthetic reports (``gi_pipeline.synth``, all layouts, noises and defects) in a
+"""A benchmark corpus: N synthetic reports (``tests.synth``, all layouts, noises and defects) in a
 configurable mix of file formats.
 
 * ``txt``: the generator's own files (pipe, tab, cell-per-line and markdown layouts; UTF-8, UTF-8 with
@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from gi_pipeline.synth import SyntheticReport, generate_corpus
+from tests.synth import SyntheticReport, generate_corpus
 
 FORMATS: tuple[str, ...] = ("txt", "html", "docx", "pdf")
 DEFAULT_MIX = "txt=3,html=1"
@@ -133,7 +133,7 @@ def assign_formats(n: int, mix: dict[str, float]) -> list[str]:
 
 Block = str | list[list[str]]  # a paragraph, or a table's rows of cell texts
 
-# Page-number lines of the generator's text print (synth._PAGE_FORMS): page furniture, not content.
+# Page-number lines of the generator's text print (tests.synth.noise._PAGE_FORMS): page furniture, not content.
 _PAGE_LINE = re.compile(r"^\s*(?:[-—–]\s?\d+\s?[-—–]|第\s?\d+\s?页(?:\s?共\s?\d+\s?页)?)\s*$")
 _NUMBER = re.compile(r"^[+-]?[\d,.０-９，．]+(?:万元|万|元)?$")
 

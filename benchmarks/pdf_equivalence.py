@@ -89,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
             new, reader = _read(pdf.read_pdf_as, raw)
             same_facts = old == new or _facts(old) == _facts(new)
             differing += not same_facts
-            text = "same text" if old == new else f"text differs in {sum(a != b for a, b in zip(old.splitlines(), new.splitlines())) + abs(len(old.splitlines()) - len(new.splitlines()))} lines"
+            old_lines, new_lines = old.splitlines(), new.splitlines()
+            changed = sum(a != b for a, b in zip(old_lines, new_lines)) + abs(len(old_lines) - len(new_lines))
+            text = "same text" if old == new else f"text differs in {changed} lines"
             print(f"{name}: read by {reader}: {text}, {'same' if same_facts else 'DIFFERENT'} facts and issues")
             if args.diff and old != new:
                 sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), new.splitlines(True), "pdfplumber", "pdfium", n=0))

@@ -194,6 +194,17 @@ def library_section(available: dict[str, str | None], quick: bool, seed: int, wo
     return formats
 
 
+def ocr_section() -> dict:
+    """Scanned PDFs: the real report (tests/fixtures/hongze_2024.pdf) rasterized and read by OCR."""
+    pdf = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "hongze_2024.pdf"
+    log("ocr: image-only renderings of hongze_2024.pdf (150 and 200 dpi; 150 dpi noisy, slanted JPEG)")
+    result = stages.measure_ocr(pdf.read_bytes())
+    for name, row in result.get("by_scan", {}).items():
+        log(f"ocr {name}: {row.get('wall_s_per_page')} s/page wall, {row.get('cpu_s_per_page')} s/page CPU, "
+            f"{row.get('same')}/{result['cells']} facts as the text PDF's, {row.get('different')} different")
+    return result
+
+
 # --------------------------------------------------------------------------------------------
 # End to end
 # --------------------------------------------------------------------------------------------
@@ -770,6 +781,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--e2e-repeat", type=int, default=1,
                    help="end-to-end runs per size, in rounds over the sizes; each size's median is reported")
     p.add_argument("--skip-e2e", action="store_true", help="library and floor only")
+    p.add_argument("--ocr", action="store_true", help="also the OCR stage: a scanned real PDF, s/page")
+    p.add_argument("--ocr-only", action="store_true", help="only the OCR stage")
     p.add_argument("--skip-library", action="store_true", help="end to end only")
     p.add_argument("--pdf-rounds", type=int, default=None,
                    help="rounds over the real PDFs of tests/fixtures (default 11; 3 with --quick; 0 = skip)")
@@ -797,6 +810,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         available = corpus.available_formats()
         report["formats_available"] = {f: (reason is None) for f, reason in available.items()}
         report["formats_not_available"] = {f: r for f, r in available.items() if r}
+        if args.ocr or args.ocr_only:
+            report["ocr"] = ocr_section()
+        if args.ocr_only:
+            args.skip_library = args.skip_e2e = True
         library = {}
         if not args.skip_library:
             library = library_section(available, args.quick, args.seed, work, args.repeat)
@@ -810,7 +827,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.skip_e2e:
             e2e = e2e_section(args, available, work, budget_end)
             report["end_to_end"] = e2e
-        report["targets"] = targets(library, e2e, args.n, real_pdf)
+        if not args.ocr_only:
+            report["targets"] = targets(library, e2e, args.n, real_pdf)
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -311,3 +311,80 @@ def measure_real_pdfs(paths: Sequence[Path], rounds: int, plumber_rounds: int = 
             entry["pdfplumber_vs_reader"] = round(entry["pdfplumber_ms"] / entry["reader_ms"], 1)
         files.append(entry)
     return {"files": files}
+
+
+# --------------------------------------------------------------------------------------------
+# OCR (scanned PDFs): seconds per page, and the facts against the text PDF's
+# --------------------------------------------------------------------------------------------
+
+
+def image_only_pdf(pdf: bytes, dpi: int, scanner: bool = False) -> tuple[bytes, int]:
+    """A text PDF as a scanner would give it: each page rasterized at ``dpi``, saved as a PDF of images.
+    ``scanner``: like a cheap scan, grayscale, slanted 0.4°, with sensor noise, stored as JPEG quality 40."""
+    import numpy as np
+    import pypdfium2
+    from PIL import Image
+
+    document = pypdfium2.PdfDocument(pdf)
+    pages = [document[i].render(scale=dpi / 72).to_pil().convert("RGB") for i in range(len(document))]
+    if scanner:
+        rng = np.random.default_rng(0)
+        for k, page in enumerate(pages):
+            gray = page.convert("L").rotate(0.4, fillcolor=255, resample=Image.BICUBIC)
+            noisy = np.clip(np.asarray(gray) + rng.normal(0, 12, (gray.height, gray.width)), 0, 255)
+            jpeg = io.BytesIO()
+            Image.fromarray(noisy.astype(np.uint8)).save(jpeg, format="JPEG", quality=40)
+            pages[k] = Image.open(io.BytesIO(jpeg.getvalue())).convert("RGB")
+    out = io.BytesIO()
+    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=dpi)
+    return out.getvalue(), len(pages)
+
+
+def _facts(report: ParsedReport) -> dict[tuple, float | int | None]:
+    return (
+        {("requests", f.row_key, f.applicant): f.value for f in report.requests}
+        | {("active_disclosure", f.item, f.metric): f.value for f in report.disclosure}
+        | {("review_litigation", f.proceeding, f.outcome): f.value for f in report.review}
+    )
+
+
+SCANS = (("150dpi", 150, False), ("200dpi", 200, False), ("150dpi-jpeg-noise-slant", 150, True))
+
+
+def measure_ocr(pdf: bytes, scans: Sequence[tuple[str, int, bool]] = SCANS) -> dict:
+    """``parse_report`` of image-only renderings of a text PDF, clean and as a cheap scanner gives them
+    (after an untimed warm-up read):
+    wall and CPU seconds per page, and each fact against the text PDF's: the same, null (with the
+    issues of its row), or different (a wrong number: must be 0)."""
+    from gi_pipeline.readers import ocr
+
+    if not ocr.available():
+        return {"available": False, "reason": ocr.ENABLE_HINT}
+    text = parse_report(pdf, "text.pdf")
+    want = _facts(text) if isinstance(text, ParsedReport) else {}
+    warm_up_scan, _ = image_only_pdf(pdf, 100)
+    parse_report(warm_up_scan, "warm-up.pdf")  # onnxruntime's first runs allocate and tune: not timed
+    out: dict = {"available": True, "cells": len(want), "by_scan": {}}
+    for name, dpi, scanner in scans:
+        scanned, n_pages = image_only_pdf(pdf, dpi, scanner)
+        gc.collect()
+        wall, cpu = time.perf_counter(), time.process_time()
+        report = parse_report(scanned, f"scan{dpi}.pdf")
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        row: dict = {"pages": n_pages, "wall_s_per_page": round(wall / n_pages, 2),
+                     "cpu_s_per_page": round(cpu / n_pages, 2)}
+        if isinstance(report, ParsedReport):
+            got = _facts(report)
+            flagged = {(i.table, i.row_key) for i in report.issues}
+            row["same"] = sum(got.get(k) == w for k, w in want.items())
+            row["null_flagged"] = sum(
+                got.get(k) is None and w is not None and k[:2] in flagged for k, w in want.items()
+            )
+            row["different"] = sum(got.get(k) is not None and got.get(k) != w for k, w in want.items())
+            row["same_share"] = round(row["same"] / len(want), 4) if want else None
+            row["ocr_low_confidence_issues"] = sum(i.check == v.Check.OCR_LOW_CONFIDENCE for i in report.issues)
+            row["reader"] = report.metadata.reader
+        else:
+            row["quarantined"] = report.reason
+        out["by_scan"][name] = row
+    return out

@@ -12,6 +12,7 @@ every field after its last label, trailing empty ones included (``Line.grid`` te
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
@@ -49,7 +50,13 @@ SKIP = "skip"  # markdown rules, lines of empty cells
 HEADING = "heading"  # a markdown heading (## 表三 …, ### 行政复议): no cell of any row; its text is its one cell
 
 GRID_SEP = "\x1f"  # ASCII unit separator: joins the cells of a structured table's row (readers/grid.py)
+# Wraps an OCR reading below the confidence threshold (readers/ocr.py): ``⁇12⁇0.62`` is what was read and
+# how sure the engine was. Such a cell is unreadable, never a number.
+LOW_CONFIDENCE_MARK = "\u2047"
 GRID_SPAN = "\x1e"  # a grid field covered by the horizontal span of the cell before it (keeps columns)
+
+
+Span = tuple[int, int]
 
 
 class Cell(NamedTuple):  # a tuple: built and hashed in C, so a row's cells can key a cache
@@ -66,10 +73,16 @@ class Line(NamedTuple):
     grid: bool  # an exact grid row from a structured table: its blank cells are cells of the row
     columns: tuple[int, ...] = ()  # grid rows: each cell's column (0-based; a span counts its columns)
     width: int = 0  # grid rows: the columns the row covers
+    # Provenance (``line_spans``): the line as printed and, for a row rebuilt from it (tables._placed), each
+    # cell's index among the printed line's cells (empty: the printed order).
+    source: str = ""
+    order: tuple[int, ...] = ()
 
 
 @functools.lru_cache(maxsize=_TOKEN_CACHE)
 def classify(token: str) -> str:
+    if LOW_CONFIDENCE_MARK in token:
+        return UNREADABLE
     if _VALUE.match(token):
         return VALUE
     if _PLACEHOLDER.match(token):
@@ -79,19 +92,26 @@ def classify(token: str) -> str:
     return LABEL
 
 
-def _split_field(field: str) -> tuple[Cell, ...]:
-    """Cells of one delimited field: whitespace separates a label from its numbers (``行政许可 97``),
-    while words of a label broken by spaces (``商业 企业``) are joined again."""
+def _split_field(field: str) -> tuple[tuple[Cell, ...], tuple[Span, ...]]:
+    """Cells of one delimited field, with their spans in it: whitespace separates a label from its numbers
+    (``行政许可 97``), while words of a label broken by spaces (``商业 企业``) are joined again."""
     cells: list[Cell] = []
+    spans: list[Span] = []
+    pos = 0
     for piece in field.split():
+        start = field.find(piece, pos)  # only whitespace lies between pos and the piece
+        pos = start + len(piece)
         kind = classify(piece)
         if cells and _UNIT_ONLY.match(piece) and cells[-1].kind == VALUE:
             cells[-1] = Cell(VALUE, cells[-1].text + piece)
+            spans[-1] = (spans[-1][0], pos)
         elif cells and kind == LABEL and cells[-1].kind == LABEL:
             cells[-1] = Cell(LABEL, cells[-1].text + piece)
+            spans[-1] = (spans[-1][0], pos)
         else:
             cells.append(Cell(kind, piece))
-    return tuple(cells)
+            spans.append((start, pos))
+    return tuple(cells), tuple(spans)
 
 
 # Delimited fields are short and repeat; a whole undelimited line goes uncached (the line cache has it).
@@ -111,72 +131,93 @@ def _is_prose(cells: Sequence[Cell], line: str) -> bool:
     return False
 
 
-def _trim_blanks(cells: list[Cell]) -> list[Cell]:
+def _trim_blanks(cells: list[Cell]) -> list[int]:
     """Keep blanks only between numbers: blanks beside labels are merged label columns and trailing
-    blanks are padding, neither is a cell of the row in text layouts."""
+    blanks are padding, neither is a cell of the row in text layouts. The indices of the cells kept."""
     numeric = [i for i, c in enumerate(cells) if c.kind not in (LABEL, BLANK)]
     if not numeric:
-        return [c for c in cells if c.kind != BLANK]
+        return [i for i, c in enumerate(cells) if c.kind != BLANK]
     first, last = numeric[0], numeric[-1]
-    return [c for i, c in enumerate(cells) if c.kind != BLANK or first < i < last]
+    return [i for i, c in enumerate(cells) if c.kind != BLANK or first < i < last]
 
 
-_KindAndCells = tuple[str, tuple[Cell, ...]]
+_KindAndCells = tuple[str, tuple[Cell, ...], tuple[Span, ...]]
 _BLANK_FIELD = (Cell(BLANK, ""),)
+_AT_START = ((0, 0),)  # a blank field's span: empty, at the field's start
 
 
-def _grid_line(raw: str) -> tuple[str, tuple[Cell, ...], tuple[int, ...], int]:
+def _grid_line(raw: str, want_spans: bool = False) -> tuple[str, tuple[Cell, ...], tuple[int, ...], int, tuple[Span, ...]]:
     """A structured table's row, with each cell's column. Blanks before and among its labels are empty
     label slots (a corner, a merged label column) and are dropped; every field after the last label is a
     cell of the row, empty or not. A row without labels keeps all its fields: a leading empty cell there
     is a column's cell."""
     cells: list[Cell] = []
     columns: list[int] = []
+    spans: list[Span] = []
     width = 0
+    at = 0  # the field's offset in the line
     for field in raw.split(GRID_SEP):
         if field != GRID_SPAN:
-            for cell in _field_cells(field) or _BLANK_FIELD:
-                cells.append(cell)
-                columns.append(width)
+            found, found_spans = _field_cells(field)
+            if not found:
+                found, found_spans = _BLANK_FIELD, _AT_START
+            cells += found
+            columns += [width] * len(found)
+            if want_spans:
+                spans += [(at + start, at + end) for start, end in found_spans]
         width += 1
+        if want_spans:
+            at += len(field) + 1
     label_at = [i for i, c in enumerate(cells) if c.kind == LABEL]
     if label_at:
         keep = [i for i, c in enumerate(cells) if i > label_at[-1] or c.kind != BLANK]
         cells, columns = [cells[i] for i in keep], [columns[i] for i in keep]
+        spans = [spans[i] for i in keep] if want_spans else spans
     elif all(c.kind == BLANK for c in cells):
-        return SKIP, (), (), width
-    return ROW if len(cells) > 1 else SINGLE, tuple(cells), tuple(columns), width
+        return SKIP, (), (), width, ()
+    return ROW if len(cells) > 1 else SINGLE, tuple(cells), tuple(columns), width, tuple(spans)
 
 
-def _kind_and_cells(raw: str) -> _KindAndCells:
+def _kind_and_cells(raw: str, want_spans: bool = False) -> _KindAndCells:
     if not raw.strip():
         # An empty line separates rows. In the one-cell-per-line layout a line holding only a tab is an
         # empty cell: a merged label slot before a label, a blank value between numbers.
         if "|" in raw:
-            return SKIP, ()
-        return (SINGLE, _BLANK_FIELD) if "\t" in raw else (BREAK, ())
+            return SKIP, (), ()
+        return (SINGLE, _BLANK_FIELD, ((raw.index("\t"),) * 2,)) if "\t" in raw else (BREAK, (), ())
     if _MARKDOWN_HEADING.match(raw):
         # Captions (## 表三:…) and part headings (### 行政复议) are not cells of a row; table 四 printed
         # per proceeding is read by its part headings (tables.extract_review).
-        return HEADING, (Cell(LABEL, MARKDOWN_HEADING_MARK.sub("", raw).strip()),)
+        return HEADING, (Cell(LABEL, MARKDOWN_HEADING_MARK.sub("", raw).strip()),), ((0, len(raw)),)
     if _MARKDOWN_RULE.match(raw):
-        return SKIP, ()  # rules are not cells
+        return SKIP, (), ()  # rules are not cells
     if "|" in raw:
-        fields = raw.strip().strip("|").split("|")
+        stripped = raw.strip()
+        at = len(raw) - len(raw.lstrip()) + len(stripped) - len(stripped.lstrip("|"))
+        fields = stripped.strip("|").split("|")
     elif "\t" in raw:
+        at = 0
         fields = raw.split("\t")
     else:
-        cells = _split_field(raw)
+        cells, spans = _split_field(raw)
         if _is_prose(cells, raw.strip()):
-            return PROSE, ()
-        return ROW if len(cells) > 1 else SINGLE, cells
+            return PROSE, (), ()
+        return ROW if len(cells) > 1 else SINGLE, cells, spans
     found: list[Cell] = []
+    found_spans: list[Span] = []
     for field in fields:
-        found.extend(_field_cells(field) or _BLANK_FIELD)
-    found = _trim_blanks(found)
-    if not found:
-        return SKIP, ()
-    return ROW if len(found) > 1 else SINGLE, tuple(found)
+        field_cells, field_spans = _field_cells(field)
+        if not field_cells:
+            field_cells, field_spans = _BLANK_FIELD, _AT_START
+        found += field_cells
+        if want_spans:
+            found_spans += [(at + start, at + end) for start, end in field_spans]
+            at += len(field) + 1
+    keep = _trim_blanks(found)
+    if not keep:
+        return SKIP, (), ()
+    spans = tuple(found_spans[i] for i in keep) if want_spans else ()
+    return ROW if len(keep) > 1 else SINGLE, tuple(found[i] for i in keep), spans
 
 
 @functools.lru_cache(maxsize=_LINE_CACHE)
@@ -184,14 +225,44 @@ def split_line(raw: str) -> Line:
     # A grid row is checked first: str.strip() and str.split() treat U+001F as whitespace, so the
     # text-layout rules would eat its empty trailing cells.
     if GRID_SEP in raw:
-        kind, cells, columns, width = _grid_line(raw)
-        return Line(kind, cells, True, columns, width)
-    return Line(*_kind_and_cells(raw), False)
+        kind, cells, columns, width, _spans = _grid_line(raw)
+        return Line(kind, cells, True, columns, width, raw)
+    kind, cells, _spans = _kind_and_cells(raw)
+    return Line(kind, cells, False, (), 0, raw)
+
+
+@functools.lru_cache(maxsize=_LINE_CACHE)  # like split_line: rows repeat across reports
+def _printed_spans(raw: str) -> tuple[Span, ...]:
+    """Each cell of ``split_line(raw)``'s span in ``raw`` (a blank cell: empty, at its field; a number and
+    its unit printed apart, ``12 件``: both). The same walk as ``split_line``, keeping the offsets: only for
+    the lines whose cells become facts."""
+    return _grid_line(raw, True)[4] if GRID_SEP in raw else _kind_and_cells(raw, True)[2]
+
+
+def line_spans(line: Line) -> tuple[Span, ...]:
+    """Provenance: each of the line's cells' (start, end) in the line as printed."""
+    spans = _printed_spans(line.source)
+    return tuple(spans[i] for i in line.order) if line.order else spans
 
 
 def split_lines(text: str) -> list[Line]:
     """A table's lines, in order: a line's number is its 1-based position."""
     return list(map(split_line, text.split("\n")))
+
+
+class LineStarts:
+    """Provenance: the offset of each of ``split_lines(text)``'s lines (0-based index), ``text`` starting at
+    ``base`` in the normalized text. The line lengths are summed in C; an offset is only computed when asked
+    (for the cells that become facts)."""
+
+    __slots__ = ("base", "before")
+
+    def __init__(self, text: str, base: int = 0) -> None:
+        self.base = base
+        self.before = [0, *itertools.accumulate(map(len, text.split("\n")))]  # characters before each line
+
+    def __getitem__(self, index: int) -> int:
+        return self.base + self.before[index] + index  # plus the newlines before it
 
 
 # --------------------------------------------------------------------------------------------

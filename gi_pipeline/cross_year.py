@@ -16,6 +16,7 @@ them: the same bytes either way.  Pure library: no Dagster.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
@@ -190,10 +191,8 @@ def update(root: warehouse.Root, runner: quality.SuiteRunner | None = None, forc
             fs.rm(remote.rsplit("/", 1)[0], recursive=True)
         else:
             path.unlink(missing_ok=True)
-            try:
+            with contextlib.suppress(OSError):
                 path.parent.rmdir()
-            except OSError:
-                pass
     _write_manifest(root, recorded)
 
     parts = [_read_region(root, region) for region in current]

@@ -35,10 +35,10 @@ def decode_bytes(raw: bytes) -> tuple[str, str]:
             except UnicodeDecodeError as exc:
                 raise DecodeError(f"{encoding} byte-order mark but undecodable bytes: {exc.reason}") from exc
     if b"\x00" in raw[:4000]:
-        encoding = _utf16_without_bom(raw)
-        if encoding:
+        utf16 = _utf16_without_bom(raw)
+        if utf16:
             try:
-                return raw.decode(encoding), encoding
+                return raw.decode(utf16), utf16
             except UnicodeDecodeError:
                 pass
         raise DecodeError("binary content (NUL bytes), not a text report")

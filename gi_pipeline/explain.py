@@ -6,10 +6,10 @@ beside the cell or row it is about, coloured by severity; the accounting identit
 ``gi_pipeline.identities`` (formula, both sides, the difference); and the numbers the text states with the
 cells they were compared with. No network, no external assets: CSS and a few lines of script inline.
 
-Where a cell comes from: when the fact records carry cell provenance (attributes ``raw``, ``char_start``,
-``char_end`` into the normalized text, ``page``), the page shows the raw token highlighted in its lines and
-the page number. Until they do, it shows the row's line found by searching the normalized section text for
-the row label, with the numbers equal to the cell's value highlighted, and says so.
+Where a cell comes from: its provenance (``ParsedReport.sources``: the raw token, its span in the normalized
+text, the PDF page), the token highlighted in its lines with the page number. A fact without a cell (its row
+not found, or printed with cells that do not fit its columns) has none: the page then shows the row's line
+found by searching the normalized section text for the row label, and says so.
 
 ``write_pages`` is the entry point for the Dagster layer (one page per flagged report of a partition, the
 paths for the ``reports`` materialization metadata).
@@ -24,6 +24,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -99,8 +100,8 @@ def _terms(report: ParsedReport, identity: str, column: str) -> str:
 def identity_findings(report: ParsedReport) -> list[IdentityFinding]:
     """Identity rows whose two sides are known and differ, computed by gi_pipeline.identities."""
     tables = frames.report_tables([report])
-    requests = pl.from_arrow(tables[v.TABLE_REQUESTS]).lazy()
-    review = pl.from_arrow(tables[v.TABLE_REVIEW_LITIGATION]).lazy()
+    requests = frames.polars_frame(tables[v.TABLE_REQUESTS]).lazy()
+    review = frames.polars_frame(tables[v.TABLE_REVIEW_LITIGATION]).lazy()
     rows = pl.concat([ids.request_identities(requests), ids.review_identities(review)]).collect()
     failed = rows.filter(pl.col("lhs") != pl.col("rhs"))
     return [
@@ -188,8 +189,25 @@ def _value_marks(line: str, offset: int, value: float | None) -> list[tuple[int,
     return [(offset + m.start(), offset + m.end()) for m in pattern.finditer(line)]
 
 
+@dataclass(frozen=True)
+class SourcedFact:
+    """A fact's value with its cell's provenance (gi_pipeline.provenance.Source)."""
+
+    value: float | int | None
+    raw: str | None
+    char_start: int | None
+    char_end: int | None
+    page: int | None
+
+
+def sourced_facts(report: ParsedReport, facts: str) -> list[tuple[Any, SourcedFact]]:
+    """Each fact of ``facts`` ('disclosure', 'requests', 'review') with its value and provenance (the fact is a
+    DisclosureFact, RequestFact or ReviewFact by ``facts``: typed Any for the callers' attribute reads)."""
+    return [(f, SourcedFact(f.value, *source)) for f, source in zip(getattr(report, facts), report.sources(facts))]
+
+
 def cell_source_html(report: ParsedReport, key: CellKey, fact: object | None) -> str:
-    """Where the cell is printed: its provenance if the fact carries it, else the row's labelled line."""
+    """Where the cell is printed: its provenance (``SourcedFact``), else the row's labelled line."""
     table, row, column = key
     value = getattr(fact, "value", None)
     text = report.text
@@ -199,11 +217,13 @@ def cell_source_html(report: ParsedReport, key: CellKey, fact: object | None) ->
         raw = getattr(fact, "raw", None)
         page = getattr(fact, "page", None)
         lo, hi = _context(text, start, end)
-        info = [f"raw token: <code>{html.escape(str(raw if raw is not None else text[start:end]))}</code>"]
+        token = raw if raw is not None else text[start:end]
+        info = [f"raw token: <code>{html.escape(token)}</code>" if token else "a blank cell"]
         if page is not None:
             info.append(f"page {html.escape(str(page))}")
         info.append(f"chars {start}-{end} of the normalized text")
-        return head + f'<p class="how">{" · ".join(info)}</p><div class="src">{_lines_html(text, lo, hi, [(start, end)], (start, end))}</div>'
+        source = _lines_html(text, lo, hi, [(start, end)], (start, end))
+        return head + f'<p class="how">{" · ".join(info)}</p><div class="src">{source}</div>'
     sections = {s.section_key: s for s in report.sections}
     span = row_line(sections, table, row)
     if span is None:
@@ -211,8 +231,8 @@ def cell_source_html(report: ParsedReport, key: CellKey, fact: object | None) ->
     marks = _value_marks(text[span[0] : span[1]], span[0], value)
     lo, hi = _context(text, *span)
     how = (
-        "Cell provenance is not recorded for this report: shown is the row's line, found by searching the "
-        "normalized section text for the row label"
+        "This fact has no cell (its row was not found, or its cells did not fit the columns): shown is the "
+        "row's line, found by searching the normalized section text for the row label"
         + (" (table 四 prints its numbers in one unlabelled row: its first line of numbers)" if table == v.TABLE_REVIEW_LITIGATION else "")
         + "; numbers equal to the value are highlighted, which one is the cell is not recorded."
     )
@@ -345,10 +365,10 @@ def _table_issues_html(notes: _Annotations, table: str) -> str:
 
 
 def _requests_html(report: ParsedReport, notes: _Annotations) -> str:
-    facts = {(v.TABLE_REQUESTS, f.row_key, f.applicant): f for f in report.requests}
+    facts = {(v.TABLE_REQUESTS, f.row_key, f.applicant): s for f, s in sourced_facts(report, "requests")}
     template = report.metadata.template
-    rows = v.request_rows(template) if template else v.REQUEST_ROW_KEYS
-    rows = [*rows, *dict.fromkeys(k[1] for k in facts if k[1] not in rows)]
+    known = v.request_rows(template) if template else v.REQUEST_ROW_KEYS
+    rows = [*known, *dict.fromkeys(k[1] for k in facts if k[1] not in known)]
     head = "".join(f"<th>{_header(a)}</th>" for a in v.APPLICANTS)
     body = []
     for row in rows:
@@ -365,7 +385,7 @@ def _requests_html(report: ParsedReport, notes: _Annotations) -> str:
 
 
 def _disclosure_html(report: ParsedReport, notes: _Annotations) -> str:
-    facts = {(v.TABLE_ACTIVE_DISCLOSURE, f.item, f.metric): f for f in report.disclosure}
+    facts = {(v.TABLE_ACTIVE_DISCLOSURE, f.item, f.metric): s for f, s in sourced_facts(report, "disclosure")}
     items = dict.fromkeys(k[1] for k in facts)
     body = []
     for item in items:
@@ -388,11 +408,14 @@ def _disclosure_html(report: ParsedReport, notes: _Annotations) -> str:
 
 
 def _review_html(report: ParsedReport, notes: _Annotations) -> str:
-    facts = {(v.TABLE_REVIEW_LITIGATION, f.proceeding, f.outcome): f for f in report.review}
+    facts = {(v.TABLE_REVIEW_LITIGATION, f.proceeding, f.outcome): s for f, s in sourced_facts(report, "review")}
     head = "".join(f"<th>{_header(o)}</th>" for o in v.OUTCOMES)
     body = [
         f'<tr><th class="rowkey">{html.escape(p)}</th>'
-        + "".join(_cell_html(report, (v.TABLE_REVIEW_LITIGATION, p, o), facts.get((v.TABLE_REVIEW_LITIGATION, p, o)), notes) for o in v.OUTCOMES)
+        + "".join(
+            _cell_html(report, (v.TABLE_REVIEW_LITIGATION, p, o), facts.get((v.TABLE_REVIEW_LITIGATION, p, o)), notes)
+            for o in v.OUTCOMES
+        )
         + "</tr>"
         + _row_notes_html(notes, v.TABLE_REVIEW_LITIGATION, p, len(v.OUTCOMES))
         for p in v.PROCEEDINGS
@@ -411,7 +434,11 @@ def _region_how(report: ParsedReport) -> str:
     names = [n for n in (region.county, region.prefecture, region.province) if n]
     head = " ".join(x for x in (m.title, m.agency) if x)
     where = "a place named in the title or agency" if any(n in head for n in names) else "a place named in the body text"
-    moved = "" if region.admin_code == region.admin_code_as_reported else f"; code {region.admin_code_as_reported} in {m.year}, today {region.admin_code}"
+    moved = (
+        ""
+        if region.admin_code == region.admin_code_as_reported
+        else f"; code {region.admin_code_as_reported} in {m.year}, today {region.admin_code}"
+    )
     return f"from {where} (gi_pipeline.regions){moved}"
 
 
@@ -478,7 +505,8 @@ _CSS = """
 body{font:14px/1.45 system-ui,'Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
 header{background:#263238;color:#fff;padding:12px 20px}header h1{margin:0;font-size:20px}
 main{margin-right:380px;padding:8px 20px}
-aside{position:fixed;top:0;right:0;width:370px;height:100vh;overflow:auto;background:#fff;border-left:1px solid #ccc;padding:10px;box-sizing:border-box}
+aside{position:fixed;top:0;right:0;width:370px;height:100vh;overflow:auto;background:#fff;
+border-left:1px solid #ccc;padding:10px;box-sizing:border-box}
 h2{font-size:17px;margin:18px 0 6px;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;background:#fff}td,th{border:1px solid #d0d0d0;padding:2px 6px;vertical-align:top}
 table.meta th{text-align:left;background:#f0f0f0}

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from . import labels as labels_module
-from . import metadata as md
 from . import vocabulary as v
-from .cells import VALUE, Cell
+from .cells import VALUE, Cell, Span
 from .digit_split import Identity, RowShape, RowSplit, how_decided, solve, split_row
 from .labels import LabelMatcher
 from .records import DisclosureFact, QualityIssue, RequestFact, ReviewFact, SectionRecord
 from .tables import _DISCLOSURE, _REQUESTS, _disclosure_row, _request_row, _review_row
+from .template import request_row_keys, rows_merged_detail, template_of_request_rows, vote_template
 
 # ---------------------------------------------------------------------------------------------
 # Finding labels in a run of text
@@ -90,6 +90,7 @@ class _Occurrence:
     before: str  # text since the previous label (column headers)
     label: str  # the label as printed
     cut_short: str = ""  # the symbols after the run that more numbers follow (a dash, a slash): run incomplete
+    at: int = 0  # where the run starts in the text (provenance)
 
 
 def _occurrences(text: str, labels: _Labels, matcher: LabelMatcher) -> list[_Occurrence]:
@@ -108,6 +109,7 @@ def _occurrences(text: str, labels: _Labels, matcher: LabelMatcher) -> list[_Occ
             run.group(1) if run else "",
             text[previous_end : m.start()],
             m.group(),
+            at=m.end() + run.start(1) if run else m.end(),
         )
         out.append(occurrence)
         previous_end = m.end()
@@ -123,7 +125,7 @@ def _occurrences(text: str, labels: _Labels, matcher: LabelMatcher) -> list[_Occ
             key = hit.ref.key if hit and hit.ref.kind == labels_module.ROW else None
             if key is None and not _WORD.search(label):
                 occurrence.cut_short = label.strip()  # no words: the row's numbers go on past the run
-            occurrence = _Occurrence(key, piece.group(2), "", label.strip())
+            occurrence = _Occurrence(key, piece.group(2), "", label.strip(), at=m.end() + piece.start(2))
             out.append(occurrence)
     return out
 
@@ -248,9 +250,10 @@ _REVIEW_SHAPE = RowShape(
 _REVIEW_KEY = "review_litigation"
 
 
-def _request_identities(template: str) -> tuple[Identity, ...]:
+def _request_identities(keys: Sequence[str]) -> tuple[Identity, ...]:
+    """Table 三's identities over the rows it is read with (``template.request_row_keys``)."""
     columns = tuple(range(len(v.APPLICANTS)))
-    results = [key for key in v.request_rows(template) if key in v.RESULT_ROW_KEYS]
+    results = [key for key in keys if key in v.RESULT_ROW_KEYS]
     return (
         Identity(
             "results_total = sum of the result rows (一)..(六)",
@@ -327,8 +330,11 @@ def _report_split(table: str, key: str | None, row: RowSplit, issues: _Issues, c
         issues.add(v.Check.DIGITS_AMBIGUOUS, v.SEVERITY_ERROR, table, key, f"{where}: digits run together; {why}")
 
 
-def _row_runs(occurrences: list[_Occurrence], table: str, keys: Sequence[str], issues: _Issues) -> dict[str, str]:
-    """Each row's printed numbers; a row printed twice with different numbers is null."""
+def _row_runs(
+    occurrences: list[_Occurrence], table: str, keys: Sequence[str], issues: _Issues, at: dict[str, int]
+) -> dict[str, str]:
+    """Each row's printed numbers (``at``: where each starts in the text); a row printed twice with
+    different numbers is null."""
     runs: dict[str, str] = {}
     conflicting: dict[str, None] = {}  # ordered: issues come out in the same order every run
     for o in occurrences:
@@ -347,6 +353,7 @@ def _row_runs(occurrences: list[_Occurrence], table: str, keys: Sequence[str], i
         if o.key in runs and runs[o.key] != o.run:
             conflicting[o.key] = None
         runs.setdefault(o.key, o.run)
+        at.setdefault(o.key, o.at)
     for key in conflicting:
         if key in runs:
             issues.add(
@@ -371,11 +378,34 @@ def _cells(split: RowSplit | None) -> tuple[Cell, ...] | None:
     return None if split is None or split.cells is None else tuple(Cell(VALUE, c) for c in split.cells)
 
 
-def _requests(text: str, template: str | None, issues: _Issues) -> tuple[RequestFact, ...]:
-    keys = v.request_rows(template) if template else tuple(r.key for r in v.REQUEST_ROWS if r.templates == v.BOTH)
-    runs = _row_runs(_occurrences(text, _REQUEST_LABELS, _REQUESTS), v.TABLE_REQUESTS, keys, issues)
+def _spans(split: RowSplit | None, at: int, n: int) -> tuple[Span | None, ...]:
+    """Provenance: each decided cell's slice of its run (a run starting at ``at`` in the normalized text):
+    the cells are pieces of the run's tokens, in order."""
+    if split is None or split.cells is None or len(split.cells) != n:
+        return (None,) * n
+    spans: list[Span | None] = []
+    pos = 0
+    for cell in split.cells:
+        start = split.text.find(cell, pos)
+        if start < 0:  # not a piece of the run (never expected): no provenance rather than a wrong one
+            return (None,) * n
+        pos = start + len(cell)
+        spans.append((at + start, at + pos))
+    return tuple(spans)
+
+
+def _requests(
+    text: str, template: str | None, issues: _Issues, base: int = 0, spans: list[Span | None] | None = None
+) -> tuple[RequestFact, ...]:
+    spans = [] if spans is None else spans  # provenance: each fact's cell span, appended in order
+    occurrences = _occurrences(text, _REQUEST_LABELS, _REQUESTS)
+    keys, merged = request_row_keys(template, {o.key for o in occurrences if o.run and o.key})
+    for row, parts in merged.items():
+        issues.add(v.Check.ROWS_MERGED, v.SEVERITY_WARNING, v.TABLE_REQUESTS, row, rows_merged_detail(parts))
+    at: dict[str, int] = {}
+    runs = _row_runs(occurrences, v.TABLE_REQUESTS, keys, issues, at)
     splits = {key: split_row(runs[key], _REQUEST_SHAPE) for key in keys if key in runs}
-    solve(splits, _request_identities(template) if template else ())
+    solve(splits, _request_identities(keys) if template else ())
     facts: list[RequestFact] = []
     for key in keys:
         split = splits.get(key)
@@ -383,11 +413,15 @@ def _requests(text: str, template: str | None, issues: _Issues) -> tuple[Request
             _report_split(v.TABLE_REQUESTS, key, split, issues, _REQUEST_SHAPE.cells)
         row_facts, row_issues = _request_row(key, _cells(split))
         facts += row_facts
+        spans += _spans(split, base + at.get(key, 0), len(row_facts))
         issues.items += row_issues
     return tuple(facts)
 
 
-def _disclosure(text: str, template: str | None, issues: _Issues) -> tuple[DisclosureFact, ...]:
+def _disclosure(
+    text: str, template: str | None, issues: _Issues, base: int = 0, spans: list[Span | None] | None = None
+) -> tuple[DisclosureFact, ...]:
+    spans = [] if spans is None else spans  # provenance: each fact's cell span, appended in order
     if template is None:
         issues.add(
             v.Check.TEMPLATE_UNKNOWN,
@@ -399,7 +433,8 @@ def _disclosure(text: str, template: str | None, issues: _Issues) -> tuple[Discl
         return ()
     items = [item for item in v.DISCLOSURE_ITEMS if template in item.metrics]
     occurrences = _occurrences(text, _DISCLOSURE_LABELS, _DISCLOSURE)
-    runs = _row_runs(occurrences, v.TABLE_ACTIVE_DISCLOSURE, [i.key for i in items], issues)
+    at: dict[str, int] = {}
+    runs = _row_runs(occurrences, v.TABLE_ACTIVE_DISCLOSURE, [i.key for i in items], issues, at)
     units: dict[str | None, str | None] = {}
     for o in occurrences:  # the money unit printed in the column header before the row
         units.setdefault(o.key, (_HEADER_UNIT.findall(o.before) or [None])[-1])
@@ -414,11 +449,13 @@ def _disclosure(text: str, template: str | None, issues: _Issues) -> tuple[Discl
         unit = units.get(item.key) or ("万元" if template == v.TEMPLATE_2021 else None)
         row_facts, row_issues = _disclosure_row(item.key, metrics, unit, _cells(split))
         facts += row_facts
+        spans += _spans(split, base + at.get(item.key, 0), len(row_facts))
         issues.items += row_issues
     return tuple(facts)
 
 
-def _review(text: str, issues: _Issues) -> tuple[ReviewFact, ...]:
+def _review(text: str, issues: _Issues, base: int = 0, spans: list[Span | None] | None = None) -> tuple[ReviewFact, ...]:
+    spans = [] if spans is None else spans  # provenance: each fact's cell span, appended in order
     # The table's one row of numbers follows its last header: the first header with numbers after it
     # (a later sentence that names 行政复议 and a number is not the table).
     run = next(filter(None, (_NUMBER_RUN.match(text, h.end()) for h in _REVIEW_HEADERS.finditer(text))), None)
@@ -431,6 +468,7 @@ def _review(text: str, issues: _Issues) -> tuple[ReviewFact, ...]:
             "no numbers after the table's headers",
         )
         facts, _ = _review_row(())
+        spans += (None,) * len(facts)
         return facts
     split = split_row(run.group(1), _REVIEW_SHAPE)
     solve({_REVIEW_KEY: split}, ())
@@ -438,6 +476,7 @@ def _review(text: str, issues: _Issues) -> tuple[ReviewFact, ...]:
     cells = _cells(split)
     facts, row_issues = _review_row(cells or ())
     issues.items += row_issues
+    spans += _spans(split, base + run.start(1), len(facts))
     return facts
 
 
@@ -449,13 +488,8 @@ def _disclosure_template(text: str) -> str | None:
     return winners[0] if best and len(winners) == 1 else None
 
 
-def _requests_template(text: str) -> str | None:
-    keys = {o.key for o in _occurrences(text, _REQUEST_LABELS, _REQUESTS) if o.run}
-    if keys & set(v.ROWS_2021_ONLY):
-        return v.TEMPLATE_2021
-    if keys & set(v.ROWS_2019_ONLY):
-        return v.TEMPLATE_2019
-    return None
+def _requests_template(text: str) -> tuple[str | None, bool]:
+    return template_of_request_rows({o.key for o in _occurrences(text, _REQUEST_LABELS, _REQUESTS) if o.run and o.key})
 
 
 @dataclass(frozen=True)
@@ -465,12 +499,14 @@ class FlatTables:
     requests: tuple[RequestFact, ...]
     review: tuple[ReviewFact, ...]
     issues: list[QualityIssue]
+    spans: tuple[tuple[Span | None, ...], ...] = ((), (), ())  # provenance of disclosure, requests, review
 
 
 def read_flat_tables(text: str, sections: dict[str, SectionRecord], year: int | None) -> FlatTables:
     """Tables 二, 三 and 四 of a report whose tables are flattened (``is_flattened``)."""
     issues = _Issues()
     bodies = {}
+    bases = {}  # each body's offset in the normalized text
     for key, table in (
         ("active_disclosure", v.TABLE_ACTIVE_DISCLOSURE),
         ("requests", v.TABLE_REQUESTS),
@@ -480,18 +516,16 @@ def read_flat_tables(text: str, sections: dict[str, SectionRecord], year: int | 
         if section is None:
             issues.add(v.Check.TABLE_MISSING, v.SEVERITY_ERROR, table, None, f"no section {key}")
         bodies[key] = section.text if section else ""
+        bases[key] = section.char_start if section else 0
     from_requests = _requests_template(bodies["requests"])
     from_disclosure = _disclosure_template(bodies["active_disclosure"])
-    template = from_requests or from_disclosure or md.declared_template(text) or md.template_for_year(year)
-    if from_requests and from_disclosure and from_requests != from_disclosure:
-        issues.add(
-            v.Check.TEMPLATE_CONFLICT,
-            v.SEVERITY_WARNING,
-            v.TABLE_REPORTS,
-            None,
-            f"table 三 is the {from_requests} template, table 二 the {from_disclosure}",
-        )
-    disclosure = _disclosure(bodies["active_disclosure"], from_disclosure or template, issues)
-    requests = _requests(bodies["requests"], template, issues)
-    review = _review(bodies["review_litigation"], issues)
-    return FlatTables(template, disclosure, requests, review, issues.items)
+    template, conflict = vote_template(text, from_requests, from_disclosure, year)
+    if conflict:
+        issues.add(v.Check.TEMPLATE_CONFLICT, v.SEVERITY_WARNING, v.TABLE_REPORTS, None, conflict)
+    spans: tuple[list[Span | None], ...] = ([], [], [])
+    disclosure = _disclosure(
+        bodies["active_disclosure"], from_disclosure or template, issues, bases["active_disclosure"], spans[0]
+    )
+    requests = _requests(bodies["requests"], template, issues, bases["requests"], spans[1])
+    review = _review(bodies["review_litigation"], issues, bases["review_litigation"], spans[2])
+    return FlatTables(template, disclosure, requests, review, issues.items, tuple(map(tuple, spans)))

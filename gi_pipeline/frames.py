@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+import polars as pl
 import pyarrow as pa
 
+from . import provenance
 from . import vocabulary as v
 from .records import ParsedReport, Quarantined
-from .schema import SCHEMAS
+from .schema import PROVENANCE_COLUMNS, SCHEMAS
 from .warehouse import STAGE_NORMALIZED_TEXT, STAGE_SCHEMAS
 
 
@@ -68,11 +70,30 @@ _RECORDS = {
 }
 
 
+# Fact table -> the ParsedReport field holding its facts' spans (gi_pipeline.provenance).
+_SPANS = {
+    v.TABLE_ACTIVE_DISCLOSURE: "disclosure_spans",
+    v.TABLE_REQUESTS: "request_spans",
+    v.TABLE_REVIEW_LITIGATION: "review_spans",
+}
+
+
+def _table_columns(r: ParsedReport, name: str, records: str) -> dict[str, list]:
+    facts = getattr(r, records)
+    if name not in _SPANS:
+        return _fields(r.doc_id, facts, SCHEMAS[name].names[1:])
+    out = _fields(r.doc_id, facts, [c for c in SCHEMAS[name].names[1:] if c not in PROVENANCE_COLUMNS])
+    spans = getattr(r, _SPANS[name])
+    if len(spans) != len(facts):  # a report built without provenance
+        spans = (None,) * len(facts)
+    return out | provenance.columns(r.text, spans, r.page_starts)
+
+
 def report_columns(r: ParsedReport) -> ReportColumns:
     """The report's rows of every table it feeds, in printed order."""
     return {
         v.TABLE_REPORTS: {column: [value] for column, value in _report_row(r).items()},
-        **{name: _fields(r.doc_id, getattr(r, records), SCHEMAS[name].names[1:]) for name, records in _RECORDS.items()},
+        **{name: _table_columns(r, name, records) for name, records in _RECORDS.items()},
         STAGE_NORMALIZED_TEXT: {"doc_id": [r.doc_id], "source_file": [r.source_file], "text": [r.text]},
     }
 
@@ -103,3 +124,10 @@ def report_tables(reports: Iterable[ParsedReport]) -> dict[str, pa.Table]:
 def quarantine_table(items: Iterable[Quarantined]) -> pa.Table:
     rows = sorted((q.__dict__ for q in items), key=lambda q: (q["source_file"], q["sha256"]))
     return _table(v.TABLE_QUARANTINE, rows)
+
+
+def polars_frame(table: pa.Table) -> pl.DataFrame:
+    """An Arrow table as a polars DataFrame (``pl.from_arrow``, whose type also allows a Series)."""
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame

@@ -1,11 +1,14 @@
 """The inventory of a raw directory, and which (year, region) partitions need writing.
 
-* ``build_inventory``: list, hash and parse every raw file once (duplicates by sha256 once) into the
-  catalog (``warehouse.CATALOG_SCHEMA``: each file's partition, the file it duplicates, or why it
-  was quarantined) and the quarantine rows.  Parsing runs on ``gi_pipeline.parallel``.
+* ``check_raw_dir``: list the raw directory (``raw_listing.list_raw``) and decide, against the previous
+  catalog, which catalogued files are deleted and which only out of sight (``removals``); refuses a
+  large removal before anything is read or written.
+* ``build_inventory``: that check, then hash and parse every raw file once (duplicates by sha256 once)
+  into the catalog (``warehouse.CATALOG_SCHEMA``: each file's partition, the file it duplicates, or why
+  it was quarantined) and the quarantine rows.  Parsing runs on ``gi_pipeline.parallel``.  A catalogued
+  file that cannot be seen or read now keeps its previous catalog row (deletion needs evidence).
 * ``changes_since_catalog``: the cheap comparison a watcher makes against the catalog (size and
-  mtime; a file is hashed again only when they moved), no parsing; ``scan_raw_dir`` /
-  ``changed_paths`` the same between two in-memory states.
+  mtime; a file is hashed again only when they moved), no parsing.
 * ``changed_partitions`` / ``stale_partitions`` / ``partitions_to_write``: the one rule for which
   partitions a run must (re)write, used by the ingest asset, the sensors and the CLI.
 """
@@ -22,7 +25,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import parallel, parse_cache, warehouse
+from . import parallel, parse_cache, raw_listing, removals, warehouse
 from . import vocabulary as v
 from .partition_writer import PartitionKey, partition_report_counts
 from .records import Quarantined
@@ -31,28 +34,25 @@ from .years import YEARS
 _MAX_REASON_CHARS = 500
 
 
-def list_raw_files(raw_dir: Path) -> list[str]:
-    """Regular files under ``raw_dir``, recursively, as sorted POSIX paths relative to it.
-
-    Hidden files and directories (name starting with '.') are skipped.
-    """
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(raw_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.startswith("."):
-                continue
-            path = Path(dirpath) / name
-            if path.is_file():
-                found.append(path.relative_to(raw_dir).as_posix())
-    return sorted(found)
-
-
 @dataclass
 class Inventory:
     catalog: pa.Table  # warehouse.CATALOG_SCHEMA
     quarantined: list[Quarantined]
     errors: list[str] = field(default_factory=list)  # exceptions turned into quarantine rows
+    # What was decided about the files of the previous catalog: deleted, or out of sight.
+    plan: removals.RemovalPlan | None = None
+    # Parts of the raw directory (directories, files) that could not be listed or read.
+    unreadable: list[raw_listing.ListingError] = field(default_factory=list)
+    # Catalogued files out of sight: their previous rows are carried over unchanged.
+    kept: list[str] = field(default_factory=list)
+
+    @property
+    def kept_partitions(self) -> set[PartitionKey]:
+        """Partitions holding a report that is catalogued but cannot be read now: they must not be
+        rewritten (their facts stay as they are until the file can be read again)."""
+        kept = set(self.kept)
+        return {(row["year"], row["region"]) for row in self.catalog.to_pylist()
+                if row["role"] == warehouse.ROLE_REPORT and row["source_file"] in kept}
 
     @property
     def partitions(self) -> dict[PartitionKey, int]:
@@ -113,6 +113,24 @@ def known_stats(catalog: pa.Table) -> dict[str, tuple[int, int, str]]:
             if sha and size is not None and mtime is not None}
 
 
+def check_raw_dir(
+    raw_dir: Path,
+    before: pa.Table | None,
+    allow_removals: bool = False,
+    confirm: str = "run again with --allow-removals",
+) -> tuple[raw_listing.RawListing, removals.RemovalPlan]:
+    """List ``raw_dir`` and plan what leaves the catalog ``before`` (None: no catalog yet).
+
+    Raises ``raw_listing.RawRootError`` when the raw root is missing, unreadable or empty, and
+    ``removals.RemovalsRefused`` (whose message ends with ``confirm``) when the plan would remove
+    more than a run may without ``allow_removals``.  Reads no file content, writes nothing.
+    """
+    listing = raw_listing.list_raw(raw_dir)
+    plan = removals.plan_removals(before, listing)
+    removals.check_removals(plan, allow=allow_removals, confirm=confirm)
+    return listing, plan
+
+
 def build_inventory(
     raw_dir: Path,
     on_error: Callable[[str, str], None] | None = None,
@@ -121,51 +139,70 @@ def build_inventory(
     workers: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
     pool: parallel.DaskPool | None = None,
-    previous: pa.Table | None = None,
+    before: pa.Table | None = None,
     verify: bool = False,
+    allow_removals: bool = False,
+    confirm: str = "run again with --allow-removals",
 ) -> Inventory:
     """Hash and parse every raw file once; exact duplicates (same sha256) are parsed once.
 
-    Nothing a single file does stops the inventory: an exception while reading or parsing it
-    becomes a quarantine row carrying the error message (``on_error(source_file, traceback)``
-    is told too). ``known`` (sha256 -> classification, see ``known_classifications``) skips
-    parsing content already catalogued.  ``previous``, the last catalog: a file whose size and
-    mtime match its row there is not read at all (its sha256 and, for the current parser version,
-    its classification are taken from it) -- unless ``verify``, which reads and hashes every file.
-    Full parse results go to the parse cache ``cache``
-    (``parse_cache.cache_dir``), where the partition runs pick them up instead of parsing again;
-    ``workers`` local processes parse, or the cluster behind ``pool`` (``gi_pipeline.parallel``);
-    ``on_progress(parsed, to_parse)`` is called after each file parsed.
+    First ``check_raw_dir`` (its errors stop the inventory before any file is read): a file of the
+    previous catalog ``before`` that the listing cannot see, or that cannot be read now, keeps its
+    previous row; one positively gone is left out (its facts go with the next partition runs).
+    A file whose size and mtime match its row in ``before`` is not read at all (its sha256 and, for
+    the current parser version, its classification are taken from it) -- unless ``verify``, which
+    reads and hashes every file.
+    Nothing a single file does stops the inventory: an exception while parsing it, or reading a
+    file not catalogued before, becomes a quarantine row carrying the error message
+    (``on_error(source_file, traceback)`` is told too). ``known`` (sha256 -> classification, see
+    ``known_classifications``) skips parsing content already catalogued.  Full parse results go to
+    the parse cache ``cache`` (``parse_cache.cache_dir``), where the partition runs pick them up
+    instead of parsing again; ``workers`` local processes parse, or the cluster behind ``pool``
+    (``gi_pipeline.parallel``); ``on_progress(parsed, to_parse)`` is called after each file parsed.
+    An environment error (``parse_cache.CacheUnwritable``) stops it.
     """
     known = dict(known or {})
     stats: dict[str, tuple[int, int, str]] = {}
-    if previous is not None:
-        known = known_classifications(previous) | known
-        stats = {} if verify else known_stats(previous)
+    if before is not None:
+        known = known_classifications(before) | known
+        stats = {} if verify else known_stats(before)
     version = parse_cache.parser_version()
-    files = list_raw_files(raw_dir)
+    listing, plan = check_raw_dir(raw_dir, before, allow_removals, confirm)
+    files = listing.files
+    before_rows = {row["source_file"]: row for row in before.to_pylist()} if before is not None else {}
+    kept_rows = removals.kept_rows(before, plan).to_pylist() if before is not None else []
+    unreadable = list(listing.errors)
     rows: list[dict] = []
     awaiting: dict[str, dict] = {}  # source_file -> its row, until its parse comes back
     first_by_sha: dict[str, dict] = {}
     duplicates: list[tuple[dict, dict]] = []  # (row, row of the first file with the same bytes)
 
+    visited = [0]  # files the jobs generator has got to
+
     def jobs() -> Iterator[parallel.ParseJob]:
         for source_file in files:
+            visited[0] += 1
             row: dict = {"source_file": source_file, "sha256": None, "size_bytes": None, "parser_version": version}
-            rows.append(row)
             raw: bytes | None = None
             try:
-                stat = os.stat(raw_dir / source_file)  # before reading: a later change moves the mtime
+                stat = os.stat(raw_listing.raw_path(raw_dir, source_file))  # before reading: a later change moves the mtime
                 trusted = stats.get(source_file)
                 if trusted is not None and trusted[:2] == (stat.st_size, stat.st_mtime_ns) and trusted[2] in known:
                     sha = trusted[2]
                 else:
-                    raw = (raw_dir / source_file).read_bytes()
+                    raw = raw_listing.read_raw(raw_dir, source_file)
                     sha = hashlib.sha256(raw).hexdigest()
             except OSError as exc:
-                row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("read_error", f"{type(exc).__name__}: {exc}"))
+                error = raw_listing.ListingError(source_file, f"{type(exc).__name__}: {exc}")
+                unreadable.append(error)
+                if source_file in before_rows:  # catalogued: out of sight now, not gone
+                    kept_rows.append(before_rows[source_file])
+                    continue
+                rows.append(row)
+                row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("read_error", error.error))
                 row["sha256"] = ""
                 continue
+            rows.append(row)
             row.update(sha256=sha, size_bytes=stat.st_size if raw is None else len(raw), mtime_ns=stat.st_mtime_ns)
             first = first_by_sha.get(sha)
             if first is not None:
@@ -176,7 +213,7 @@ def build_inventory(
                 row.update(known[sha])
                 continue
             if raw is None:  # pragma: no cover - trusted rows are known ones
-                raw = (raw_dir / source_file).read_bytes()
+                raw = raw_listing.read_raw(raw_dir, source_file)
             awaiting[source_file] = row
             yield parallel.ParseJob(source_file, sha, raw)
 
@@ -187,7 +224,7 @@ def build_inventory(
         if outcome.result is not None:
             try:
                 row.update(classify(outcome.result))
-            except Exception as exc:  # one bad file must not stop the run
+            except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
                 error, tb = f"{type(exc).__name__}: {exc}", traceback.format_exc()
         if error is not None:
             row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("parse_error", error))
@@ -196,7 +233,7 @@ def build_inventory(
                 on_error(outcome.source_file, tb or error)
         if on_progress is not None:
             # Files are read (and counted) ahead of their parses, as the pool takes them.
-            on_progress(parsed, parsed + len(awaiting) + (len(files) - len(rows)))
+            on_progress(parsed, parsed + len(awaiting) + (len(files) - visited[0]))
     for row, first in duplicates:
         row.update(
             role=warehouse.ROLE_DUPLICATE,
@@ -206,6 +243,7 @@ def build_inventory(
             duplicate_of=first["source_file"],
             reason=first.get("reason"),
         )
+    rows = sorted(rows + kept_rows, key=lambda row: row["source_file"])
     # Every path that yields nothing is listed, duplicates of a bad file included.
     quarantined = [
         Quarantined(row["source_file"], row["sha256"], row["reason"])
@@ -213,39 +251,14 @@ def build_inventory(
         if row["role"] == warehouse.ROLE_QUARANTINED or (row["role"] == warehouse.ROLE_DUPLICATE and row.get("reason"))
     ]
     catalog = pa.Table.from_pylist(rows, schema=warehouse.CATALOG_SCHEMA)
-    return Inventory(catalog=catalog, quarantined=quarantined, errors=errors)
+    return Inventory(catalog=catalog, quarantined=quarantined, errors=errors, plan=plan,
+                     unreadable=sorted(unreadable, key=lambda e: e.source_file),
+                     kept=sorted(row["source_file"] for row in kept_rows))
 
 
 # --------------------------------------------------------------------------------------------
 # What changed: the raw directory (cheap, for a watcher) and the partitions (for the runs)
 # --------------------------------------------------------------------------------------------
-
-FileState = dict[str, list]  # path -> [size, mtime_ns, sha256]
-
-
-def scan_raw_dir(raw_dir: Path, previous: FileState) -> FileState:
-    """Each raw file's size, mtime and sha256; a file whose size and mtime did not move keeps its
-    previous hash (only new or touched files are read)."""
-    state: FileState = {}
-    for path in list_raw_files(raw_dir):
-        try:
-            stat = os.stat(raw_dir / path)
-            old = previous.get(path)
-            if old and old[0] == stat.st_size and old[1] == stat.st_mtime_ns:
-                state[path] = old
-            else:
-                digest = hashlib.sha256((raw_dir / path).read_bytes()).hexdigest()
-                state[path] = [stat.st_size, stat.st_mtime_ns, digest]
-        except OSError:
-            continue  # vanished between listing and reading: the next scan sees it gone
-    return state
-
-
-def changed_paths(before: FileState, after: FileState) -> list[str]:
-    """Paths added, removed or whose content (sha256) changed."""
-    paths = set(before) | set(after)
-    return sorted(p for p in paths if (before.get(p) or [None] * 3)[2] != (after.get(p) or [None] * 3)[2])
-
 
 def changes_since_catalog(raw_dir: Path, catalog: pa.Table | None) -> list[tuple[str, str]]:
     """(path, new sha256 or '' when deleted) of the raw files whose content differs from the catalog:
@@ -253,22 +266,24 @@ def changes_since_catalog(raw_dir: Path, catalog: pa.Table | None) -> list[tuple
     read and hashed only when its size or mtime differ from its catalog row (the per-file state
     lives in the catalog, not in the sensor)."""
     known = known_stats(catalog) if catalog is not None else {}
-    catalogued = set(catalog["source_file"].to_pylist()) if catalog is not None else set()
+    try:
+        listing = raw_listing.list_raw(raw_dir)
+    except raw_listing.RawRootError:
+        return []  # a missing or empty root is the ingest's error to report, never "every file deleted"
     changes: list[tuple[str, str]] = []
-    present = set()
-    for path in list_raw_files(raw_dir):
-        present.add(path)
+    for path in listing.files:
         try:
-            stat = os.stat(raw_dir / path)
+            stat = os.stat(raw_listing.raw_path(raw_dir, path))
             old = known.get(path)
             if old is not None and old[:2] == (stat.st_size, stat.st_mtime_ns):
                 continue
-            digest = hashlib.sha256((raw_dir / path).read_bytes()).hexdigest()
+            digest = hashlib.sha256(raw_listing.read_raw(raw_dir, path)).hexdigest()
         except OSError:
             continue  # vanished between listing and reading, or unreadable: the ingest lists it
         if old is None or old[2] != digest:
             changes.append((path, digest))
-    changes += [(path, "") for path in sorted(catalogued - present)]
+    # Deleted: only what a listing that could see it no longer shows (removals: not an unreadable part).
+    changes += [(path, "") for path in removals.plan_removals(catalog, listing).deleted]
     return sorted(changes)
 
 

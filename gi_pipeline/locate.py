@@ -1,7 +1,8 @@
 """Where a table row is printed in a report's normalized text, found by searching for its label.
 
-Until facts carry their cells' provenance (raw token, offsets, page), this is how a number is traced back
-to the text: the line that holds the row's label. It names a line, not a cell; callers say so.
+Facts carry their cell's provenance (gi_pipeline.provenance); this is how a row is traced back to the text
+where a fact has no cell (its row not read cell by cell) and for the narrative checks' table side: the line
+that holds the row's label. It names a line, not a cell; callers say so.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ class LockHolder:
 
 
 def _holder(owner: str) -> LockHolder:
-    started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    started = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     return LockHolder(owner, os.getpid(), this_host(), started, process_start_ticks(os.getpid()), uuid.uuid4().hex)
 
 

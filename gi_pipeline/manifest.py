@@ -14,11 +14,13 @@ time, never wrongly skipped.  Pure library: no Dagster.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.metadata
 import json
 from collections.abc import Iterable
+from pathlib import Path
 
 import fsspec
 import pyarrow as pa
@@ -43,10 +45,8 @@ def suites_version() -> str:
     digest = hashlib.sha256()
     for path in sorted(default_directory().glob("*.json")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    try:
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
         digest.update(importlib.metadata.version("great_expectations").encode())
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
-        pass
     return digest.hexdigest()[:16]
 
 
@@ -102,7 +102,8 @@ def read_fingerprint(root: warehouse.Root, year: int, region: str) -> str | None
             fs, remote = fsspec.core.url_to_fs(path)
             data = fs.cat_file(remote)
         else:
-            if not (warehouse.partition_dir(root, v.TABLE_REPORTS, year, region) / warehouse.PART_FILE).exists():
+            reports = warehouse.partition_dir(root, v.TABLE_REPORTS, year, region)
+            if isinstance(reports, Path) and not (reports / warehouse.PART_FILE).exists():
                 return None
             data = path.read_bytes()
         return json.loads(data)["fingerprint"]
@@ -164,10 +165,8 @@ def remove(root: warehouse.Root, year: int, region: str) -> None:
     path = manifest_path(root, year, region)
     if isinstance(path, str):
         fs, remote = fsspec.core.url_to_fs(path)
-        try:
+        with contextlib.suppress(FileNotFoundError):
             fs.rm(remote)
-        except FileNotFoundError:
-            pass
         return
     path.unlink(missing_ok=True)
     for directory in (path.parent, path.parent.parent):

@@ -22,9 +22,10 @@ must be one every worker can write, e.g. a shared directory or an object-store U
 from __future__ import annotations
 
 import collections
+import contextlib
+import ctypes
 import itertools
 import multiprocessing
-import ctypes
 import os
 import signal
 import sys
@@ -35,10 +36,14 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import parse_cache
 from .records import Quarantined
 from .warehouse import Location
+
+if TYPE_CHECKING:
+    import distributed
 
 # Files per batch and worker: large enough to amortize a round trip, small enough to bound memory
 # (the raw bytes of one batch are in flight) and to keep progress lines coming.
@@ -99,10 +104,8 @@ def _die_with_parent(parent: int) -> None:
     changes when it dies: the worker is re-parented), which also covers a worker busy in C code when
     the signal is unavailable."""
     if sys.platform.startswith("linux"):
-        try:
+        with contextlib.suppress(OSError, AttributeError):  # no prctl in this libc
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):  # pragma: no cover - no prctl in this libc
-            pass
     if os.getppid() != parent:  # died before the signal was armed
         os._exit(1)
 
@@ -144,14 +147,14 @@ class DaskPool:
 
     def __init__(self, address: str):
         self.address = address
-        self.client = None
+        self.client: distributed.Client | None = None
         self.workers = 1
 
     def __enter__(self) -> DaskPool:
         import distributed
 
-        self.client = distributed.Client(self.address, set_as_default=False)
-        self.workers = max(1, len(self.client.scheduler_info()["workers"]))
+        client = self.client = distributed.Client(self.address, set_as_default=False)
+        self.workers = max(1, len(client.scheduler_info()["workers"]))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -159,7 +162,7 @@ class DaskPool:
             self.client.close()
             self.client = None
 
-    def submit(self, fn, *args):  # noqa: ANN001, ANN201 - the concurrent.futures shape
+    def submit(self, fn, *args):  # the concurrent.futures shape
         # pure=False: two batches with equal arguments are still two tasks (Dask dedupes by key).
         return self.client.submit(fn, *args, pure=False)
 

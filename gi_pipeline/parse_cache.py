@@ -18,6 +18,7 @@ Pure library apart from that file I/O: no Dagster here.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.metadata
@@ -35,7 +36,10 @@ from .records import ParsedReport, Quarantined
 CACHE_DIR = "parsed"
 _SUFFIX = ".pickle"
 # Libraries whose behaviour is part of a parse result.
-_PARSER_LIBRARIES = ("opencc", "lxml", "pypdfium2", "pdfplumber", "pdfminer.six", "rapidfuzz", "charset-normalizer")
+_PARSER_LIBRARIES = (
+    "opencc", "lxml", "pypdfium2", "pdfplumber", "pdfminer.six", "rapidfuzz", "charset-normalizer",
+    "rapidocr-onnxruntime", "onnxruntime", "opencv-python",
+)
 
 
 @functools.cache
@@ -159,10 +163,8 @@ def prune(root: warehouse.Root, keep: Iterable[str]) -> int:
             path.unlink(missing_ok=True)
             removed += 1
     for directory in sorted((p for p in base.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
-        try:
+        with contextlib.suppress(OSError):
             directory.rmdir()  # only when empty
-        except OSError:
-            pass
     return removed
 
 

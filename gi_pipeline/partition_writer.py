@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import frames, manifest, parse_cache, quality, warehouse
+from . import frames, manifest, parse_cache, quality, raw_listing, warehouse
 from . import vocabulary as v
 from .schema import SCHEMAS
 
@@ -55,7 +55,7 @@ def load_partition(
     reports: list[frames.ReportColumns] = []
     rows = zip(*(selected[c].to_pylist() for c in ("source_file", "sha256", "size_bytes", "mtime_ns")), strict=True)
     for source_file, sha, size, mtime_ns in rows:
-        path = raw_dir / source_file
+        path = raw_listing.raw_path(raw_dir, source_file)
         key = parse_cache.entry_key(sha, source_file)
         entry = parse_cache.load(cache, key) if cache is not None else None
         try:
@@ -64,7 +64,7 @@ def load_partition(
                 if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns if mtime_ns is not None else stat.st_mtime_ns):
                     raise StaleCatalogError(f"{source_file} changed since the inventory: {StaleCatalogError.__doc__}")
             else:
-                raw = path.read_bytes()
+                raw = raw_listing.read_raw(raw_dir, source_file)  # escaped names too (raw_listing)
                 if hashlib.sha256(raw).hexdigest() != sha:
                     raise StaleCatalogError(f"{source_file} changed since the inventory: {StaleCatalogError.__doc__}")
                 entry = parse_cache.parse_cached(raw, sha, source_file, cache)

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from . import identities as ids
 from . import vocabulary as v
-from .frames import report_tables
+from .frames import polars_frame, report_tables
 from .records import ParsedReport, QualityIssue
 from .schema import SCHEMAS
 from .suites import ERROR, PARTITION, default_directory
@@ -272,8 +272,8 @@ def validate_reports(reports: Sequence[ParsedReport], runner: SuiteRunner) -> tu
     ``reports`` status and counts and the ``quality_issues`` table include what GX found."""
     if not reports:
         return [], []
-    tables = {name: pl.from_arrow(table) for name, table in report_tables(reports).items()}
-    results = runner.run(tables)  # type: ignore[arg-type]
+    tables = {name: polars_frame(table) for name, table in report_tables(reports).items()}
+    results = runner.run(tables)
     found: dict[str, list[QualityIssue]] = defaultdict(list)
     for result in results:
         for f in result.findings:
@@ -287,13 +287,13 @@ def validate_tables(tables: dict[str, pa.Table], runner: SuiteRunner) -> tuple[d
     the ``reports`` rows' counts and status are updated."""
     if tables[v.TABLE_REPORTS].num_rows == 0:
         return tables, []
-    frames = {name: pl.from_arrow(tables[name]) for name in v.PARTITIONED_TABLES}
-    results = runner.run(frames)  # type: ignore[arg-type]
+    frames = {name: polars_frame(tables[name]) for name in v.PARTITIONED_TABLES}
+    results = runner.run(frames)
     rows = [{"doc_id": f.doc_id, **finding_issue(f).__dict__} for r in results for f in r.findings]
     if not rows:
         return tables, results
     issues_schema = SCHEMAS[v.TABLE_QUALITY_ISSUES]
-    found = pl.from_arrow(pa.Table.from_pylist(rows, schema=issues_schema))
+    found = polars_frame(pa.Table.from_pylist(rows, schema=issues_schema))
     issues = pl.concat([frames[v.TABLE_QUALITY_ISSUES], found]).sort("doc_id", maintain_order=True)
     is_error = pl.col("severity") == v.SEVERITY_ERROR
     counts = found.group_by("doc_id").agg(is_error.sum().alias("found_errors"), (~is_error).sum().alias("found_warnings"))

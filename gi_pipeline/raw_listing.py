@@ -64,6 +64,12 @@ def raw_path(raw_dir: str | os.PathLike, source_file: str) -> bytes:
     return os.path.join(os.fsencode(raw_dir), raw_name_of(source_file))
 
 
+def read_raw(raw_dir: str | os.PathLike, source_file: str) -> bytes:
+    """The bytes of the raw file ``source_file`` names under ``raw_dir``."""
+    with open(raw_path(raw_dir, source_file), "rb") as f:
+        return f.read()
+
+
 class RawRootError(OSError):
     """The raw root itself cannot serve as evidence: missing, not a directory, unreadable or empty."""
 

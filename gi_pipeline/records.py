@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .cells import Span
+from .provenance import Source, sources
 from .vocabulary import NARRATIVE_MATCH, SEVERITY_ERROR, STATUS_FLAGGED, STATUS_OK, UNKNOWN_REGION
 
 
@@ -74,7 +76,7 @@ class ReportMetadata:
     template: str | None
     traditional: bool
     region: RegionMatch
-    reader: str = "text"  # which reader turned the file into text: pdfium, pdfplumber, html, docx, doc, text
+    reader: str = "text"  # which reader turned the file into text: pdfium, pdfplumber, html, docx, doc, text, ocr
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,9 @@ class NarrativeStatement:
     status: str  # vocabulary.NARRATIVE_MATCH / _MISMATCH / _NO_TABLE_VALUE / _VAGUE
 
 
+_SPANS = {"disclosure": "disclosure_spans", "requests": "request_spans", "review": "review_spans"}
+
+
 @dataclass(frozen=True)
 class ParsedReport:
     doc_id: str  # sha256 of the raw bytes
@@ -106,6 +111,19 @@ class ParsedReport:
     review: tuple[ReviewFact, ...]
     issues: tuple[QualityIssue, ...] = field(default=())
     narrative: tuple[NarrativeStatement, ...] = field(default=())
+    # Provenance, per fact of disclosure / requests / review (same order): its cell's (char_start, char_end)
+    # in ``text``, None when the fact has no cell (gi_pipeline.provenance).
+    disclosure_spans: tuple[Span | None, ...] = field(default=())
+    request_spans: tuple[Span | None, ...] = field(default=())
+    review_spans: tuple[Span | None, ...] = field(default=())
+    page_starts: tuple[int, ...] | None = None  # PDF: where each page starts in ``text`` (page 1 at 0)
+
+    def sources(self, facts: str) -> list[Source]:
+        """The ``Source`` of each fact of ``facts`` ('disclosure', 'requests' or 'review'), in order."""
+        spans = getattr(self, _SPANS[facts])
+        if len(spans) != len(getattr(self, facts)):  # a report built without provenance
+            spans = (None,) * len(getattr(self, facts))
+        return sources(self.text, spans, self.page_starts)
 
     @property
     def narrative_confirmed(self) -> int:

@@ -3,23 +3,46 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from . import metadata as md
 from . import vocabulary as v
-from .cells import HEADING, Line, split_lines
+from .cells import HEADING, LOW_CONFIDENCE_MARK, Line, LineStarts, Span, split_lines
 from .flat_tables import inline_sections, is_flattened, read_flat_tables
 from .narrative import check_narrative, narrative_issues
 from .normalize import normalize_text
-from .readers import READER_TEXT, Unreadable, read
-from .records import DisclosureFact, ParsedReport, QualityIssue, Quarantined, RegionMatch, ReportMetadata
-from .records import RequestFact, ReviewFact, SectionRecord
+from .provenance import PAGE_MARK, split_pages, strip_markers
+from .readers import PAGED_READERS, READER_TEXT, Unreadable, read
+from .records import (
+    DisclosureFact,
+    ParsedReport,
+    QualityIssue,
+    Quarantined,
+    RegionMatch,
+    ReportMetadata,
+    RequestFact,
+    ReviewFact,
+    SectionRecord,
+)
 from .regions import resolve_region
 from .sections import split_sections
-from .tables import RowCells, anchor_requests, disclosure_template, extract_disclosure, extract_requests, extract_review
-from .tables import APPLICANT_HEADER, REVIEW_HEADER, has_numbers, place_by_header, place_under_metric_headers
-from .tables import requests_template
+from .tables import (
+    APPLICANT_HEADER,
+    REVIEW_HEADER,
+    anchor_requests,
+    disclosure_template,
+    extract_disclosure,
+    extract_requests,
+    extract_review,
+    has_numbers,
+    place_by_header,
+    place_under_metric_headers,
+    requests_template,
+)
+from .template import vote_template
 
+_LOW_CONFIDENCE = re.compile(f"{LOW_CONFIDENCE_MARK}(.*?){LOW_CONFIDENCE_MARK}([0-9.]+)")
 # Fewer standard sections than this and no title: not an annual report.
 _MIN_SECTIONS = 3
 # Larger files are quarantined unread: a report is at most a few MB even as a PDF with images, and the
@@ -49,14 +72,15 @@ def parse_report(raw: bytes, source_file: str) -> ParsedReport | Quarantined:
 
 def _table_lines(
     sections: dict[str, SectionRecord], key: str, table: str, issues: list[QualityIssue]
-) -> tuple[list[Line], bool]:
-    """A table's section split into lines and whether it prints numbers, with a table-level issue when it
-    has nothing to read."""
+) -> tuple[list[Line], bool, LineStarts | None]:
+    """A table's section split into lines, whether it prints numbers and each line's offset in the
+    normalized text, with a table-level issue when it has nothing to read."""
     section = sections.get(key)
     if section is None:
         issues.append(QualityIssue(v.Check.TABLE_MISSING, v.SEVERITY_ERROR, table, None, f"no section {key}"))
-        return [], False
+        return [], False, None
     lines = split_lines(section.text)
+    starts = LineStarts(section.text, section.char_start)
     numbers = has_numbers(lines)
     if not any(line.cells for line in lines if line.kind != HEADING):
         issues.append(QualityIssue(v.Check.TABLE_MISSING, v.SEVERITY_ERROR, table, None, f"section {key} has no table"))
@@ -64,7 +88,7 @@ def _table_lines(
         issues.append(
             QualityIssue(v.Check.TABLE_NO_NUMBERS, v.SEVERITY_ERROR, table, None, "table printed without numbers")
         )
-    return lines, numbers
+    return lines, numbers, starts
 
 
 def _region_issues(region: RegionMatch) -> list[QualityIssue]:
@@ -78,57 +102,49 @@ class Tables:
     requests: tuple[RequestFact, ...]
     review: tuple[ReviewFact, ...]
     issues: list[QualityIssue]
+    spans: tuple[tuple[Span | None, ...], ...] = ((), (), ())  # provenance of disclosure, requests, review (records.ParsedReport)
 
 
-def vote_template(text: str, request_cells: RowCells, from_disclosure: str | None, year: int | None) -> tuple[str | None, str]:
-    """The template the whole document points to, and what disagrees (empty when nothing does). Strong
-    signals: the notice the report cites, table 二's column headers, table 三's 2021-only sub-rows. Weak
-    ones, which only decide when the strong ones do not: a lone (六)其他处理 row (2021 reports print it
-    too) and the year."""
-    from_requests, requests_strong = requests_template(request_cells)
-    declared = md.declared_template(text)
-    strong = {"notice cited": declared, "table 二's columns": from_disclosure}
-    strong["table 三's rows"] = from_requests if requests_strong else None
-    weak = [md.template_for_year(year), None if requests_strong else from_requests]
-    votes = {t: sum(s == t for s in strong.values()) for t in v.TEMPLATES}
-    best = max(votes.values())
-    leaders = [t for t in v.TEMPLATES if votes[t] == best] if best else list(v.TEMPLATES)
-    template = next((w for w in weak if w in leaders), None)  # the year first, then the lone row
-    if template is None:
-        # Strong signals tied and no weak one decides: table 三, table 二, the notice, in that order.
-        order = [strong["table 三's rows"], from_disclosure, declared]
-        template = next((t for t in order if t in leaders), None) if best else None
-    named = {name: t for name, t in strong.items() if t}
-    conflict = ""
-    if len(set(named.values())) > 1:
-        conflict = "; ".join(f"{name}: {t}" for name, t in named.items()) + f" (read as {template})"
-    return template, conflict
+def _ocr_issue(issue: QualityIssue) -> QualityIssue:
+    """An unreadable cell that holds an OCR reading below the confidence threshold (cells.LOW_CONFIDENCE_MARK)
+    is reported as such: what was read and how sure the engine was."""
+    if issue.check != v.Check.UNREADABLE_CELL or LOW_CONFIDENCE_MARK not in issue.detail:
+        return issue
+    found = _LOW_CONFIDENCE.search(issue.detail)
+    if found is None:
+        return issue
+    column = issue.detail[: found.start()].rstrip(": '")
+    detail = f"{column}: OCR read {found.group(1)!r} with confidence {found.group(2)}, below the threshold: not used"
+    return QualityIssue(v.Check.OCR_LOW_CONFIDENCE, issue.severity, issue.table, issue.row_key, detail)
 
 
 def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | None) -> Tables:
     """Tables 二, 三 and 四 from their sections, and the template they are read with."""
     if is_flattened(sections):  # cells run together with their separators lost: gi_pipeline.flat_tables
         flat = read_flat_tables(text, sections, year)
-        return Tables(flat.template, flat.disclosure, flat.requests, flat.review, flat.issues)
+        return Tables(flat.template, flat.disclosure, flat.requests, flat.review, flat.issues, flat.spans)
     issues: list[QualityIssue] = []
-    disclosure_lines, disclosure_numbers = _table_lines(
+    disclosure_lines, disclosure_numbers, disclosure_starts = _table_lines(
         sections, "active_disclosure", v.TABLE_ACTIVE_DISCLOSURE, issues
     )
     disclosure_lines = place_under_metric_headers(disclosure_lines)
-    request_lines, request_numbers = _table_lines(sections, "requests", v.TABLE_REQUESTS, issues)
-    review_lines, _ = _table_lines(sections, "review_litigation", v.TABLE_REVIEW_LITIGATION, issues)
-    # Grid tables are read by the columns their header names (text layouts pass unchanged).
-    request_cells = anchor_requests(place_by_header(request_lines, APPLICANT_HEADER))
+    request_lines, request_numbers, request_starts = _table_lines(sections, "requests", v.TABLE_REQUESTS, issues)
+    review_lines, _, review_starts = _table_lines(sections, "review_litigation", v.TABLE_REVIEW_LITIGATION, issues)
+    # Grid tables are read by the columns their header names (text layouts pass unchanged; the lines keep
+    # their places, so their offsets still hold).
+    request_cells = anchor_requests(place_by_header(request_lines, APPLICANT_HEADER), request_starts)
     review_lines = place_by_header(review_lines, REVIEW_HEADER)
     from_disclosure = disclosure_template(disclosure_lines)
-    template, conflict = vote_template(text, request_cells, from_disclosure, year)
+    template, conflict = vote_template(text, requests_template(request_cells), from_disclosure, year)
     if conflict:
         issues.append(QualityIssue(v.Check.TEMPLATE_CONFLICT, v.SEVERITY_WARNING, v.TABLE_REPORTS, None, conflict))
-    disclosure = extract_disclosure(disclosure_lines, disclosure_numbers, from_disclosure or template)
+    disclosure = extract_disclosure(disclosure_lines, disclosure_numbers, from_disclosure or template, disclosure_starts)
     requests = extract_requests(request_cells, request_numbers, template)
-    review = extract_review(review_lines)
+    review = extract_review(review_lines, review_starts)
     issues += [*disclosure.issues, *requests.issues, *review.issues]
-    return Tables(template, disclosure.facts, requests.facts, review.facts, issues)
+    issues = [_ocr_issue(issue) for issue in issues]
+    spans = (disclosure.spans, requests.spans, review.spans)
+    return Tables(template, disclosure.facts, requests.facts, review.facts, issues, spans)
 
 
 def unsupported_tables(year: int) -> Tables:
@@ -142,6 +158,10 @@ def unsupported_tables(year: int) -> Tables:
 def parse_text(original: str, source_file: str, doc_id: str, reader: str = READER_TEXT) -> ParsedReport | Quarantined:
     normalized = normalize_text(original)
     text = normalized.text
+    page_starts = None
+    if reader in PAGED_READERS:  # provenance: the reader marked where each page starts
+        text, page_starts = split_pages(text, original.count(PAGE_MARK))
+        original = strip_markers(original)
     section_list = split_sections(text)
     if len(section_list) - any(s.section_key == v.PREAMBLE.key for s in section_list) < _MIN_SECTIONS:
         section_list = inline_sections(text, section_list)  # a report run together on one line
@@ -195,4 +215,8 @@ def parse_text(original: str, source_file: str, doc_id: str, reader: str = READE
         review=tables.review,
         issues=tuple(issues),
         narrative=narrative,
+        disclosure_spans=tables.spans[0],
+        request_spans=tables.spans[1],
+        review_spans=tables.spans[2],
+        page_starts=page_starts,
     )

@@ -12,6 +12,10 @@ from . import vocabulary as v
 
 PARTITION_SCHEMA = pa.schema([("year", pa.int32()), ("region", pa.string())])
 
+# Every fact row's provenance: where its cell is printed (gi_pipeline.provenance).
+_PROVENANCE = [("raw", pa.string()), ("char_start", pa.int32()), ("char_end", pa.int32()), ("page", pa.int16())]
+PROVENANCE_COLUMNS = frozenset(name for name, _type in _PROVENANCE)
+
 SCHEMAS: dict[str, pa.Schema] = {
     v.TABLE_REPORTS: pa.schema(
         [
@@ -46,13 +50,13 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     v.TABLE_ACTIVE_DISCLOSURE: pa.schema(
-        [("doc_id", pa.string()), ("item", pa.string()), ("metric", pa.string()), ("value", pa.float64())]
+        [("doc_id", pa.string()), ("item", pa.string()), ("metric", pa.string()), ("value", pa.float64()), *_PROVENANCE]
     ),
     v.TABLE_REQUESTS: pa.schema(
-        [("doc_id", pa.string()), ("row_key", pa.string()), ("applicant", pa.string()), ("value", pa.int64())]
+        [("doc_id", pa.string()), ("row_key", pa.string()), ("applicant", pa.string()), ("value", pa.int64()), *_PROVENANCE]
     ),
     v.TABLE_REVIEW_LITIGATION: pa.schema(
-        [("doc_id", pa.string()), ("proceeding", pa.string()), ("outcome", pa.string()), ("value", pa.int64())]
+        [("doc_id", pa.string()), ("proceeding", pa.string()), ("outcome", pa.string()), ("value", pa.int64()), *_PROVENANCE]
     ),
     v.TABLE_QUALITY_ISSUES: pa.schema(
         [
@@ -77,10 +81,13 @@ SCHEMAS: dict[str, pa.Schema] = {
     ),
 }
 
-# Human-readable column docs, shown in the Dagster catalog (TableSchema) and the README.
+# Human-readable column docs, shown in the Dagster catalog (TableSchema) and docs/schema.md.
 COLUMN_DOCS: dict[str, str] = {
     "doc_id": "sha256 of the raw file bytes",
-    "source_file": "path of the raw file relative to the raw directory",
+    "source_file": "path of the raw file relative to the raw directory, '/'-separated, escaped so that any "
+    r"file name fits: a byte that is not valid UTF-8, and a control character, is written `\xNN` (two "
+    r"lowercase hex digits), a backslash `\\`; `2021/\xb1\xa8.pdf` names the bytes b'2021/\xb1\xa8.pdf' "
+    "(gi_pipeline.raw_listing.raw_name_of)",
     "admin_code": "current GB/T 2260 code of the agency's place (county, else prefecture, else province)",
     "admin_code_as_reported": "the code of that place valid in the report's year",
     "province": "province-level division name",
@@ -93,7 +100,8 @@ COLUMN_DOCS: dict[str, str] = {
     "of 2008-2018, whose tables are not extracted",
     "traditional": "the report was written in traditional characters",
     "reader": "which reader turned the file into text: 'pdfium' (PDF text layer), 'pdfplumber' (PDFs PDFium "
-    "cannot read), 'html', 'docx', 'doc' (.doc/.rtf/.odt via LibreOffice) or 'text'",
+    "cannot read), 'html', 'docx', 'doc' (.doc/.rtf/.odt via LibreOffice), 'text' or 'ocr' "
+    "(a scanned PDF or a page image, read by OCR)",
     "status": "'ok', or 'flagged' when the report has an error-severity quality issue",
     "value": "the number as printed; null when missing, blank, a dash or unreadable (see quality_issues)",
     "row_key": "the row the value or issue is about (canonical vocabulary: table 三 row, 二 item, 四 proceeding)",
@@ -111,4 +119,21 @@ COLUMN_DOCS: dict[str, str] = {
     "(a contradicted one is a narrative_mismatch issue)",
     "previous_doc_id": "the same agency's report of the year before",
     "sha256": "sha256 of the raw file bytes",
+}
+
+# Provenance columns of the fact tables (active_disclosure, requests, review_litigation): where the fact's
+# cell is printed (gi_pipeline.provenance). They win over COLUMN_DOCS in those tables.
+PROVENANCE_DOCS: dict[str, str] = {
+    "raw": "the cell as printed, before its digits and unit are read ('1,024', '197.3万', '12 件', '—', '1O'; '' "
+    "for a blank cell): read with the column's cell reader it gives value. Taken from the normalized text, so "
+    "full-width digits are already half-width and traditional characters simplified ('１２' is '12', '萬' is "
+    "'万'). Null when the fact has no cell: the row was not found, or was printed with too few or too many "
+    "cells, twice with different numbers, or as digits that split several ways (the row is null as a whole, "
+    "see quality_issues)",
+    "char_start": "start of the cell in the report's normalized text, the offsets of sections: for the section "
+    "that contains it, text[char_start - section.char_start : char_end - section.char_start] == raw (a cell of "
+    "a table saved with its separators lost is its digits' slice of the run)",
+    "char_end": "end of the cell in the report's normalized text (exclusive; equal to char_start for a blank cell)",
+    "page": "PDF page (1-based) the cell's line starts on; null for formats without pages (text, HTML, DOCX) and "
+    "for a fact without a cell",
 }

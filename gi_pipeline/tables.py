@@ -13,13 +13,31 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from . import vocabulary as v
 from . import labels
-from .cells import BLANK, BREAK, HEADING, LABEL, PLACEHOLDER, PROSE, ROW, UNREADABLE, VALUE, Cell, Line
-from .cells import amount_10k_yuan, count_value
+from . import vocabulary as v
+from .cells import (
+    BLANK,
+    BREAK,
+    HEADING,
+    LABEL,
+    PLACEHOLDER,
+    PROSE,
+    ROW,
+    UNREADABLE,
+    VALUE,
+    Cell,
+    Line,
+    LineStarts,
+    Span,
+    amount_10k_yuan,
+    count_value,
+    line_spans,
+)
 from .labels import GROUP, HEADER, LabelMatcher, LabelRef, label_key
 from .records import DisclosureFact, QualityIssue, RequestFact, ReviewFact
+from .template import request_row_keys, rows_merged_detail, template_of_request_rows
 
 # Buffer entry for a prose line: unknown content between a label and its numbers (normalized text
 # never holds a NUL).
@@ -35,9 +53,41 @@ class Run:
     buffer: list[str]  # labels since the previous run (_PROSE_MARK: a prose line)
     line: int
     grid: bool = False  # from an exact grid row (cells.GRID_SEP): its blank cells are cells of the row
+    # Provenance: (line index, index in the line of its first cell here) for each line the cells come from;
+    # its cells are the line's numeric cells from there on (``run_spans``).
+    parts: list[tuple[int, int]] = field(default_factory=list)
 
     def show(self) -> str:
         return " ".join(c.text or "∅" for c in self.cells)
+
+
+def run_spans(runs: Sequence[Run], lines: Sequence[Line], starts: LineStarts) -> list[Span]:
+    """The spans in the normalized text of the runs' cells, in order (``starts``: the lines' offsets).
+    Computed only for the rows that become facts."""
+    base, before = starts.base, starts.before
+    if len(runs) == 1 and len(runs[0].parts) == 1:  # most rows: cells of one line, in a row from ``first``
+        run = runs[0]
+        index, first = run.parts[0]
+        at = base + before[index] + index
+        return [(at + start, at + end) for start, end in line_spans(lines[index])[first : first + len(run.cells)]]
+    out: list[Span] = []
+    for run in runs:
+        spans: list[Span] = []
+        for index, first in run.parts:
+            at = base + before[index] + index
+            line = lines[index]
+            line_at = line_spans(line)
+            if first == len(line.cells) - 1:  # one cell of this line (a table printed one cell per line)
+                start, end = line_at[first]
+                spans.append((at + start, at + end))
+                continue
+            for k in range(first, len(line.cells)):
+                if line.cells[k].kind == LABEL:
+                    break
+                start, end = line_at[k]
+                spans.append((at + start, at + end))
+        out += spans[: len(run.cells)]  # less the blank padding dropped at its end
+    return out
 
 
 def collect_runs(lines: Sequence[Line]) -> list[Run]:
@@ -53,7 +103,7 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
             runs.append(current)
             current = None
 
-    for number, line in enumerate(lines, start=1):
+    for index, line in enumerate(lines):
         if line.kind == BREAK:
             close()
             continue
@@ -65,7 +115,8 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
             continue  # a caption: not a label of the rows (extract_review reads table 四's part headings)
         same_line: list[str] = []
         is_row = line.kind == ROW
-        for cell in line.cells:
+        taking: Run | None = None  # the run that took a cell of this line
+        for k, cell in enumerate(line.cells):
             if cell.kind == LABEL:
                 if current is not None:  # labels mostly follow labels: no call to close() for them
                     close()
@@ -76,8 +127,11 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
             if current is None:
                 if cell.kind == BLANK and not line.grid:
                     continue  # an empty cell before any number: a merged label slot (text layouts)
-                current = Run([], same_line, buffer, number, line.grid)
+                current = Run([], same_line, buffer, index + 1, line.grid)
                 buffer, same_line = [], []
+            if current is not taking:
+                current.parts.append((index, k))
+                taking = current
             current.cells.append(cell)
         if is_row:
             close()  # a delimited line is one row: its numbers end with it
@@ -151,21 +205,26 @@ def _placed(line: Line, value_columns: Sequence[int], blank_labels: bool) -> Lin
     first = value_columns[0]
     where = {c: k for k, c in enumerate(value_columns)}
     labels: list[Cell] = []
+    label_at: list[int] = []  # each cell's index in ``line`` (provenance)
     values: list[Cell | None] = [None] * len(value_columns)
-    for cell, column in zip(line.cells, line.columns):
+    value_at: list[int] = [0] * len(value_columns)
+    for i, (cell, column) in enumerate(zip(line.cells, line.columns)):
         k = where.get(column)
         if k is None:
             if cell.kind == LABEL and column < first:
                 labels.append(cell)
+                label_at.append(i)
             elif cell.kind != BLANK or (column < first and not blank_labels):
                 return None
         elif cell.kind == LABEL or values[k] is not None:
             return None
         else:
             values[k] = cell
+            value_at[k] = i
     if any(cell is None for cell in values):
         return None
-    return Line(ROW, (*labels, *values), True)  # type: ignore[arg-type]
+    order = tuple(line.order[i] for i in (*label_at, *value_at)) if line.order else (*label_at, *value_at)
+    return Line(ROW, (*labels, *values), True, source=line.source, order=order)  # type: ignore[arg-type]
 
 
 def place_by_header(lines: Sequence[Line], header: tuple[str, ...]) -> list[Line]:
@@ -214,6 +273,21 @@ class RowCells:
     """What the label anchoring found for one table."""
 
     cells: dict[str, list[Cell]] = field(default_factory=dict)
+    runs: dict[str, list[Run]] = field(default_factory=dict)  # each row's runs (provenance)
+    lines: Sequence[Line] = ()
+    starts: LineStarts | None = None
+
+    def row_spans(self, key: str, printed: bool, n: int) -> Sequence[Span | None]:
+        """The spans in the normalized text of a row's ``n`` cells; all None when the row is not read cell
+        by cell (not ``printed``, or not ``n`` cells: see ``row_spans``) or the lines' offsets are unknown."""
+        runs = self.runs.get(key) if printed else None
+        if runs is None or self.starts is None:
+            return (None,) * n
+        if len(runs) == 1 and len(runs[0].parts) == 1 and len(runs[0].cells) == n:  # most rows: inline
+            index, first = runs[0].parts[0]
+            at = self.starts.base + self.starts.before[index] + index
+            return [(at + start, at + end) for start, end in line_spans(self.lines[index])[first : first + n]]
+        return row_spans(run_spans(runs, self.lines, self.starts), n)
     header_units: dict[str, str | None] = field(default_factory=dict)
     conflicting: set[str] = field(default_factory=set)
     unassigned: list[str] = field(default_factory=list)  # details of runs not given to a row
@@ -284,8 +358,10 @@ def _resolve_labels(buffer: tuple[str, ...], matcher: LabelMatcher) -> tuple[str
     return None, "numbers with no row label"
 
 
-def anchor_rows(lines: Sequence[Line], matcher: LabelMatcher, expected: Callable[[str], int | None]) -> RowCells:
-    found = RowCells()
+def anchor_rows(
+    lines: Sequence[Line], matcher: LabelMatcher, expected: Callable[[str], int | None], starts: LineStarts | None = None
+) -> RowCells:
+    found = RowCells(lines=lines, starts=starts)
     runs = collect_runs(lines)
     previous: str | None = None
     for run in runs:
@@ -295,6 +371,7 @@ def anchor_rows(lines: Sequence[Line], matcher: LabelMatcher, expected: Callable
             have, want = len(found.cells[previous]), expected(previous)
             if want is not None and have < want and have + len(run.cells) <= want:
                 found.cells[previous].extend(run.cells)
+                found.runs[previous].append(run)
                 continue
         key, why = _resolve(run, matcher)
         if key is None:
@@ -307,6 +384,7 @@ def anchor_rows(lines: Sequence[Line], matcher: LabelMatcher, expected: Callable
             previous = None
             continue
         found.cells[key] = list(run.cells)
+        found.runs[key] = [run]
         found.header_units[key] = _header_unit(run.buffer)
         previous = key
     return found
@@ -330,18 +408,19 @@ class _Issues:
 
 
 Number = float | int
+N = TypeVar("N", bound=float)  # int for counts, float (or either) for money and mixed rows
 # A column's reader: the cell text to its value, or None and the check that failed.
-Parser = Callable[[str], tuple[Number | None, str | None]]
+Parser = Callable[[str], tuple[N | None, str | None]]
 
 
 @functools.lru_cache(maxsize=1 << 14)  # count cells are mostly small numbers, the same in every report
-def read_count(text: str) -> tuple[Number | None, str | None]:
+def read_count(text: str) -> tuple[int | None, str | None]:
     value = count_value(text)
     return (value, None) if value is not None else (None, v.Check.UNREADABLE_CELL)
 
 
-def money_reader(header_unit: str | None) -> Parser:
-    def read_money(text: str) -> tuple[Number | None, str | None]:
+def money_reader(header_unit: str | None) -> Parser[float]:
+    def read_money(text: str) -> tuple[float | None, str | None]:
         value = amount_10k_yuan(text, header_unit)
         if value is not None:
             return value, None
@@ -352,7 +431,7 @@ def money_reader(header_unit: str | None) -> Parser:
     return read_money
 
 
-def _cell_value(cell: Cell, parse: Parser, issues: _Issues, row_key: str, column: str) -> Number | None:
+def _cell_value(cell: Cell, parse: Parser[N], issues: _Issues, row_key: str, column: str) -> N | None:
     if cell.kind == VALUE:
         value, failed = parse(cell.text)
         if failed == v.Check.AMOUNT_UNIT_UNKNOWN:
@@ -387,8 +466,8 @@ def _printed_cells(key: str, found: RowCells, issues: _Issues, table_has_numbers
 
 
 def _read_row(
-    table: str, key: str, columns: Sequence[str], cells: tuple[Cell, ...] | None, parsers: Sequence[Parser]
-) -> tuple[list[Number | None], tuple[QualityIssue, ...]]:
+    table: str, key: str, columns: Sequence[str], cells: tuple[Cell, ...] | None, parsers: Sequence[Parser[N]]
+) -> tuple[list[N | None], tuple[QualityIssue, ...]]:
     """A row's values and the issues of its cells; all null when the row is missing (``cells`` None) or
     has too few or too many cells."""
     issues = _Issues(table)
@@ -438,47 +517,39 @@ def _request_row(key: str, cells: tuple[Cell, ...] | None) -> tuple[tuple[Reques
 class TableResult:
     facts: tuple
     issues: tuple[QualityIssue, ...]
+    spans: tuple[Span | None, ...] = ()  # per fact: its cell's span in the normalized text (provenance)
+
+
+def row_spans(spans: Sequence[Span] | None, n: int) -> tuple[Span | None, ...]:
+    """A row's cells' spans, one per column; all None when the row is missing or its cells do not fit its
+    columns (the row is then null as a whole: no cell is any column's)."""
+    return tuple(spans) if spans is not None and len(spans) == n else (None,) * n
 
 
 def requests_template(found: RowCells) -> tuple[str | None, bool]:
-    """The template table 三's rows name, and whether that is a strong signal: the 2021 template's
-    (六)其他处理 sub-rows are; a lone (六)其他处理 row is weak (2021 reports print it too)."""
-    if any(key in found.cells for key in v.ROWS_2021_ONLY):
-        return v.TEMPLATE_2021, True
-    if any(key in found.cells for key in v.ROWS_2019_ONLY):
-        return v.TEMPLATE_2019, False
-    return None, False
+    """The template table 三's anchored rows name, and whether that is a strong signal."""
+    return template_of_request_rows(found.cells)
 
 
-def anchor_requests(lines: Sequence[Line]) -> RowCells:
-    return anchor_rows(lines, _REQUESTS, lambda _key: len(v.APPLICANTS))
-
-
-def _merged_rows(found: RowCells, keys: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-    """Rows printed in place of their sub-rows, none of which the table prints (vocabulary.MERGED_ROWS)."""
-    return {
-        row: parts
-        for row, parts in v.MERGED_ROWS.items()
-        if row not in keys and row in found.cells and all(p in keys and p not in found.cells for p in parts)
-    }
+def anchor_requests(lines: Sequence[Line], starts: LineStarts | None = None) -> RowCells:
+    return anchor_rows(lines, _REQUESTS, lambda _key: len(v.APPLICANTS), starts)
 
 
 def extract_requests(found: RowCells, has_numbers: bool, template: str | None) -> TableResult:
     issues = _Issues(v.TABLE_REQUESTS)
-    keys = v.request_rows(template) if template else tuple(
-        row.key for row in v.REQUEST_ROWS if row.templates == v.BOTH
-    )
-    for row, parts in _merged_rows(found, keys).items():
-        at = keys.index(parts[0])
-        keys = (*keys[:at], row, *(k for k in keys[at:] if k not in parts))
-        issues.warning(v.Check.ROWS_MERGED, row, f"printed as one row in place of {', '.join(parts)}: kept as printed")
+    keys, merged = request_row_keys(template, found.cells)
+    for row, parts in merged.items():
+        issues.warning(v.Check.ROWS_MERGED, row, rows_merged_detail(parts))
     facts: list[RequestFact] = []
+    spans: list[Span | None] = []
     for key in keys:
-        row_facts, row_issues = _request_row(key, _printed_cells(key, found, issues, has_numbers))
+        cells = _printed_cells(key, found, issues, has_numbers)
+        row_facts, row_issues = _request_row(key, cells)
         facts += row_facts
+        spans += found.row_spans(key, cells is not None, len(row_facts))
         issues.items += row_issues
     _report_leftovers(found, keys, issues)
-    return TableResult(tuple(facts), tuple(issues.items))
+    return TableResult(tuple(facts), tuple(issues.items), tuple(spans))
 
 
 # --------------------------------------------------------------------------------------------
@@ -554,7 +625,9 @@ def _disclosure_row(
     return facts, issues
 
 
-def extract_disclosure(lines: Sequence[Line], has_numbers: bool, template: str | None) -> TableResult:
+def extract_disclosure(
+    lines: Sequence[Line], has_numbers: bool, template: str | None, starts: LineStarts | None = None
+) -> TableResult:
     issues = _Issues(v.TABLE_ACTIVE_DISCLOSURE)
     if template is None:
         issues.error(v.Check.TEMPLATE_UNKNOWN, None, "cannot tell which template's columns table 二 has")
@@ -564,8 +637,9 @@ def extract_disclosure(lines: Sequence[Line], has_numbers: bool, template: str |
         metrics = v.DISCLOSURE_ITEM_BY_KEY[key].metrics.get(template)
         return len(metrics) if metrics else None
 
-    found = anchor_rows(lines, _DISCLOSURE, expected)
+    found = anchor_rows(lines, _DISCLOSURE, expected, starts)
     facts: list[DisclosureFact] = []
+    spans: list[Span | None] = []
     items = [item for item in v.DISCLOSURE_ITEMS if template in item.metrics]
     for item in items:
         unit = found.header_units.get(item.key)
@@ -574,9 +648,10 @@ def extract_disclosure(lines: Sequence[Line], has_numbers: bool, template: str |
         cells = _printed_cells(item.key, found, issues, has_numbers)
         row_facts, row_issues = _disclosure_row(item.key, item.metrics[template], unit, cells)
         facts += row_facts
+        spans += found.row_spans(item.key, cells is not None, len(row_facts))
         issues.items += row_issues
     _report_leftovers(found, [i.key for i in items], issues)
-    return TableResult(tuple(facts), tuple(issues.items))
+    return TableResult(tuple(facts), tuple(issues.items), tuple(spans))
 
 
 # --------------------------------------------------------------------------------------------
@@ -584,14 +659,17 @@ def extract_disclosure(lines: Sequence[Line], has_numbers: bool, template: str |
 # --------------------------------------------------------------------------------------------
 
 
-def _first_row(lines: Sequence[Line]) -> list[Cell]:
-    """The numbers of a table's one data row: runs joined until numbers that follow more text."""
+def _first_row(lines: Sequence[Line]) -> tuple[list[Cell], list[Run]]:
+    """The numbers of a table's one data row, and the runs they come from: runs joined until numbers that
+    follow more text."""
     cells: list[Cell] = []
+    runs: list[Run] = []
     for k, run in enumerate(collect_runs(lines)):
         if k and (run.same_line or run.buffer):
             break  # numbers after more text are not this table's row
         cells.extend(run.cells)
-    return cells
+        runs.append(run)
+    return cells, runs
 
 
 def _proceeding_of(heading: str) -> str | None:
@@ -604,25 +682,27 @@ def _proceeding_of(heading: str) -> str | None:
     )
 
 
-def _proceeding_parts(lines: Sequence[Line]) -> dict[str, list[Cell]] | None:
+def _proceeding_parts(lines: Sequence[Line]) -> dict[str, tuple[list[Line], list[int]]] | None:
     """Table 四 split per proceeding (a conversion's three small tables, each under a heading naming its
-    proceeding): each proceeding's row. None when no heading names a proceeding."""
-    parts: dict[str, list[Line]] = {}
-    current: list[Line] | None = None
-    for line in lines:
+    proceeding): each proceeding's lines and their indices in ``lines``. None when no heading names a
+    proceeding."""
+    parts: dict[str, tuple[list[Line], list[int]]] = {}
+    current: tuple[list[Line], list[int]] | None = None
+    for index, line in enumerate(lines):
         if line.kind == HEADING:
             proceeding = _proceeding_of(line.cells[0].text)
-            current = parts.setdefault(proceeding, []) if proceeding and proceeding not in parts else None
+            current = parts.setdefault(proceeding, ([], [])) if proceeding and proceeding not in parts else None
             continue
         if current is not None:
-            current.append(line)
-    return {p: _first_row(part) for p, part in parts.items()} if parts else None
+            current[0].append(line)
+            current[1].append(index)
+    return parts or None
 
 
 def _proceeding_row(proceeding: str, cells: Sequence[Cell] | None) -> tuple[list[ReviewFact], list[QualityIssue]]:
     """One proceeding's five facts from its part of table 四."""
     issues = _Issues(v.TABLE_REVIEW_LITIGATION)
-    values: list[Number | None] = [None] * len(v.OUTCOMES)
+    values: list[int | None] = [None] * len(v.OUTCOMES)
     if cells is None:
         issues.error(v.Check.ROW_MISSING, proceeding, "no part of table 四 for this proceeding")
     elif len(cells) != len(v.OUTCOMES):
@@ -630,21 +710,33 @@ def _proceeding_row(proceeding: str, cells: Sequence[Cell] | None) -> tuple[list
         issues.error(v.Check.CELL_COUNT, proceeding, f"{len(cells)} cells for {len(v.OUTCOMES)} columns: [{shown}]")
     else:
         values = [_cell_value(c, read_count, issues, proceeding, f"{proceeding}.{o}") for c, o in zip(cells, v.OUTCOMES)]
-    return [ReviewFact(proceeding, o, value) for o, value in zip(v.OUTCOMES, values)], issues.items  # type: ignore[arg-type]
+    return [ReviewFact(proceeding, o, value) for o, value in zip(v.OUTCOMES, values)], issues.items
 
 
-def extract_review(lines: Sequence[Line]) -> TableResult:
+def extract_review(lines: Sequence[Line], starts: LineStarts | None = None) -> TableResult:
+    """``starts``: the lines' offsets in the normalized text, for the cells' spans (provenance)."""
     parts = _proceeding_parts(lines)
     if parts is None:
-        facts, issues = _review_row(tuple(_first_row(lines)))
-        return TableResult(facts, issues)
+        cells, runs = _first_row(lines)
+        facts, issues = _review_row(tuple(cells))
+        spans = run_spans(runs, lines, starts) if starts is not None and len(cells) == len(facts) else None
+        return TableResult(facts, issues, row_spans(spans, len(facts)))
     all_facts: list[ReviewFact] = []
     all_issues: list[QualityIssue] = []
+    all_spans: list[Span | None] = []
     for proceeding in v.PROCEEDINGS:
-        facts, issues = _proceeding_row(proceeding, parts.get(proceeding))
-        all_facts += facts
-        all_issues += issues
-    return TableResult(tuple(all_facts), tuple(all_issues))
+        part_lines, indices = parts.get(proceeding) or ([], [])
+        part_cells, runs = _first_row(part_lines) if proceeding in parts else (None, [])
+        part_facts, part_issues = _proceeding_row(proceeding, part_cells)
+        all_facts += part_facts
+        all_issues += part_issues
+        part_spans = None
+        if part_cells is not None and starts is not None and len(part_cells) == len(part_facts):
+            for run in runs:  # the part's line indices, back in the whole table's
+                run.parts = [(indices[i], k) for i, k in run.parts]
+            part_spans = run_spans(runs, lines, starts)
+        all_spans += row_spans(part_spans, len(part_facts))
+    return TableResult(tuple(all_facts), tuple(all_issues), tuple(all_spans))
 
 
 @functools.lru_cache(maxsize=1 << 12)  # like _request_row
@@ -656,7 +748,7 @@ def _review_row(cells: tuple[Cell, ...]) -> tuple[tuple[ReviewFact, ...], tuple[
         issues.error(v.Check.CELL_COUNT, None, f"{len(cells)} cells for {len(values)} columns: [{shown}]")
     elif cells:
         columns = zip(cells, v.REVIEW_LITIGATION_CELLS)
-        values = [_cell_value(c, read_count, issues, p, f"{p}.{o}") for c, (p, o) in columns]  # type: ignore[misc]
+        values = [_cell_value(c, read_count, issues, p, f"{p}.{o}") for c, (p, o) in columns]
     facts = tuple(ReviewFact(p, o, value) for (p, o), value in zip(v.REVIEW_LITIGATION_CELLS, values))
     return facts, tuple(issues.items)
 

@@ -295,6 +295,7 @@ class Check:
     BLANK_CELL = "blank_cell"  # an empty cell where a number belongs: null
     PLACEHOLDER_CELL = "placeholder_cell"  # a dash, slash or 无 in a number cell: null
     UNREADABLE_CELL = "unreadable_cell"  # a cell that is not a number: null
+    OCR_LOW_CONFIDENCE = "ocr_low_confidence"  # a number OCR read below its confidence threshold: null
     ROW_MISSING = "row_missing"  # a template row not found: null
     ROW_AMBIGUOUS = "row_ambiguous"  # numbers whose row label cannot be told apart: not assigned
     DUPLICATE_ROW = "duplicate_row"  # a row printed twice with different numbers: null

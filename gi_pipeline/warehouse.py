@@ -45,7 +45,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from . import vocabulary as v
 from .processes import host_tag, pid_alive
-from .schema import COLUMN_DOCS, PARTITION_SCHEMA, SCHEMAS
+from .schema import COLUMN_DOCS, PARTITION_SCHEMA, PROVENANCE_DOCS, SCHEMAS
 
 PART_FILE = "part-0.parquet"
 CATALOG_DIR = "_catalog"
@@ -121,11 +121,13 @@ _EXTRA_COLUMN_DOCS: dict[str, str] = {
 def column_docs(schema: pa.Schema, partitioned: bool = False) -> list[tuple[str, str, str]]:
     """(name, type, description) of each column of ``schema`` (plus year/region if partitioned)."""
     fields = list(schema) + (list(PARTITION_SCHEMA) if partitioned else [])
-    return [(f.name, str(f.type), COLUMN_DOCS.get(f.name) or _EXTRA_COLUMN_DOCS.get(f.name, "")) for f in fields]
+    facts = PROVENANCE_DOCS if "raw" in schema.names else {}  # a fact table: char_start is its cell's
+    docs = [facts.get(f.name) or COLUMN_DOCS.get(f.name) or _EXTRA_COLUMN_DOCS.get(f.name, "") for f in fields]
+    return [(f.name, str(f.type), doc) for f, doc in zip(fields, docs)]
 
 
 def schema_markdown() -> str:
-    """The Parquet contract as markdown (the README's schema section is generated from this)."""
+    """The Parquet contract as markdown (docs/schema.md's columns section is generated from this)."""
     out: list[str] = []
     for name in (*v.PARTITIONED_TABLES, *v.UNPARTITIONED_TABLES):
         partitioned = name in v.PARTITIONED_TABLES
@@ -480,11 +482,10 @@ def write_table(root: Root, table: str, arrow_table: pa.Table) -> Location:
         _remove_stale_remote(location.rsplit("/", 1)[0], keep=PART_FILE)
         return path
     directory = location.parent
-    path = directory / PART_FILE
-    if not _holds(path, data):
-        write_parquet(path, data)
+    local = directory / PART_FILE
+    written = local if _holds(local, data) else write_parquet(local, data)
     _remove_stale(directory, keep=PART_FILE)
-    return path
+    return written
 
 
 def _holds(path: Path, table: pa.Table) -> bool:

@@ -33,10 +33,9 @@ from assets.assets import (
 from assets.definitions import defs
 from assets.defs.partitions import report_partition_key, split_partition_key
 from assets.defs.resources import PipelineStorage, bundled_sample_reports
-from gi_pipeline.inventory import build_inventory
-from gi_pipeline.years import report_years
 from gi_pipeline import vocabulary as v
 from gi_pipeline import warehouse
+from gi_pipeline.inventory import build_inventory
 from gi_pipeline.records import (
     DisclosureFact,
     ParsedReport,
@@ -49,6 +48,7 @@ from gi_pipeline.records import (
     SectionRecord,
 )
 from gi_pipeline.schema import SCHEMAS
+from gi_pipeline.years import report_years
 
 REPO = Path(__file__).resolve().parents[1]
 PARSE_KEYS = list(parse_reports.keys)
@@ -102,11 +102,6 @@ def fake_parse_report(raw: bytes, source_file: str) -> ParsedReport | Quarantine
 @pytest.fixture
 def fake_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(gi_pipeline.report, "parse_report", fake_parse_report)
-
-
-@pytest.fixture(autouse=True)
-def _no_dagster_home(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
 
 
 def write_raw(raw_dir: Path, files: dict[str, str | bytes]) -> Path:
@@ -285,9 +280,14 @@ def test_empty_partitions_succeed_and_remove_stale_files(tmp_path: Path, fake_pa
         assert empty.success
         assert _metadata(empty, TABLE_KEYS[v.TABLE_REPORTS])["reports_parsed"] == 0
 
-        # The report disappears: the partition's files must go.
+        # The report disappears: the partition's files must go -- once confirmed, as it was the
+        # year's only report (deletion of a whole year looks like an accident).
         (raw / "zj/c.txt").unlink()
-        assert _materialize(instance, res, selection=INGEST_KEYS).success
+        refused = _materialize(instance, res, selection=INGEST_KEYS, raise_on_error=False)
+        assert not refused.success
+        assert "refusing to remove 1 of 4 catalogued reports" in cli._failure_message(refused)
+        confirmed = {"ops": {"ingest_raw_files": {"config": {"allow_removals": True}}}}
+        assert _materialize(instance, res, selection=INGEST_KEYS, run_config=confirmed).success
         assert _materialize(instance, res, report_partition_key(2021, "330000")).success
     assert not any((wh / name / "year=2021").exists() for name in v.PARTITIONED_TABLES)
     assert not (wh / "_stage/normalized_text/year=2021").exists()
@@ -391,7 +391,13 @@ def test_cli_year_rewrites_only_that_year_and_empties_stale_partitions(
     (raw / "unknown.txt").unlink()  # 2024|000000 loses its only report
     (raw / "zj/c.txt").write_text("REPORT year=2021 region=330000 n=7")  # 2021 changes, but is not rewritten
     capsys.readouterr()
-    assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(wh), "--year", "2024"]) == 0
+    # 1 of 4 reports gone is more than a run removes unconfirmed: refused, nothing written.
+    catalog = (wh / "_catalog" / "inventory.parquet").read_bytes()
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(wh), "--year", "2024"]) == 3
+    assert "refusing to remove 1 of 4 catalogued reports" in capsys.readouterr().err
+    assert (wh / "_catalog" / "inventory.parquet").read_bytes() == catalog
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(wh), "--year", "2024",
+                     "--allow-removals"]) == 0
     out = capsys.readouterr().out
     assert "2024|000000: 0 reports" in out and "stale files removed" in out
     assert "2021|" not in out
@@ -405,25 +411,29 @@ def test_cli_exit_codes(tmp_path: Path, fake_parser: None, capsys) -> None:
     raw = write_raw(tmp_path / "raw", {"a.txt": "BOOM", "b.bin": b"\x00\xff\xfe"})
     assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w")]) == 0
     assert "2 quarantined" in capsys.readouterr().out
-    # An empty raw directory is fine too.
+    # An empty or missing raw directory is an error (an unmounted share looks like that): stopped.
     (tmp_path / "empty").mkdir()
-    assert cli.main(["run", "--ephemeral", "--raw-dir", str(tmp_path / "empty"), "--warehouse", str(tmp_path / "w0")]) == 0
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(tmp_path / "empty"), "--warehouse", str(tmp_path / "w0")]) == 3
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "w")]) == 3
+    assert "does not exist (not mounted?)" in capsys.readouterr().err
     # Usage errors.
-    assert cli.main(["run", "--ephemeral", "--raw-dir", str(tmp_path / "missing"), "--warehouse", str(tmp_path / "w")]) == 2
     assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w"), "--year", "2007"]) == 2  # before 2008
     with pytest.raises(SystemExit) as exc:
         cli.main([])
     assert exc.value.code == 2
-    # The pipeline itself fails (the warehouse cannot be written): non-zero.
+    # The warehouse cannot be written: stopped before anything is read, one message.
     (tmp_path / "not-a-dir").write_text("")
     good = write_raw(tmp_path / "good", {"a.txt": "REPORT year=2024 region=640000"})
-    assert cli.main(["run", "--ephemeral", "--raw-dir", str(good), "--warehouse", str(tmp_path / "not-a-dir")]) == 1
-    assert "FAILED" in capsys.readouterr().out
+    capsys.readouterr()
+    assert cli.main(["run", "--ephemeral", "--raw-dir", str(good), "--warehouse", str(tmp_path / "not-a-dir")]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith(f"gi-pipeline: warehouse {tmp_path / 'not-a-dir'} is not usable") and err.count("\n") == 1
 
 
-def test_cli_records_runs_in_dagster_home(tmp_path: Path, fake_parser: None, monkeypatch, capsys) -> None:
-    home = tmp_path / "dagster_home"
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
+def test_cli_records_runs_in_dagster_home(
+    tmp_path: Path, fake_parser: None, monkeypatch, capsys, make_dagster_home
+) -> None:
+    monkeypatch.setenv("DAGSTER_HOME", str(make_dagster_home()))
     raw = write_raw(tmp_path / "raw", {"a.txt": "REPORT year=2024 region=640000"})
     assert cli.main(["run", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w")]) == 0
     with dg.DagsterInstance.get() as instance:
@@ -448,6 +458,7 @@ def test_cli_records_into_the_project_dagster_home_by_default(
 ) -> None:
     """`make run` then `make dev`: without DAGSTER_HOME the CLI uses ./.dagster_home, the instance
     `make dev` opens, so the UI shows the assets materialized; --ephemeral leaves nothing there."""
+    monkeypatch.delenv("DAGSTER_HOME")  # conftest's session-wide one
     monkeypatch.chdir(tmp_path)
     raw = write_raw(tmp_path / "raw", {"a.txt": "REPORT year=2024 region=640000"})
     assert cli.main(["run", "--ephemeral", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w0")]) == 0
@@ -502,6 +513,7 @@ def test_integration_cli_on_bundled_samples_is_byte_identical(tmp_path: Path, ca
     assert warehouse.scan(v.TABLE_REPORTS, wh).collect().height == len(SAMPLES)
 
 
+@pytest.mark.slow
 def test_integration_console_script_exit_code(tmp_path: Path) -> None:
     raw = write_raw(tmp_path / "raw", {"empty.txt": b"", "noise.bin": os.urandom(64)})
     script = Path(sys.executable).with_name("gi-pipeline")
@@ -526,13 +538,13 @@ def test_integration_console_script_exit_code(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_dg_check_defs_loads_the_code_location(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_dg_check_defs_loads_the_code_location() -> None:
     """`dg check defs` ([tool.dg] in pyproject.toml -> assets/definitions.py -> assets/defs)."""
     dg_cli = Path(sys.executable).with_name("dg")
     if not dg_cli.exists():
         pytest.skip("dagster-dg-cli is not installed")
-    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "PATH": f"{dg_cli.parent}{os.pathsep}{os.environ['PATH']}"}
+    env = {**os.environ, "PATH": f"{dg_cli.parent}{os.pathsep}{os.environ['PATH']}"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     done = subprocess.run(
         [str(dg_cli), "check", "defs"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300

@@ -121,6 +121,7 @@ def _fact_cells(report: ParsedReport) -> set[tuple[str, str, str]]:
     )
 
 
+@pytest.mark.browser
 @needs_browser
 def test_a_contradicted_seed_shows_the_mismatch_on_its_cell(tmp_path: Path) -> None:
     raw = _seed_004_contradicted(tmp_path)
@@ -140,6 +141,7 @@ def test_a_contradicted_seed_shows_the_mismatch_on_its_cell(tmp_path: Path) -> N
     assert confirmed and all("narrative-match" in cells[c] for s in confirmed for c in s.cells)
 
 
+@pytest.mark.browser
 @needs_browser
 @pytest.mark.parametrize("path", [PINGTAN_2019, HONGZE], ids=lambda p: p.name)
 def test_a_real_report_marks_the_cells_of_its_issues(path: Path, tmp_path: Path) -> None:
@@ -158,9 +160,10 @@ def test_a_real_report_marks_the_cells_of_its_issues(path: Path, tmp_path: Path)
     flagged_rows = {k[:2] for k, classes in cells.items() if "flagged" in classes}
     assert flagged_rows == {(i.table, i.row_key) for i in report.issues if i.table in explain.TABLES and i.row_key}
     if path.suffix == ".pdf":
-        assert "Page: not recorded" in "".join(dom.panel_text)  # a PDF without cell provenance says so
+        assert re.search(r"page \d+ · chars \d+-\d+", "".join(dom.panel_text))  # a PDF's cell shows its page
 
 
+@pytest.mark.browser
 @needs_browser
 def test_a_violated_identity_is_shown_with_formula_sides_and_difference(tmp_path: Path) -> None:
     report = _parsed(IDENTITY_VIOLATION)
@@ -177,7 +180,8 @@ def test_a_violated_identity_is_shown_with_formula_sides_and_difference(tmp_path
             assert (finding.lhs, finding.rhs) == (lhs, rhs)
             terms = [value[(v.TABLE_REQUESTS, row, c)] for row in ("new_received", "carried_over", "results_total", "carried_forward")]
             assert "; {} + {} = {} + {}".format(*terms) in page
-        shown = f"{explain.FORMULAS[finding.identity]} [{finding.column}]: {finding.lhs} ≠ {finding.rhs} (off by {abs(finding.lhs - finding.rhs)})"
+        off = abs(finding.lhs - finding.rhs)
+        shown = f"{explain.FORMULAS[finding.identity]} [{finding.column}]: {finding.lhs} ≠ {finding.rhs} (off by {off})"
         assert shown in page.replace("&amp;", "&")
         for cell in explain.identity_cells(finding.identity, finding.column):
             if cell in cells:
@@ -207,30 +211,18 @@ def test_the_cli_runs_explain_and_the_dagster_hook_writes_pages(tmp_path: Path) 
 
 
 def test_a_cell_with_provenance_shows_its_raw_token_and_page() -> None:
-    """Facts that carry where their cell was printed (raw token, offsets into the normalized text, page)
-    are shown by that, not by the row's labelled line."""
-    import dataclasses
-
-    from gi_pipeline.records import RequestFact
-
-    @dataclasses.dataclass(frozen=True)
-    class RequestFactWithProvenance(RequestFact):
-        raw: str | None = None
-        char_start: int | None = None
-        char_end: int | None = None
-        page: int | None = None
-
-    report = _parsed(SEED_004)
-    fact = next(f for f in report.requests if f.row_key == "new_received" and f.applicant == "total")
-    label = report.text.index("一、本年新收政府信息公开申请数量")
-    start = report.text.index(f"| {fact.value} |", label) + 2
-    end = start + len(str(fact.value))
-    traced = RequestFactWithProvenance(fact.row_key, fact.applicant, fact.value, str(fact.value), start, end, 3)
-    shown = explain.cell_source_html(report, (v.TABLE_REQUESTS, fact.row_key, fact.applicant), traced)
-    assert f"raw token: <code>{fact.value}</code>" in shown and "page 3" in shown
-    assert f"<mark>{fact.value}</mark>" in shown and shown.count("<mark>") == 1
-    assert "not recorded" not in shown
-    untraced = explain.cell_source_html(report, (v.TABLE_REQUESTS, fact.row_key, fact.applicant), fact)
+    """A fact's cell is shown by its provenance (raw token, span in the normalized text, page), not by the
+    row's labelled line; a fact without a cell falls back to that line and says so."""
+    report = _parsed(HONGZE)
+    traced = [(f, s) for f, s in explain.sourced_facts(report, "requests") if s.raw and s.page]
+    fact, sourced = next((f, s) for f, s in traced if f.row_key == "new_received" and f.applicant == "total")
+    shown = explain.cell_source_html(report, (v.TABLE_REQUESTS, fact.row_key, fact.applicant), sourced)
+    assert f"raw token: <code>{sourced.raw}</code>" in shown and f"page {sourced.page}" in shown
+    assert f"<mark>{sourced.raw}</mark>" in shown and shown.count("<mark>") == 1
+    assert f"chars {sourced.char_start}-{sourced.char_end}" in shown
+    assert "found by searching" not in shown
+    without_cell = explain.SourcedFact(fact.value, None, None, None, None)
+    untraced = explain.cell_source_html(report, (v.TABLE_REQUESTS, fact.row_key, fact.applicant), without_cell)
     assert "found by searching the normalized section text for the row label" in untraced
 
 

@@ -297,7 +297,7 @@ def test_flattened_seed_gives_the_seeds_facts(name: str, whole: bool) -> None:
 def test_flattened_synthetic_reports_give_no_wrong_number() -> None:
     """Synthetic reports of every layout, defects included, with their tables flattened: every fact is the
     line parse's or null with a flag on its row."""
-    from gi_pipeline.synth import generate_corpus
+    from tests.synth import generate_corpus
 
     read = total = 0
     for synthetic in generate_corpus(40, seed=5):
@@ -324,3 +324,25 @@ def test_unflattened_reports_do_not_take_the_flat_path() -> None:
         seed = parse_report((SAMPLES / name).read_bytes(), name)
         assert not is_flattened({s.section_key: s for s in seed.sections})
         assert not any(i.check in (v.Check.DIGITS_SPLIT, v.Check.DIGITS_AMBIGUOUS) for i in seed.issues)
+
+
+@pytest.mark.parametrize("whole", [False, True], ids=["tables", "whole"])
+def test_a_flattened_2021_report_with_a_lone_other_handling_row_keeps_it(whole: bool) -> None:
+    """hongze_2024.pdf prints (六)其他处理 as one row in a 2021 report: flattened, its template is still
+    decided by the whole document (one vote for both paths, gi_pipeline.template), and the lone row is
+    kept as other_handling with rows_merged, standing for its sub-rows in the identities."""
+    name = "hongze_2024.pdf"
+    grid = parse_report((FIXTURES / name).read_bytes(), name)
+    assert isinstance(grid, ParsedReport)
+    flat = parse_text(_flatten_tables(grid, whole), name, grid.doc_id)
+    assert isinstance(flat, ParsedReport)
+    assert flat.metadata.template == grid.metadata.template == v.TEMPLATE_2021
+    checks = {(i.check, i.row_key) for i in flat.issues}
+    assert (v.Check.ROWS_MERGED, "other_handling") in checks
+    assert not any(c == v.Check.ROW_MISSING for c, _ in checks)
+    assert not any(c == v.Check.TEMPLATE_CONFLICT for c, _ in checks)
+    expected, got = _facts(grid), _facts(flat)
+    assert set(got) == set(expected)
+    flagged = _flagged(flat)
+    assert all((value is None and (t, r) in flagged) or value == expected[(t, r, c)] for (t, r, c), value in got.items())
+    assert got[(v.TABLE_REQUESTS, "other_handling", "total")] == expected[(v.TABLE_REQUESTS, "other_handling", "total")]

@@ -14,8 +14,7 @@ import pytest
 from gi_pipeline import vocabulary as v
 from gi_pipeline.cells import BLANK, LABEL, VALUE, split_line
 from gi_pipeline.normalize import normalize_text
-from gi_pipeline.readers import Unreadable, detect_format, read_document
-from gi_pipeline.readers import grid
+from gi_pipeline.readers import Unreadable, detect_format, grid, read_document
 from gi_pipeline.records import ParsedReport, Quarantined
 from gi_pipeline.report import parse_report
 
@@ -240,9 +239,9 @@ def test_format_is_sniffed_by_content_before_the_name(build) -> None:
     assert report.metadata.agency == "大武口区应急管理局"
 
 
-def test_scanned_pdf_is_quarantined_for_ocr() -> None:
-    result = parse_report(ff.scanned_pdf(), "scan.pdf")
-    assert isinstance(result, Quarantined) and result.reason == "scanned PDF, needs OCR"
+def test_scanned_pdf_without_text_is_quarantined() -> None:
+    result = parse_report(ff.scanned_pdf(), "scan.pdf")  # a drawn box, no text: nothing for OCR to read
+    assert isinstance(result, Quarantined) and "OCR" in result.reason
 
 
 def test_legacy_doc_without_a_converter_is_quarantined(monkeypatch) -> None:

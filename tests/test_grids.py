@@ -13,11 +13,12 @@ import pytest
 
 from gi_pipeline import identities as ids
 from gi_pipeline import vocabulary as v
+from gi_pipeline.cells import GRID_SEP, GRID_SPAN, split_line, split_lines
 from gi_pipeline.quality import SuiteRunner, validate_reports
 from gi_pipeline.records import ParsedReport
-from gi_pipeline.report import parse_report, vote_template
-from gi_pipeline.cells import GRID_SEP, GRID_SPAN, split_line, split_lines
-from gi_pipeline.tables import APPLICANT_HEADER, RowCells, place_by_header
+from gi_pipeline.report import parse_report
+from gi_pipeline.tables import APPLICANT_HEADER, place_by_header
+from gi_pipeline.template import template_of_request_rows, vote_template
 
 from . import format_fixtures as ff
 
@@ -125,9 +126,9 @@ def test_grid_layouts_give_the_seeds_facts(seed: str, fmt: str) -> None:
 
 
 def test_template_vote() -> None:
-    no_rows = RowCells()
-    lone_row = RowCells(cells={"other_handling": []})
-    sub_rows = RowCells(cells={"other_misc": []})
+    no_rows = template_of_request_rows(())
+    lone_row = template_of_request_rows({"other_handling"})
+    sub_rows = template_of_request_rows({"other_misc"})
     notice_2021 = "依据国办公开办函〔2021〕30号"
     # Strong signals agree: no conflict, whatever the weak ones say.
     assert vote_template(notice_2021, lone_row, v.TEMPLATE_2021, 2024) == (v.TEMPLATE_2021, "")
@@ -259,7 +260,10 @@ def _grid(*fields: str) -> str:
 
 _HEADER_LINES = [
     _grid("(本列数据的勾稽关系为:…)", GRID_SPAN, GRID_SPAN, "申请人情况", *[GRID_SPAN] * 6),
-    _grid("(本列数据的勾稽关系为:…)", GRID_SPAN, GRID_SPAN, "自然人", "商业企业", "考研机构", "社会公益组织", "法律服务机构", "其他", "总计"),
+    _grid(
+        "(本列数据的勾稽关系为:…)", GRID_SPAN, GRID_SPAN,
+        "自然人", "商业企业", "考研机构", "社会公益组织", "法律服务机构", "其他", "总计",
+    ),
 ]
 
 
@@ -267,7 +271,10 @@ _HEADER_LINES = [
     ("row", "placed"),
     [
         # Full width: an empty third label column is an empty label slot.
-        (_grid("三、本年度办理结果", "(六)其他处理", "", "1", "0", "0", "0", "0", "0", "1"), ["三、本年度办理结果", "(六)其他处理", "1", "0", "0", "0", "0", "0", "1"]),
+        (
+            _grid("三、本年度办理结果", "(六)其他处理", "", "1", "0", "0", "0", "0", "0", "1"),
+            ["三、本年度办理结果", "(六)其他处理", "1", "0", "0", "0", "0", "0", "1"],
+        ),
         # Short of the header (its rowspanned labels dropped): aligned on the right.
         (_grid("2.重复申请", "4", "0", "0", "0", "", "0", "4"), ["2.重复申请", "4", "0", "0", "0", "", "0", "4"]),
         # Grid columns past the header's last are empty: not cells of the row.
@@ -291,7 +298,10 @@ def test_rows_are_placed_by_header_columns_or_left_as_printed(row: str, placed: 
 
 
 def test_text_layouts_are_not_placed() -> None:
-    lines = split_lines("| 申请人情况 | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |\n| 一、本年新收 | | 1 | 0 | 0 | 0 | 0 | 0 | 1 |")
+    lines = split_lines(
+        "| 申请人情况 | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |\n"
+        "| 一、本年新收 | | 1 | 0 | 0 | 0 | 0 | 0 | 1 |"
+    )
     assert place_by_header(lines, APPLICANT_HEADER) == lines
 
 

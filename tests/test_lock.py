@@ -97,7 +97,7 @@ def test_lock_of_a_dead_pid_elsewhere_is_not_broken(tmp_path: Path) -> None:
     (tmp_path / lock.LOCK_NAME).write_text(json.dumps(
         {"owner": "far run", "pid": 1, "host": "elsewhere", "started": "2026-01-01T00:00:00+00:00",
          "pid_started": None, "token": "x"}))
-    with pytest.raises(lock.WarehouseLocked, match="remove .*_lock.json by hand"):
+    with pytest.raises(lock.WarehouseLocked, match=r"remove .*_lock\.json by hand"):
         lock.WarehouseLock(tmp_path, exclusive_create=True).acquire()
 
 

@@ -23,6 +23,8 @@ from nbclient import NotebookClient
 from assets import cli
 from gi_pipeline.warehouse import scan
 
+pytestmark = pytest.mark.slow  # a Jupyter kernel and a pipeline run
+
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "explore.ipynb"
 CELL_TIMEOUT_S = 180  # per cell; the whole notebook takes a few seconds
@@ -133,10 +135,8 @@ def execute_notebook(warehouse: Path, scratch: Path, monkeypatch: pytest.MonkeyP
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("notebook") / "warehouse"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("DAGSTER_HOME", raising=False)  # in-memory Dagster instance: fastest
-        out = io.StringIO()
-        assert cli.run(None, root, None, out=out, ephemeral=True) == 0, out.getvalue()
+    out = io.StringIO()
+    assert cli.run(None, root, None, out=out, ephemeral=True) == 0, out.getvalue()  # in memory: fastest
     return root
 
 
@@ -236,11 +236,13 @@ def test_check_a_number_goes_from_the_fact_row_to_its_printed_line(executed, war
         .collect()
     )
     fact = facts.row(0, named=True)
-    assert lines[0] == f"{fact['source_file']}: requests new_received/total = {fact['value']}"
-    assert lines[1].startswith("printed at chars ")
+    assert fact["raw"] is not None
+    assert lines[0] == f"{fact['source_file']}: requests new_received/total = {fact['value']}, printed as {fact['raw']!r}"
+    assert lines[1] == f"chars {fact['char_start']}-{fact['char_end']} of the normalized text, in its line:"
     printed = lines[2]
     assert "本年新收政府信息公开申请数量" in printed  # the row's label, as the warehouse's text holds it
-    assert str(fact["value"]) in re.findall(r"\d+", printed)  # and the number as printed on that line
+    assert f"[{fact['raw']}]" in printed  # and the cell itself, marked in that line
+    assert re.findall(r"\d+", fact["raw"]) == [str(fact["value"])]
     assert lines[-1].endswith(f"{fact['source_file']} -o page.html")
 
 

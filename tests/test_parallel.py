@@ -13,7 +13,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from gi_pipeline.inventory import build_inventory
 from gi_pipeline import (
     frames,
     parallel,
@@ -23,9 +22,10 @@ from gi_pipeline import (
     warehouse,
 )
 from gi_pipeline import vocabulary as v
+from gi_pipeline.inventory import build_inventory
 from gi_pipeline.records import ParsedReport, Quarantined
 from gi_pipeline.report import parse_report
-from gi_pipeline.synth import generate_corpus
+from tests.synth import generate_corpus
 
 # Enough files that the inventory really uses its pool (parallel.MIN_PARALLEL_FILES).
 CORPUS_SIZE = parallel.MIN_PARALLEL_FILES + 22

@@ -19,9 +19,11 @@ from assets.defs.partitions import report_partition_key
 from gi_pipeline import identities as ids
 from gi_pipeline import vocabulary as v
 from gi_pipeline import warehouse
-from gi_pipeline.synth import generate_report
+from tests.synth import generate_report
 
 from .seed_labels import SEEDS
+
+pytestmark = pytest.mark.slow  # the whole pipeline through Dagster on a persistent instance
 
 SAMPLES = resources.files("gi_pipeline") / "data" / "sample_reports"
 SEED_PARTITIONS = {(s.year, s.province_code) for s in SEEDS}
@@ -55,7 +57,7 @@ def _next_year_of_seed_004() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory) -> dict:
+def pipeline(tmp_path_factory, make_dagster_home) -> dict:
     root = tmp_path_factory.mktemp("pipeline")
     raw = root / "raw"
     raw.mkdir()
@@ -65,7 +67,7 @@ def pipeline(tmp_path_factory) -> dict:
     for s in violating:
         (raw / s.name).write_bytes(s.raw)
     (raw / NEXT_YEAR_004).write_bytes(_next_year_of_seed_004())
-    home = root / "dagster_home"
+    home = make_dagster_home()  # its own instance: the checks it records are read back below
     mp = pytest.MonkeyPatch()
     mp.setenv("DAGSTER_HOME", str(home))
     out = io.StringIO()

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.assets import build_inventory
 from assets.cli import run
-from gi_pipeline.years import report_years
 from gi_pipeline import vocabulary as v
 from gi_pipeline import warehouse
+from gi_pipeline.inventory import build_inventory
 from gi_pipeline.records import ParsedReport
 from gi_pipeline.report import parse_report
+from gi_pipeline.years import report_years
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPORT_2012 = "pre2019_dingcheng_2012.txt"

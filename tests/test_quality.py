@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from importlib import resources
 
 import polars as pl
@@ -13,8 +14,6 @@ import pytest
 from gi_pipeline import identities as ids
 from gi_pipeline import vocabulary as v
 from gi_pipeline.frames import report_tables
-from dataclasses import replace
-
 from gi_pipeline.quality import SuiteRunner, validate_reports
 from gi_pipeline.report import parse_report
 from gi_pipeline.suites import PARTITION, build_suites, default_directory

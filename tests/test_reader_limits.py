@@ -62,27 +62,35 @@ def _docx(path: Path, paragraph: bytes, part_bytes: int) -> Path:
     """A DOCX whose document part holds ``part_bytes`` of ``paragraph`` repeated, streamed into the zip
     (so the test itself never holds the part)."""
     chunk = paragraph * (1 << 20 // len(paragraph) + 1)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        with zf.open("word/document.xml", "w", force_zip64=True) as part:
-            part.write(f'<?xml version="1.0"?><w:document {_W}><w:body>'.encode())
-            for _ in range(part_bytes // len(chunk)):
-                part.write(chunk)
-            part.write(b"</w:body></w:document>")
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf,
+        zf.open("word/document.xml", "w", force_zip64=True) as part,
+    ):
+        part.write(f'<?xml version="1.0"?><w:document {_W}><w:body>'.encode())
+        for _ in range(part_bytes // len(chunk)):
+            part.write(chunk)
+        part.write(b"</w:body></w:document>")
     return path
 
 
+# Peak memory is the child's VmHWM (kB): its own address space's high-water mark. Not ru_maxrss, which
+# Linux carries over from the forking parent (a pytest process of 1+ GB after the OCR tests).
 _READ_IN_CHILD = """
-import json, resource, sys
+import json, sys
 from gi_pipeline.readers import docx
 from gi_pipeline.readers.errors import Unreadable
+
+def hwm_kb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
 raw = open(sys.argv[1], "rb").read()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = hwm_kb()
 try:
     outcome = "read %d chars" % len(docx.read_docx(raw))
 except Unreadable as exc:
     outcome = "unreadable: %s" % exc
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"outcome": outcome, "peak_mb": peak / 1024, "before_mb": before / 1024}))
+print(json.dumps({"outcome": outcome, "peak_mb": hwm_kb() / 1024, "before_mb": before / 1024}))
 """
 
 

@@ -28,9 +28,8 @@ from assets.assets import ALL_ASSETS, CROSS_YEAR, QUARANTINE, RAW_INVENTORY, par
 from assets.definitions import defs
 from assets.defs.partitions import report_partition_key
 from assets.defs.resources import PipelineStorage, bundled_sample_reports
-from gi_pipeline import parallel
+from gi_pipeline import parallel, warehouse
 from gi_pipeline import vocabulary as v
-from gi_pipeline import warehouse
 from gi_pipeline.schema import SCHEMAS
 
 PARSE_KEYS = list(parse_reports.keys)
@@ -42,11 +41,6 @@ BACKFILL = [(2020, "430000"), (2023, "640000"), (2024, "640000"), (2025, "360000
 
 def parquet_files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.parquet"))}
-
-
-@pytest.fixture(autouse=True)
-def _no_dagster_home(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
 
 
 def single_process_run(
@@ -95,6 +89,8 @@ def dask_cluster() -> Iterator[tuple[str, set[int]]]:
         cluster.close()
 
 
+@pytest.mark.dask
+@pytest.mark.slow
 def test_parsing_on_a_dask_cluster_matches_the_local_run(tmp_path: Path, dask_cluster: tuple[str, set[int]]) -> None:
     distributed = pytest.importorskip("distributed")
     scheduler, worker_pids = dask_cluster
@@ -123,6 +119,8 @@ def test_parsing_on_a_dask_cluster_matches_the_local_run(tmp_path: Path, dask_cl
     assert distributed_files == local_files
 
 
+@pytest.mark.dask
+@pytest.mark.slow
 def test_many_batches_on_a_dask_cluster_come_back_in_order(tmp_path: Path, dask_cluster: tuple[str, set[int]]) -> None:
     scheduler, _ = dask_cluster
     samples = sorted(p for p in bundled_sample_reports().iterdir() if p.is_file())

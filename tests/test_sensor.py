@@ -36,10 +36,11 @@ def setup(tmp_path: Path):
         yield raw, wh, storage, instance
 
 
-def _tick(instance, storage, cursors):
+def _tick(instance, storage, cursors, allow_removals=False):
     """One tick of each sensor, as the daemon makes them: the raw-files sensor (its ingest run, if it
-    asks for one, is executed), then the partitions sensor.  Returns (partitions sensor result or
-    the SkipReason of the raw-files sensor, new cursors)."""
+    asks for one, is executed; ``allow_removals``: with the run config an operator confirms a large
+    removal with), then the partitions sensor.  Returns (partitions sensor result or the SkipReason
+    of the raw-files sensor, new cursors)."""
     raw_cursor, partitions_cursor = cursors or (None, None)
     context = dg.build_sensor_context(instance=instance, cursor=raw_cursor, resources={"storage": storage})
     result = raw_files_sensor(context)
@@ -48,8 +49,10 @@ def _tick(instance, storage, cursors):
     (request,) = result.run_requests
     assert set(request.asset_selection) == set(INGEST_KEYS) and request.partition_key is None
     assert not result.dynamic_partitions_requests and not result.asset_events  # the sensor writes nothing
+    confirmed = {"ops": {"ingest_raw_files": {"config": {"allow_removals": True}}}} if allow_removals else None
     ingest = dg.materialize(
-        ALL_ASSETS, selection=list(request.asset_selection), instance=instance, resources={"storage": storage}
+        ALL_ASSETS, selection=list(request.asset_selection), instance=instance, resources={"storage": storage},
+        run_config=confirmed,
     )
     assert ingest.success
     partitions = inventory_partitions_sensor(dg.build_sensor_context(instance=instance, cursor=partitions_cursor))
@@ -85,7 +88,7 @@ def test_sensors_without_changes_request_nothing(setup) -> None:
     # No new raw_inventory materialization: the partitions sensor skips, without requesting again.
     assert isinstance(inventory_partitions_sensor(dg.build_sensor_context(instance=instance, cursor=cursors[1])),
                       dg.SkipReason)
-    assert not (wh / "_catalog" / "inventory.parquet").stat().st_size == 0
+    assert (wh / "_catalog" / "inventory.parquet").stat().st_size != 0
     # The raw-files sensor does not parse: a tick over unchanged files leaves the parse cache alone.
     before = sorted((wh / "_stage" / "parsed").rglob("*"))
     skipped, _ = _tick(instance, storage, cursors)
@@ -125,8 +128,8 @@ def test_deleted_file_empties_its_partition_and_the_run_says_so(setup) -> None:
     result, cursor = _tick(instance, storage, None)
     _run_all(instance, storage, result)
 
-    (raw / SEED_004).unlink()
-    result, cursor = _tick(instance, storage, cursor)
+    (raw / SEED_004).unlink()  # half the catalogued reports: a removal to confirm
+    result, cursor = _tick(instance, storage, cursor, allow_removals=True)
     assert _partitions(result) == ["150000|2024"]
     (run,) = _run_all(instance, storage, result)
     events = {e.asset_key.to_user_string(): e for e in run.get_asset_materialization_events()}

@@ -15,6 +15,7 @@ temporary DAGSTER_HOME, and is stopped with SIGTERM to the group (SIGKILL if it 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -35,6 +36,8 @@ import pytest
 from assets.assets import PARSE_SPECS
 from assets.defs.resources import RAW_DIR_ENV, WAREHOUSE_DIR_ENV, bundled_sample_reports
 from gi_pipeline.years import report_years
+
+pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[1]
 LOCATION = "gi_pipeline"  # workspace.yaml
@@ -137,18 +140,15 @@ def stop(process: subprocess.Popen) -> None:
     """SIGTERM to the whole process group (webserver, daemon, code server, run workers), then SIGKILL."""
     clean = True
     if process.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         try:
             process.wait(timeout=STOP_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             clean = False
-    try:  # children that outlived the parent, or a parent that ignored SIGTERM
+    # Children that outlived the parent, or a parent that ignored SIGTERM.
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait(timeout=STOP_TIMEOUT_S)
     if not clean:
         warnings.warn(f"dagster dev ignored SIGTERM for {STOP_TIMEOUT_S} s and was killed", stacklevel=2)
@@ -164,11 +164,9 @@ _EXEC_WITH_SIGINT = (
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterDev]:
+def server(tmp_path_factory: pytest.TempPathFactory, make_dagster_home) -> Iterator[DagsterDev]:
     base = tmp_path_factory.mktemp("ui")
-    home, raw, warehouse = base / "dagster_home", base / "raw", base / "warehouse"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    home, raw, warehouse = make_dagster_home(), base / "raw", base / "warehouse"
     raw.mkdir()
     for name in RAW_FILES:
         shutil.copy(bundled_sample_reports() / name, raw / name)
@@ -183,8 +181,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterDev]:
     log = base / "dagster-dev.log"
     with open(log, "wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-c", _EXEC_WITH_SIGINT]
-            + ["-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
+            [sys.executable, "-c", _EXEC_WITH_SIGINT,
+             "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
             cwd=REPO,
             env=env,
             stdin=subprocess.DEVNULL,

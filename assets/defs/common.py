@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import dagster as dg
 import pyarrow as pa
 
-from gi_pipeline import warehouse
 from gi_pipeline import vocabulary as v
+from gi_pipeline import warehouse
 from gi_pipeline.partition_writer import PREVIEW_ROWS
 
 GROUP_INGEST = "ingest"
@@ -30,6 +30,8 @@ INGEST_KEYS = [RAW_INVENTORY, QUARANTINE]
 PARTITIONS_TOUCHED = "partitions_touched"
 # Run tag: "true" makes the ingest read and hash every raw file, trusting no size and mtime.
 VERIFY_TAG = "gi_pipeline/verify"
+# ... and the partition keys holding a catalogued file it could not read: left as they are.
+KEPT_PARTITIONS = "partitions_kept"
 
 def table_schema(schema: pa.Schema, partitioned: bool) -> dg.TableSchema:
     return dg.TableSchema(

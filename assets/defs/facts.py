@@ -16,8 +16,9 @@ from collections.abc import Iterator, Sequence
 
 import dagster as dg
 
-from gi_pipeline import warehouse
 from gi_pipeline import vocabulary as v
+from gi_pipeline import warehouse
+from gi_pipeline.lock import WarehouseLocked
 from gi_pipeline.partition_writer import RunSummary, write_partitions
 from gi_pipeline.schema import SCHEMAS
 
@@ -35,6 +36,7 @@ from .common import (
 )
 from .partitions import report_partition_key, report_partitions, split_partition_key
 from .resources import PipelineStorage
+from .writer import no_other_writer
 
 # A year's backfill over ~31 regions becomes 4 runs of at most 10 partitions (each run parses its
 # partitions one after the other in one process; the runs themselves can go in parallel).
@@ -104,8 +106,14 @@ PARSE_SPECS: list[dg.AssetSpec] = [
         "and fact tables. Empty partitions remove their stale files and succeed."
     ),
 )
-def parse_reports(context: dg.AssetExecutionContext, storage: PipelineStorage) -> Iterator[dg.MaterializeResult]:
+def parse_reports(
+    context: dg.AssetExecutionContext, storage: PipelineStorage
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckEvaluation]:
     raw_dir, warehouse_dir = storage.raw_path, storage.warehouse_path
+    try:
+        no_other_writer(warehouse_dir, storage.lock_wait_seconds)  # never while the catalog is rewritten
+    except WarehouseLocked as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
     try:
         catalog = warehouse.read_catalog(warehouse_dir)
     except FileNotFoundError as exc:

@@ -5,6 +5,12 @@ report's year and region; ``gi_pipeline.inventory``), keeps each parse in the pa
 catalog ``warehouse/_catalog/inventory.parquet`` and the quarantine table, registers the regions it
 saw as dynamic partitions (the one place they are registered) and records in its materialization
 which partitions' reports changed (``partitions_touched``), which the partitions sensor runs.
+
+Deletion needs evidence (``gi_pipeline.inventory.check_raw_dir``): a missing or empty raw directory
+fails the run, files the listing cannot see keep their catalog rows (and their partitions are left as
+they are), and a run that would remove more than a small share of the catalogued reports fails
+before writing anything unless its run config sets ``allow_removals: true``.  The asset holds the
+warehouse lock while it writes (``writer``).
 """
 
 
@@ -13,8 +19,9 @@ from collections import Counter
 from collections.abc import Iterator
 
 import dagster as dg
+from pydantic import Field
 
-from gi_pipeline import frames, parse_cache, warehouse
+from gi_pipeline import frames, lock, parse_cache, preflight, raw_listing, removals, warehouse
 from gi_pipeline import vocabulary as v
 from gi_pipeline.inventory import build_inventory, changed_partitions, stale_partitions
 from gi_pipeline.progress import meter_line
@@ -22,16 +29,18 @@ from gi_pipeline.schema import SCHEMAS
 
 from .common import (
     GROUP_INGEST,
-    VERIFY_TAG,
+    KEPT_PARTITIONS,
     PARTITIONS_TOUCHED,
     PROGRESS_LOG,
     QUARANTINE,
     RAW_INVENTORY,
+    VERIFY_TAG,
     definition_metadata,
     markdown_preview,
 )
 from .partitions import region_partitions, report_partition_key
 from .resources import PipelineStorage
+from .writer import writing
 
 # Progress of a long inventory in the run log: a line every this many files parsed.
 PROGRESS_EVERY = 1000
@@ -60,16 +69,45 @@ QUARANTINE_SPEC = dg.AssetSpec(
     kinds={"parquet"},
     metadata=definition_metadata(SCHEMAS[v.TABLE_QUARANTINE], False, "quarantine/part-0.parquet"),
 )
+
+
+class IngestConfig(dg.Config):
+    allow_removals: bool = Field(
+        default=False,
+        description="Confirm a large removal: let this run drop the facts of more than "
+        f"{removals.MAX_REMOVED_SHARE:.0%} of the catalogued reports, or of every report of a year, "
+        "when their files are gone from the raw directory (the CLI's --allow-removals).",
+    )
+
+
+# Errors that stop the inventory before it writes anything: the run fails with their message alone.
+REFUSALS = (raw_listing.RawRootError, removals.RemovalsRefused, preflight.PreflightError,
+            lock.WarehouseLocked, parse_cache.CacheUnwritable)
+CONFIRM_IN_DAGSTER = "launch the run again with run config ops: {ingest_raw_files: {config: {allow_removals: true}}}"
+
+
 @dg.multi_asset(
     name="ingest_raw_files",
     specs=[RAW_INVENTORY_SPEC, QUARANTINE_SPEC],
     can_subset=False,
     description="List, hash and parse every raw file; write the catalog and the quarantine table.",
 )
-def ingest_raw_files(context: dg.AssetExecutionContext, storage: PipelineStorage) -> Iterator[dg.MaterializeResult]:
+def ingest_raw_files(
+    context: dg.AssetExecutionContext, config: IngestConfig, storage: PipelineStorage
+) -> Iterator[dg.MaterializeResult]:
+    try:
+        with writing(storage.warehouse_path, owner=f"dagster run {context.run.run_id}", wait=storage.lock_wait_seconds,
+                     persistent=False) as removed:
+            if removed:
+                context.log.info(f"removed {len(removed)} temporary files of dead writers")
+            yield from _ingest(context, storage, config.allow_removals)
+    except REFUSALS as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+
+
+def _ingest(context: dg.AssetExecutionContext, storage: PipelineStorage, allow_removals: bool
+            ) -> Iterator[dg.MaterializeResult]:
     raw_dir, warehouse_dir = storage.raw_path, storage.warehouse_path
-    if not raw_dir.is_dir():
-        raise dg.Failure(f"raw directory does not exist: {raw_dir}")
 
     def on_error(source_file: str, tb: str) -> None:
         context.log.warning(f"{source_file}: parse_report raised; quarantined.\n{tb}")
@@ -97,10 +135,17 @@ def ingest_raw_files(context: dg.AssetExecutionContext, storage: PipelineStorage
             workers=storage.workers,
             on_progress=on_progress,
             pool=pool,
-            previous=before,
+            before=before,
             verify=verify,
+            allow_removals=allow_removals,
+            confirm=CONFIRM_IN_DAGSTER,
         )
     catalog_changed = before is None or not before.equals(inventory.catalog)
+    plan = inventory.plan  # set by every build_inventory (None only on hand-made Inventory values)
+    if plan is not None:
+        context.log.info(plan.summary())
+    for error in inventory.unreadable:
+        context.log.warning(f"cannot read {error.source_file or '.'}: {error.error}; its catalogued files are kept")
     warehouse.write_catalog(warehouse_dir, inventory.catalog)
     if catalog_changed or verify:
         # Keep the parse results of the files catalogued now; drop the rest (and other parser versions).
@@ -114,8 +159,10 @@ def ingest_raw_files(context: dg.AssetExecutionContext, storage: PipelineStorage
 
     # The partitions whose reports changed, and those with files left in the warehouse but no
     # reports any more (rewritten empty); their regions are registered so those runs can be made.
+    # Partitions holding a file that cannot be read now are left as they are.
     stale = stale_partitions(inventory.partitions, warehouse.written_partitions(warehouse_dir))
-    touched = sorted(changed_partitions(before, inventory.catalog) | stale)
+    kept = inventory.kept_partitions
+    touched = sorted((changed_partitions(before, inventory.catalog) | stale) - kept)
     wanted = sorted(set(inventory.regions) | {region for _, region in stale})
     known = set(context.instance.get_dynamic_partitions(region_partitions.name))
     new_regions = [r for r in wanted if r not in known]
@@ -138,6 +185,9 @@ def ingest_raw_files(context: dg.AssetExecutionContext, storage: PipelineStorage
             "duplicates": inventory.count(warehouse.ROLE_DUPLICATE),
             "quarantined": len(inventory.quarantined),
             "parse_exceptions": len(inventory.errors),
+            "removed_files": dg.MetadataValue.json(list(plan.deleted) if plan else []),
+            "unreadable": dg.MetadataValue.json([[e.source_file, e.error] for e in inventory.unreadable]),
+            KEPT_PARTITIONS: dg.MetadataValue.json([str(report_partition_key(*key)) for key in sorted(kept)]),
             "non_empty_partitions": len(partitions),
             "regions": ", ".join(inventory.regions) or "(none)",
             "new_region_partitions": ", ".join(new_regions) or "(none)",

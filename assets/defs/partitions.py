@@ -2,8 +2,8 @@
 
 ``year`` is static (2008, the Regulations' first year, to the current year: ``gi_pipeline.years``);
 ``region`` is dynamic, named "region", with 6-digit province codes registered by ``raw_inventory`` (and
-nowhere else) as it sees them (``000000`` = region unknown).  Multi-partition keys order dimensions by *name*, so the key string is ``640000|2024``:
-always build keys with ``report_partition_key`` and read them with ``split_partition_key``.
+nowhere else) as it sees them (``000000`` = region unknown).  Multi-partition keys order dimensions by
+*name*, so the key string is ``640000|2024``: always build keys with ``report_partition_key`` and read them with ``split_partition_key``.
 """
 
 from __future__ import annotations

@@ -58,6 +58,12 @@ class PipelineStorage(dg.ConfigurableResource):
         "need not be shared, the warehouse (parse cache) must be reachable from every Dask worker.",
     )
 
+    lock_wait_seconds: float = Field(
+        default=0.0,
+        description="How long an ingest run waits for another run writing the same warehouse to finish "
+        "before it fails with a message naming that run (one writer at a time).",
+    )
+
     @contextlib.contextmanager
     def parse_pool(self) -> Iterator[parallel.DaskPool | None]:
         """The Dask cluster to parse on, connected (None: local processes, ``workers`` of them)."""

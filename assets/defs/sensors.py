@@ -121,7 +121,8 @@ def inventory_partitions_sensor(context: dg.SensorEvaluationContext) -> dg.Senso
     keys: set[str] = set()
     for record in records:
         touched = record.asset_materialization.metadata.get(PARTITIONS_TOUCHED) if record.asset_materialization else None
-        keys.update(touched.value if touched is not None else ())
+        if touched is not None and isinstance(touched.value, list):  # ingest writes a JSON list of keys
+            keys.update(str(key) for key in touched.value)
     last = records[-1].storage_id
     return dg.SensorResult(
         run_requests=[

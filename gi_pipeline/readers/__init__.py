@@ -3,7 +3,9 @@
 Readers are functions bytes → str. Paragraphs come out as lines; a table from HTML, DOCX or PDF comes out
 as exact grid rows (``grid.render``: cells joined by ``cells.GRID_SEP``, vertical spans repeated), so the
 normalizer, sectioner and label-anchored extractor read every format the same way and keep the table's
-structure. Anything that cannot become text raises ``Unreadable(reason)`` for the quarantine.
+structure. Scanned PDFs (the PDF reader raises ``NeedsOCR``) and page images are read by OCR
+(``readers/ocr.py``, the ``ocr`` extra). Anything that cannot become text raises ``Unreadable(reason)``
+for the quarantine.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import NamedTuple
 
 from ..decode import DecodeError, decode_bytes
 from . import sniff as sn
-from .errors import Unreadable
+from .errors import NeedsOCR, Unreadable
 
 __all__ = ["Read", "Unreadable", "detect_format", "read", "read_document"]
 
@@ -23,6 +25,9 @@ READER_TEXT = "text"
 READER_HTML = "html"
 READER_DOCX = "docx"
 READER_DOC = "doc"  # .doc / .rtf / .odt converted to DOCX by LibreOffice
+READER_OCR = "ocr"  # scanned PDFs and page images (readers/ocr.py)
+# Readers whose text marks where each page starts (provenance.page_marker): pdf.READER_PDFIUM, READER_PDFPLUMBER.
+PAGED_READERS = frozenset({"pdfium", "pdfplumber"})
 
 
 class Read(NamedTuple):
@@ -69,7 +74,16 @@ def read(raw: bytes, name: str) -> Read:
         # The PDF libraries are slow to import: only when a PDF comes.
         from .pdf import read_pdf_as
 
-        return Read(*read_pdf_as(raw))
+        try:
+            return Read(*read_pdf_as(raw))
+        except NeedsOCR as exc:
+            from .ocr import read_pdf_pages
+
+            return Read(read_pdf_pages(raw, exc.reason), READER_OCR)
+    if kind == sn.IMAGE:
+        from .ocr import read_image
+
+        return Read(read_image(raw), READER_OCR)
     if kind == sn.DOCX:
         from .docx import read_docx
 
@@ -86,8 +100,6 @@ def read(raw: bytes, name: str) -> Read:
 
         suffix = "rtf" if raw.lstrip()[:5] == b"{\\rtf" else "odt" if raw.startswith(b"PK") else "doc"
         return Read(read_docx(to_docx(raw, suffix)), READER_DOC)
-    if kind == sn.IMAGE:
-        raise Unreadable("image file, needs OCR")
     if kind == sn.ARCHIVE:
         raise Unreadable("zip archive that is not a Word document")
     return Read(_read_text(raw), READER_TEXT)

@@ -9,3 +9,7 @@ class Unreadable(ValueError):
     @property
     def reason(self) -> str:
         return str(self)
+
+
+class NeedsOCR(Unreadable):
+    """A PDF whose text layer is missing or unusable (the reason says which): read its pages by OCR."""

@@ -7,7 +7,8 @@ slower), whose table finder and text lines the PDFium reader's rules copy, so bo
 Running headers and footers (text in the top or bottom band that repeats on other pages, or looks like a
 page number) are dropped; a paragraph wrapped at the right margin is joined again; a table that runs on
 over a page break is joined into one grid (a repeated header row dropped, a merged label cell cut by the
-break continued). A PDF with no text layer is quarantined for OCR (``no_text_layer``, ``_scanned``).
+break continued). A PDF with no text layer (``no_text_layer``, ``_scanned``) or with cid codes only is
+read by OCR (``readers.ocr``), through ``NeedsOCR``.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from ..provenance import page_marker
 from . import grid, pdf_text, rulings
-from .errors import Unreadable
+from .errors import NeedsOCR, Unreadable
 from .pdf_pdfium import Char, Page, Unmeasured, open_pdf, read_page
 
 READER_PDFIUM = "pdfium"
@@ -57,6 +59,7 @@ class _Table:
     edges: list[float]  # distinct left edges of the columns
     n_rows: int
     row_texts: list[tuple[str, ...]] = field(default_factory=list)
+    pages: list[tuple[int, int]] = field(default_factory=list)  # (first row, page) of each page it runs over
 
 
 def _inside(x0: float, x1: float, top: float, bottom: float, boxes: list[rulings.Box]) -> bool:
@@ -134,9 +137,9 @@ def _cell_texts(rows: list[list[rulings.Box | None]], chars: _ByHeight) -> list[
     found: dict[rulings.Box, list[Char]] = {}
     for k in chars.band(tops[0], max(b[3] for b in boxes)):
         x, y = chars.x[k], chars.y[k]
-        b = slots.get((bisect_right(tops, y) - 1, bisect_right(lefts, x) - 1))
-        if b is not None and b[0] <= x < b[2] and b[1] <= y < b[3]:
-            found.setdefault(b, []).append(chars.chars[k])
+        slot = slots.get((bisect_right(tops, y) - 1, bisect_right(lefts, x) - 1))
+        if slot is not None and slot[0] <= x < slot[2] and slot[1] <= y < slot[3]:
+            found.setdefault(slot, []).append(chars.chars[k])
     return [[None if b is None else pdf_text.block_text(found.get(b, ())) for b in row] for row in rows]
 
 
@@ -239,33 +242,70 @@ def _wraps(previous: _Text, item: _Text, left: float, right: float) -> bool:
     return previous.x1 >= right - 3 * width and item.x0 <= left + 0.8 * width and not _LIST_START.match(item.text)
 
 
+def _rows_between(cells: list[grid.Placed], lo: int, hi: int) -> list[grid.Placed]:
+    """The cells of rows ``lo`` to ``hi`` (a cell spanning rows clipped to them): ``grid.render`` renders
+    each row from the cells covering it, so the rows render as they do in the whole table."""
+    out = []
+    for c in cells:
+        top, bottom = max(c.row, lo), min(c.row + max(1, c.rowspan), hi)
+        if top < bottom:
+            out.append(grid.Placed(c.text, top, c.col, bottom - top, c.colspan))
+    return out
+
+
+class _Out:
+    """The text's lines, with a page marker line (``provenance.page_marker``) before the first line of each
+    page after the first, for the facts' provenance."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.page = 1
+
+    def add(self, lines: list[str], page: int) -> None:
+        if lines and page > self.page:
+            self.lines += [page_marker(p) for p in range(self.page + 1, page + 1)]
+            self.page = page
+        self.lines += lines
+
+    def table(self, table: _Table) -> None:
+        if len(table.pages) < 2:
+            self.add(grid.render(table.cells), table.pages[0][1] if table.pages else self.page)
+            return
+        bounds = [row for row, _page in table.pages[1:]] + [table.n_rows]
+        for (row, page), end in zip(table.pages, bounds):
+            self.add(grid.render(_rows_between(table.cells, row, end)), page)
+
+
 def _lines(pages: list[list[tuple[float, _Text | _Table]]]) -> list[str]:
     texts = [i for items in pages for _, i in items if isinstance(i, _Text)]
     right = max((i.x1 for i in texts), default=0.0)
     left = min((i.x0 for i in texts), default=0.0)
-    out: list[str] = []
+    out = _Out()
     previous: _Text | _Table | None = None
-    for items in pages:
+    for page, items in enumerate(pages, start=1):
         for _, item in items:
             if isinstance(item, _Table):
                 if isinstance(previous, _Table) and _same_columns(previous, item):
-                    previous = _join(previous, item)
+                    joined = _join(previous, item)
+                    joined.pages = [*previous.pages, (previous.n_rows, page)]
+                    previous = joined
                 else:
                     if isinstance(previous, _Table):
-                        out.extend(grid.render(previous.cells))
+                        out.table(previous)
+                    item.pages = [(0, page)]
                     previous = item
                 continue
             if isinstance(previous, _Table):
-                out.extend(grid.render(previous.cells))
-            elif isinstance(previous, _Text) and out and _wraps(previous, item, left, right):
-                out[-1] = grid.join_lines([out[-1], item.text])
+                out.table(previous)
+            elif isinstance(previous, _Text) and out.lines and _wraps(previous, item, left, right):
+                out.lines[-1] = grid.join_lines([out.lines[-1], item.text])  # the line's page: where it starts
                 previous = item
                 continue
-            out.append(item.text)
+            out.add([item.text], page)
             previous = item
     if isinstance(previous, _Table):
-        out.extend(grid.render(previous.cells))
-    return out
+        out.table(previous)
+    return out.lines
 
 
 class Read(NamedTuple):
@@ -279,8 +319,8 @@ def no_text_layer(n_chars: int) -> bool:
 
 
 def _scanned(raw: bytes) -> Read:
-    """A PDF without a text layer: the one place OCR would read it; until then quarantined."""
-    raise Unreadable("scanned PDF, needs OCR")
+    """A PDF without a text layer: the one place it is handed to OCR (``readers.read`` catches this)."""
+    raise NeedsOCR("scanned PDF")
 
 
 def _check_pages(n_pages: int) -> None:
@@ -294,7 +334,7 @@ def _text(pages: list[list[tuple[float, _Text | _Table]]], heights: list[float])
     _drop_headers_footers(pages, heights)
     text = "\n".join(_lines(pages))
     if sum(len(m) for m in _CID.findall(text)) > 0.3 * len(text):  # fonts without a Unicode map
-        raise Unreadable("PDF text layer without Unicode mapping (cid codes), needs OCR")
+        raise NeedsOCR("PDF text layer without Unicode mapping (cid codes)")
     return text + "\n"
 
 

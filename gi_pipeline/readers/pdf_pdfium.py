@@ -131,7 +131,7 @@ def _subpath_edges(points: list[tuple[float, float]], closed: bool, top: float) 
     return edges
 
 
-def _path_edges(obj, matrix: tuple[float, ...], top: float) -> list[Edge]:
+def _path_edges(obj, matrix: Matrix, top: float) -> list[Edge]:
     a, b, c, d, e, f = matrix
     x, y = ctypes.c_float(), ctypes.c_float()
     get_segment, get_point, get_type = raw.FPDFPath_GetPathSegment, raw.FPDFPathSegment_GetPoint, raw.FPDFPathSegment_GetType
@@ -152,16 +152,17 @@ def _path_edges(obj, matrix: tuple[float, ...], top: float) -> list[Edge]:
     return edges
 
 
-_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+Matrix = tuple[float, float, float, float, float, float]  # PDF transformation (a, b, c, d, e, f)
+_IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
-def _compose(inner: tuple[float, ...], outer: tuple[float, ...]) -> tuple[float, ...]:
+def _compose(inner: Matrix, outer: Matrix) -> Matrix:
     a, b, c, d, e, f = inner
     A, B, C, D, E, F = outer
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
-def _matrix(obj, m: raw.FS_MATRIX) -> tuple[float, ...]:
+def _matrix(obj, m: raw.FS_MATRIX) -> Matrix:
     if not raw.FPDFPageObj_GetMatrix(obj, m):
         return _IDENTITY
     return (m.a, m.b, m.c, m.d, m.e, m.f)

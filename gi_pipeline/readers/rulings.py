@@ -59,7 +59,8 @@ def merge_edges(edges: Iterable[Edge]) -> list[Edge]:
             total[0] += e.at
             total[1] += 1
         mean = {k: total / n for k, (total, n) in sums.items()}
-        at = start = end = None
+        at: float | None = None  # no edge open yet
+        start = end = 0.0
         for e_at, e_start, e_end in sorted((mean[cluster[e.at]], e.start, e.end) for e in group):
             if e_at == at and e_start <= end + JOIN:
                 end = max(end, e_end)

@@ -15,7 +15,7 @@ from gi_pipeline.frames import report_tables
 from gi_pipeline.quality import SuiteRunner
 from gi_pipeline.records import ParsedReport
 from gi_pipeline.report import parse_report
-from gi_pipeline.synth import DEFECTS, ENCODINGS, LAYOUTS, SyntheticReport, generate_corpus
+from tests.synth import DEFECTS, ENCODINGS, LAYOUTS, SyntheticReport, generate_corpus
 
 CORPUS_SIZE = 300
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 import time
 import unicodedata
@@ -11,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from gi_pipeline import synth
 from gi_pipeline import vocabulary as V
-from gi_pipeline.synth import DEFECTS, ENCODINGS, LAYOUTS, generate_corpus, generate_report, identity_errors
+from tests import synth
+from tests.synth import DEFECTS, ENCODINGS, LAYOUTS, generate_corpus, generate_report, identity_errors
 
 CHECK_NAMES = {v for k, v in vars(V.Check).items() if k.isupper()}
 CELL_DEFECTS = {
@@ -200,6 +201,15 @@ def test_defect_arguments_are_checked():
         generate_report(1, layout="html")
     kinds = Counter(r.defects[0] for r in generate_corpus(120, seed=5, defect_rate=0.5) if r.defects)
     assert set(kinds) == set(DEFECTS)
+
+
+def test_one_frozen_spec_determines_the_report():
+    spec = synth.ReportSpec(7, layout="tab", encoding="gb18030", defect="blank_cell")
+    assert synth.generate(spec) == generate_report(7, layout="tab", encoding="gb18030", defect="blank_cell")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.seed = 8  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        synth.ReportSpec(1, encoding="latin-1")
 
 
 def test_printed_labels_survive_s2t_t2s():
