@@ -21,17 +21,19 @@ from assets.cli import run
 from assets.defs.resources import PipelineStorage
 from assets.defs.sensors import raw_files_sensor
 from gi_pipeline import manifest, parse_cache, warehouse
+from gi_pipeline.lock import LOCK_NAME
 
 SAMPLES = Path(str(resources.files("gi_pipeline") / "data" / "sample_reports"))
 SEED_000 = "000_086aff29061571b0.txt"  # 2024 | 640000
 
 
 def _snapshot(root: Path) -> dict[str, tuple[int, int, str]]:
-    """Every file of the warehouse: (inode, mtime_ns, sha256 of its bytes)."""
+    """Every file of the warehouse: (inode, mtime_ns, sha256 of its bytes). Not the writers' lock
+    (gi_pipeline.lock): every run takes it, and it holds no data."""
     return {
         p.relative_to(root).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != LOCK_NAME
     }
 
 
