@@ -42,16 +42,16 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from gi_pipeline import lock, parse_cache, preflight, quality, raw_listing, removals, warehouse
+from gi_pipeline import cross_year, lock, manifest, parse_cache, preflight, quality, raw_listing, removals, warehouse
 from gi_pipeline import vocabulary as v
-from gi_pipeline.inventory import check_raw_dir, partitions_to_write
+from gi_pipeline.inventory import changes_since_catalog, check_raw_dir, partitions_to_write
 from gi_pipeline.partition_writer import partition_report_counts, plural
 from gi_pipeline.processes import pid_alive, process_start_ticks, this_host
 from gi_pipeline.progress import ProgressMeter
 from gi_pipeline.years import YEARS
 
 from .assets import ALL_ASSETS, CROSS_YEAR, INGEST_KEYS, RAW_INVENTORY, TABLE_KEYS, parse_reports
-from .defs.common import KEPT_PARTITIONS, PROGRESS_LOG
+from .defs.common import KEPT_PARTITIONS, PROGRESS_LOG, VERIFY_TAG
 from .defs.partitions import REGION_DIMENSION, report_partition_key, split_partition_key
 from .defs.resources import DEFAULT_WAREHOUSE_DIR, PipelineStorage, bundled_sample_reports
 from .defs.writer import writing
@@ -130,6 +130,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="record the runs in a throwaway in-memory Dagster instance (fastest; the UI will not see "
         f"them) instead of $DAGSTER_HOME or ./{DEFAULT_DAGSTER_HOME}",
+    )
+    run.add_argument(
+        "--verify",
+        action="store_true",
+        help="read and hash every raw file (default: a file whose size and mtime match the catalog is "
+        "trusted without reading it)",
     )
     return parser
 
@@ -262,6 +268,43 @@ def partition_range_tags(first_year: int, last_year: int, regions: Sequence[str]
     }
 
 
+# More runs than this for the changed partitions alone: one run over the whole box instead (its
+# unchanged partitions are skipped by their manifests, but get a materialization event).
+MAX_PARTITION_RUNS = 20
+
+
+def partition_runs(
+    changed: set[tuple[int, str]], free: set[tuple[int, str]], regions: Sequence[str]
+) -> list[dict[str, str]] | None:
+    """The runs (as range tags) that cover exactly the ``changed`` partitions, plus any of the
+    ``free`` ones (no reports and no files: a run over them writes nothing) that join two ranges:
+    one box over every year when that covers no other partition, else per year one range per
+    stretch of consecutive regions (in the dynamic dimension's order).  None when that takes more
+    than MAX_PARTITION_RUNS runs."""
+    if not changed:
+        return []
+    years = sorted({y for y, _ in changed})
+    box = {(y, r) for y in range(years[0], years[-1] + 1) for r in regions}
+    if box <= changed | free:
+        return [partition_range_tags(years[0], years[-1], regions)]
+    runs: list[dict[str, str]] = []
+    for year in years:
+        stretch: list[str] = []
+        pending: list[str] = []  # free regions after the stretch, kept only if it goes on
+        for region in regions:
+            if (year, region) in changed:
+                stretch += [*pending, region]
+                pending = []
+            elif (year, region) in free and stretch:
+                pending.append(region)
+            elif stretch:
+                runs.append(partition_range_tags(year, year, [stretch[0], stretch[-1]]))
+                stretch, pending = [], []
+        if stretch:
+            runs.append(partition_range_tags(year, year, [stretch[0], stretch[-1]]))
+    return runs if len(runs) <= MAX_PARTITION_RUNS else None
+
+
 class _ProgressPrinter(logging.Handler):
     """Prints the runs' progress lines; a partition's line numbered among the run's targets; the
     inventory's counts of files parsed as a meter on stderr (``gi_pipeline.progress``)."""
@@ -302,6 +345,15 @@ def _printing_progress(targets: Sequence[tuple[int, str]], say: Callable[[str], 
         PROGRESS_LOG.propagate = propagate
 
 
+def _raw_files_changed(raw_dir: Path, warehouse_dir: warehouse.Root) -> bool:
+    """Whether the raw directory differs from the catalog (files listed and stat'ed only)."""
+    try:
+        catalog = warehouse.read_catalog(warehouse_dir)
+    except FileNotFoundError:
+        return True
+    return bool(changes_since_catalog(raw_dir, catalog))
+
+
 def _rows(warehouse_dir: warehouse.Root, table: str, year: int | None) -> int:
     frame = warehouse.scan(table, warehouse_dir)
     if year is not None and table not in v.UNPARTITIONED_TABLES:
@@ -318,6 +370,7 @@ def run(
     ephemeral: bool = False,
     allow_removals: bool = False,
     wait: float = 0.0,
+    verify: bool = False,
 ) -> int:
     out = out or sys.stdout
     raw_dir = (raw_dir or bundled_sample_reports()).expanduser().resolve()
@@ -346,7 +399,7 @@ def run(
                 before = None
             # The raw directory as evidence (the ingest asset checks again, under the same lock).
             _, plan = check_raw_dir(raw_dir, before, allow_removals)
-            return _run(instance, raw_dir, warehouse_dir, year, workers, ephemeral, allow_removals, plan, say)
+            return _run(instance, raw_dir, warehouse_dir, year, workers, ephemeral, allow_removals, verify, plan, say)
     except STOPPED as exc:
         print(f"gi-pipeline: {exc}", file=sys.stderr)
         return EXIT_STOPPED
@@ -360,6 +413,7 @@ def _run(
     workers: int,
     ephemeral: bool,
     allow_removals: bool,
+    verify: bool,
     plan: removals.RemovalPlan,
     say: Callable[[str], None],
 ) -> int:
@@ -388,10 +442,13 @@ def _run(
             raise_on_error=False,
         )
 
-    # GX takes seconds to import: do it while the inventory's worker processes parse.
-    quality.preload()
+    # GX takes seconds to import: do it while the inventory's worker processes parse, when there
+    # is anything to parse (a run over unchanged files never needs it).  Started here, before
+    # the run: importing it on a thread while Dagster imports its own modules is not safe.
+    if verify or _raw_files_changed(raw_dir, warehouse_dir):
+        quality.preload()
     with _printing_progress([], say):
-        result = materialize(INGEST_KEYS)
+        result = materialize(INGEST_KEYS, tags={VERIFY_TAG: "true"} if verify else None)
     if not result.success:
         say(f"raw_inventory FAILED: {_failure_message(result)}")
         say("FAILED at the inventory: no partition was written; the catalog and quarantine table are as "
@@ -411,64 +468,94 @@ def _run(
         say(f"  {plural(len(kept), 'partition')} holding files that cannot be read left as they are: "
             + ", ".join(f"{y}|{r}" for y, r in sorted(kept)))
 
-    counts = partition_report_counts(warehouse.read_catalog(warehouse_dir))
+    catalog = warehouse.read_catalog(warehouse_dir)
+    counts = partition_report_counts(catalog)
     # Every non-empty partition, and those with stale files (emptied); the ingest registered
-    # their regions.  Partitions holding a file that cannot be read are left as they are.
-    targets, stale = partitions_to_write(counts, warehouse.written_partitions(warehouse_dir), year)
+    # their regions.  Partitions holding a file that cannot be read are left as they are.  Of the
+    # rest, only those whose inputs changed since they were written (gi_pipeline.manifest) are run:
+    # the others are reported unchanged and get no run.
+    on_disk = warehouse.written_partitions(warehouse_dir)
+    targets, stale = partitions_to_write(counts, on_disk, year)
     targets = [key for key in targets if key not in kept]
     wanted = [key for key in targets if key not in stale]
+    changed = set(manifest.out_of_date(warehouse_dir, catalog, targets))
+    numbers = {key: i for i, key in enumerate(targets, start=1)}
+    for key in targets:
+        if key not in changed:
+            say(f"[{numbers[key]}/{len(targets)}] {key[0]}|{key[1]}: unchanged ({plural(counts.get(key, 0), 'report')})")
     failed: list[tuple[str, str]] = []  # (what, why), in the order they failed
     written = ["catalog and quarantine table"]
-    if targets:
-        # One run over the years' partitions (a partition-key range, as a backfill makes): it
-        # writes them a batch at a time and empties those with stale files.
-        years = sorted({y for y, _ in targets})
+    if changed:
+        # The changed partitions in as few runs as cover exactly them (ranges of a year's
+        # consecutive regions; one box, as a backfill makes, on a first run): each writes its
+        # partitions a batch at a time and empties those with stale files.  With partitions left as
+        # they are (unreadable files), one run per partition: a range is a box and would take them in.
+        years = sorted({y for y, _ in changed})
         t = time.perf_counter()
         regions = instance.get_dynamic_partitions(REGION_DIMENSION)
+        runs: list[dict[str, str]] | None
+        if kept:
+            runs = [partition_range_tags(y, y, [r]) for y, r in sorted(changed)]
+        else:
+            free = {(y, r) for y in range(years[0], years[-1] + 1) for r in regions
+                    if (y, r) not in counts and (y, r) not in on_disk}
+            runs = partition_runs(changed, free, regions)
+            if runs is None:
+                runs = [partition_range_tags(years[0], years[-1], regions)]
+        totals = {"reports_parsed": 0, "error_issues": 0, "warning_issues": 0}
+        failed_checks: set[str] = set()
         with _printing_progress(targets, say), _planned_events_per_asset(instance):
-            if kept:  # a range is a box of partitions: it would take in those left as they are
-                results = []
-                for key in targets:
-                    results.append(materialize(parse_keys, partition_key=str(report_partition_key(*key))))
-                    if not results[-1].success:
-                        break
-            else:
-                results = [materialize(parse_keys, tags=partition_range_tags(years[0], years[-1], regions))]
-        result = next((r for r in results if not r.success), results[-1])
-        if result.success:
-            metas = [_materialization_metadata(r, TABLE_KEYS[v.TABLE_REPORTS]) for r in results]
-            meta = {name: sum(m.get(name, 0) for m in metas) for name in ("reports_parsed", "error_issues", "warning_issues")}
-            failed_checks = sorted({e.check_name for r in results for e in r.get_asset_check_evaluations()
-                                    if not e.passed})
+            for tags in runs:
+                result = materialize(parse_keys, tags=tags)
+                if not result.success:
+                    span = f"{tags[ASSET_PARTITION_RANGE_START_TAG]}..{tags[ASSET_PARTITION_RANGE_END_TAG]}"
+                    failed.append((f"partitions {span}", _failure_message(result)))
+                    say(f"partitions FAILED: {failed[-1][1]}")
+                    break
+                meta = _materialization_metadata(result, TABLE_KEYS[v.TABLE_REPORTS])
+                for name in totals:
+                    totals[name] += meta.get(name, 0)
+                failed_checks |= {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
+        if not failed:
             say(
-                f"partitions: {plural(meta.get('reports_parsed', 0), 'report')} in "
-                f"{plural(len(targets), 'partition')}, {plural(meta.get('error_issues', 0), 'error')}, "
-                f"{plural(meta.get('warning_issues', 0), 'warning')}"
-                f"{'; checks failed: ' + ', '.join(failed_checks) if failed_checks else ''} "
+                f"partitions: {plural(totals['reports_parsed'], 'report')} in "
+                f"{plural(len(changed), 'partition')} written ({len(targets) - len(changed)} unchanged, "
+                f"{plural(len(runs), 'run')}), {plural(totals['error_issues'], 'error')}, "
+                f"{plural(totals['warning_issues'], 'warning')}"
+                f"{'; checks failed: ' + ', '.join(sorted(failed_checks)) if failed_checks else ''} "
                 f"({time.perf_counter() - t:.1f} s)"
             )
-            written.append(plural(len(targets), "partition"))
-        else:
-            span = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
-            failed.append((f"partitions {span}", _failure_message(result)))
-            say(f"partitions FAILED: {failed[-1][1]}")
+            written.append(plural(len(changed), "partition"))
+    elif targets:
+        say(f"partitions: all {len(targets)} unchanged, nothing written")
 
     t = time.perf_counter()
-    result = materialize([CROSS_YEAR])
-    if result.success:
-        found = _materialization_metadata(result, CROSS_YEAR).get("dagster/row_count", 0)
-        say(f"cross-year consistency: {plural(found, 'finding')} ({time.perf_counter() - t:.2f} s)")
-        written.append("cross-year issues")
+    if not changed and not any(cross_year.regions_to_update(warehouse_dir)) \
+            and warehouse.exists(warehouse.table_path(warehouse_dir, v.TABLE_CROSS_YEAR_ISSUES)):
+        say("cross-year consistency: unchanged")
     else:
-        failed.append(("cross_year_issues", _failure_message(result)))
-        say(f"cross-year consistency: FAILED: {failed[-1][1]}")
+        result = materialize([CROSS_YEAR])
+        if result.success:
+            meta = _materialization_metadata(result, CROSS_YEAR)
+            found = meta.get("dagster/row_count", 0)
+            say(f"cross-year consistency: {plural(found, 'finding')}; regions recomputed: "
+                f"{meta.get('regions_recomputed', '?')} ({time.perf_counter() - t:.2f} s)")
+            written.append("cross-year issues")
+        else:
+            failed.append(("cross_year_issues", _failure_message(result)))
+            say(f"cross-year consistency: FAILED: {failed[-1][1]}")
 
     elapsed = time.perf_counter() - started
     scope = f"year {year}" if year is not None else "all years"
     say("")
     say(f"warehouse tables ({scope}):")
+    # From the partitions' manifests when they all have one (no file opened), else from the files.
+    recorded = manifest.row_counts(warehouse_dir, sorted(
+        k for k in warehouse.existing_partitions(warehouse_dir, v.TABLE_REPORTS) if year is None or k[0] == year
+    ))
     for name in v.PARTITIONED_TABLES:
-        say(f"  {name:<18} {_rows(warehouse_dir, name, year):>8} rows")
+        rows = recorded.get(name, 0) if recorded is not None else _rows(warehouse_dir, name, year)
+        say(f"  {name:<18} {rows:>8} rows")
     say(f"  {v.TABLE_QUARANTINE:<18} {_rows(warehouse_dir, v.TABLE_QUARANTINE, None):>8} files (all years)")
     say(f"  {v.TABLE_CROSS_YEAR_ISSUES:<18} {_rows(warehouse_dir, v.TABLE_CROSS_YEAR_ISSUES, None):>8} rows (all years)")
     if failed:
@@ -478,7 +565,7 @@ def _run(
         say(f"written: {', '.join(written)}")
         not_written = [what for what, _ in failed]
         if any(what.startswith("partitions") for what in not_written):
-            not_written[0] = (f"{not_written[0]} ({plural(len(targets), 'partition')} targeted: each is written "
+            not_written[0] = (f"{not_written[0]} ({plural(len(changed), 'partition')} targeted: each is written "
                               "whole or not at all; some may be from this run, the others as before)")
         say(f"not written: {'; '.join(not_written)} ({elapsed:.1f} s)")
         return 1
@@ -504,7 +591,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return run(args.raw_dir, args.warehouse, args.year, workers=args.workers, ephemeral=args.ephemeral,
-                   allow_removals=args.allow_removals, wait=args.wait)
+                   allow_removals=args.allow_removals, wait=args.wait, verify=args.verify)
     return 2  # pragma: no cover - argparse enforces the subcommand
 
 

@@ -61,6 +61,10 @@ TARGETS = {
     "e2e_at_n": 5000,
     "peak_rss_mb_max": 1536,  # at 20,000 reports
     "peak_rss_at_n": 20000,
+    # Incremental runs after a fresh one (issue 14): the warehouse kept, the same raw directory.
+    "no_change_vs_fresh_max": 0.05,
+    "no_change_s_max": 3.0,
+    "one_new_file_vs_fresh_max": 0.10,
     "traditional_vs_simplified_max": 10,  # "not an order of magnitude slower"
     "linear_marginal_growth_max": 1.25,  # per-report marginal cost, second half vs first quarter
     "pdf_reader_vs_pdfium_text_max": 3,  # text-layer PDF reader against PDFium's text extraction
@@ -440,11 +444,56 @@ def _e2e_attempt(
     return run
 
 
+def _files(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file of a warehouse but the parse cache: (inode, mtime_ns)."""
+    return {p.relative_to(root).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in root.rglob("*") if p.is_file() and "_stage/parsed/" not in p.relative_to(root).as_posix()}
+
+
+def _rewritten(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> dict:
+    """What a run wrote: files new or replaced, the partitions they are in, the other files."""
+    written = sorted(p for p in after if before.get(p) != after[p])
+    partitions = sorted({m.group(1) for p in written if (m := re.search(r"(year=\d+/region=\d+)", p))})
+    return {
+        "files_written": len(written),
+        "partitions_written": partitions,
+        "other_files_written": [p for p in written if "year=" not in p],
+        "files_removed": len(set(before) - set(after)),
+    }
+
+
+def incremental_section(raw_dir: Path, warehouse_dir: Path, fresh: dict, args, available) -> dict:
+    """After the fresh run over ``raw_dir`` into ``warehouse_dir``: the same run again with nothing
+    changed, then with one new report added (a report of the same generator, another seed)."""
+    out: dict = {"fresh_wall_s": fresh.get("wall_s")}
+    before = _files(warehouse_dir)
+    os.sync()
+    log("incremental: no-change run")
+    run = e2e_run(raw_dir, warehouse_dir, None, "no change:")
+    out["no_change"] = {**run, **_rewritten(before, after := _files(warehouse_dir))}
+    docs, _ = corpus.build(1, args.seed + 1000, corpus.parse_mix(args.formats), available=available)
+    new_file = raw_dir / f"zz_new_{docs[0].name}"
+    new_file.write_bytes(docs[0].raw)
+    try:
+        os.sync()
+        log(f"incremental: one new file ({new_file.name})")
+        run = e2e_run(raw_dir, warehouse_dir, None, "one new file:")
+        out["one_new_file"] = {**run, **_rewritten(after, _files(warehouse_dir)), "file": new_file.name}
+    finally:
+        new_file.unlink()
+    for case in ("no_change", "one_new_file"):
+        if out[case].get("wall_s") and fresh.get("wall_s"):
+            out[case]["vs_fresh"] = round(out[case]["wall_s"] / fresh["wall_s"], 3)
+    log(f"incremental: no change {out['no_change'].get('wall_s')} s, one new file "
+        f"{out['one_new_file'].get('wall_s')} s (fresh {fresh.get('wall_s')} s)")
+    return out
+
+
 def e2e_section(args, available: dict[str, str | None], work: Path, budget_end: float | None) -> dict:
     n = args.n
     # --quick: one run of a few reports (each partition costs a Dagster run and the GX suites: about a
     # second, whatever its size), enough to exercise the path.
-    sizes = [n] if args.quick else sorted({max(1, n // 4), max(1, n // 2), n})
+    sizes = [n] if args.quick or args.national else sorted({max(1, n // 4), max(1, n // 2), n})
     mix = corpus.parse_mix(args.formats)
     log(f"end to end: building {n} reports ({args.formats})")
     t = time.perf_counter()
@@ -464,6 +513,8 @@ def e2e_section(args, available: dict[str, str | None], work: Path, budget_end: 
     # first N/4 files are timed and the others counted at their mean: parse_report is a pure function of
     # one file and the corpus is a uniform mix, so the wall is linear in the files by construction.
     timed = n if budget_end is None else sizes[0]
+    if args.national:  # 100,000 files: the library's rate from the first 5,000 (it is per file)
+        timed = min(timed, 5000)
     log(f"end to end: corpus written in {section['corpus_build_s']} s; library-only pass over {timed} files")
     per_file = library_only(raw_full, names[:timed])
     mean = sum(per_file) / len(per_file)
@@ -515,6 +566,10 @@ def e2e_section(args, available: dict[str, str | None], work: Path, budget_end: 
             }
         runs.append(run)
 
+    # The incremental cases over the largest fresh run's warehouse (its first round).
+    full = next((r for r in attempts[n][:1] if r.get("status") == "measured"), None)
+    if full is not None and not args.quick and not args.skip_incremental:
+        section["incremental"] = incremental_section(raw_dirs[n], work / "warehouse" / f"n{n}-0", full, args, available)
     shutil.rmtree(work / "warehouse", ignore_errors=True)
     # Runs not started: projected from the line through the others.
     known = [(r["n"], r["wall_s"]) for r in runs if r.get("wall_s")]
@@ -665,6 +720,7 @@ def targets(library: dict, e2e: dict | None, n: int, real_pdf: dict | None = Non
             "note": "wall-time steps; while the fixed per-partition cost dominates (N/4 and N/2), run-to-run "
             "noise of the fixed part (+-10 %) is of the size of the per-report part: compare cpu_value",
         }
+        out.update(incremental_targets(e2e.get("incremental")))
         if any(r.get("status") != "measured" for r in e2e["runs"]):
             out["note"] = "some end-to-end figures are projected (time budget): run with --budget 0 to measure all"
     return out
@@ -675,10 +731,44 @@ def targets(library: dict, e2e: dict | None, n: int, real_pdf: dict | None = Non
 # --------------------------------------------------------------------------------------------
 
 
+def incremental_targets(incremental: dict | None) -> dict:
+    """No-change and one-new-file runs against the fresh run they follow."""
+    if not incremental:
+        return {}
+    out: dict = {}
+    fresh = incremental.get("fresh_wall_s")
+    same = incremental.get("no_change") or {}
+    if same.get("wall_s") and fresh:
+        out["no_change_run"] = {
+            "target": f"<= {TARGETS['no_change_vs_fresh_max']:.0%} of the fresh run and <= {TARGETS['no_change_s_max']} s, "
+            "no file rewritten",
+            "value_s": same["wall_s"],
+            "vs_fresh": round(same["wall_s"] / fresh, 3),
+            "files_written": same.get("files_written"),
+            "met": same["wall_s"] <= TARGETS["no_change_vs_fresh_max"] * fresh
+            and same["wall_s"] <= TARGETS["no_change_s_max"] and same.get("files_written") == 0,
+        }
+    new = incremental.get("one_new_file") or {}
+    if new.get("wall_s") and fresh:
+        out["one_new_file_run"] = {
+            "target": f"<= {TARGETS['one_new_file_vs_fresh_max']:.0%} of the fresh run, only its partition rewritten",
+            "value_s": new["wall_s"],
+            "vs_fresh": round(new["wall_s"] / fresh, 3),
+            "partitions_written": new.get("partitions_written"),
+            "met": new["wall_s"] <= TARGETS["one_new_file_vs_fresh_max"] * fresh
+            and len(new.get("partitions_written") or []) == 1,
+        }
+    return out
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
     p.add_argument("--n", type=int, default=None, help="end-to-end reports (default 5000; 20000 with --large)")
     p.add_argument("--large", action="store_true", help="N = 20,000")
+    p.add_argument("--national", action="store_true",
+                   help="N = 100,000, one end-to-end size (the peak-RSS-at-100k figure; ~5 min and more)")
+    p.add_argument("--skip-incremental", action="store_true",
+                   help="no no-change / one-new-file runs after the largest fresh run")
     p.add_argument("--quick", action="store_true",
                    help="smoke test (< 60 s): small library samples, one end-to-end run of N = 20")
     p.add_argument("--out", type=Path, default=None, help="also write the JSON report to this file")
@@ -703,7 +793,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.n is None:
-        args.n = 20 if args.quick else 20000 if args.large else 5000
+        args.n = 20 if args.quick else 100000 if args.national else 20000 if args.large else 5000
     budget_end = _START + args.budget if args.budget and args.budget > 0 else None
     work = args.workdir or Path(tempfile.mkdtemp(prefix="gi-bench-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,8 @@
   into the catalog (``warehouse.CATALOG_SCHEMA``: each file's partition, the file it duplicates, or why
   it was quarantined) and the quarantine rows.  Parsing runs on ``gi_pipeline.parallel``.  A catalogued
   file that cannot be seen or read now keeps its previous catalog row (deletion needs evidence).
-* ``scan_raw_dir`` / ``changed_paths``: the cheap comparison a watcher makes (size and mtime; a
-  file is hashed again only when they moved), no parsing.
+* ``changes_since_catalog``: the cheap comparison a watcher makes against the catalog (size and
+  mtime; a file is hashed again only when they moved), no parsing.
 * ``changed_partitions`` / ``stale_partitions`` / ``partitions_to_write``: the one rule for which
   partitions a run must (re)write, used by the ingest asset, the sensors and the CLI.
 """
@@ -32,23 +32,6 @@ from .records import Quarantined
 from .years import YEARS
 
 _MAX_REASON_CHARS = 500
-
-
-def list_raw_files(raw_dir: Path) -> list[str]:
-    """Regular files under ``raw_dir``, recursively, as sorted POSIX paths relative to it.
-
-    Hidden files and directories (name starting with '.') are skipped.
-    """
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(raw_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.startswith("."):
-                continue
-            path = Path(dirpath) / name
-            if path.is_file():
-                found.append(path.relative_to(raw_dir).as_posix())
-    return sorted(found)
 
 
 @dataclass
@@ -112,12 +95,22 @@ _CLASSIFICATION = ("role", "doc_id", "year", "region", "reason")
 
 
 def known_classifications(catalog: pa.Table) -> dict[str, dict]:
-    """sha256 -> what parsing that content gave (role, doc_id, year, region, reason), from a catalog."""
+    """sha256 -> what parsing that content gave (role, doc_id, year, region, reason), from a catalog:
+    the rows classified by the current parser version only (another version may classify otherwise)."""
+    version = parse_cache.parser_version()
     return {
         row["sha256"]: {k: row[k] for k in _CLASSIFICATION}
         for row in catalog.to_pylist()
-        if row["sha256"] and row["role"] != warehouse.ROLE_DUPLICATE
+        if row["sha256"] and row["role"] != warehouse.ROLE_DUPLICATE and row.get("parser_version") == version
     }
+
+
+def known_stats(catalog: pa.Table) -> dict[str, tuple[int, int, str]]:
+    """source_file -> (size, mtime_ns, sha256) of each file the catalog hashed (a file whose size and
+    mtime still match is trusted without reading it again)."""
+    columns = [catalog[c].to_pylist() for c in ("source_file", "size_bytes", "mtime_ns", "sha256")]
+    return {f: (size, mtime, sha) for f, size, mtime, sha in zip(*columns, strict=True)
+            if sha and size is not None and mtime is not None}
 
 
 def check_raw_dir(
@@ -147,6 +140,7 @@ def build_inventory(
     on_progress: Callable[[int, int], None] | None = None,
     pool: parallel.DaskPool | None = None,
     before: pa.Table | None = None,
+    verify: bool = False,
     allow_removals: bool = False,
     confirm: str = "run again with --allow-removals",
 ) -> Inventory:
@@ -155,6 +149,9 @@ def build_inventory(
     First ``check_raw_dir`` (its errors stop the inventory before any file is read): a file of the
     previous catalog ``before`` that the listing cannot see, or that cannot be read now, keeps its
     previous row; one positively gone is left out (its facts go with the next partition runs).
+    A file whose size and mtime match its row in ``before`` is not read at all (its sha256 and, for
+    the current parser version, its classification are taken from it) -- unless ``verify``, which
+    reads and hashes every file.
     Nothing a single file does stops the inventory: an exception while parsing it, or reading a
     file not catalogued before, becomes a quarantine row carrying the error message
     (``on_error(source_file, traceback)`` is told too). ``known`` (sha256 -> classification, see
@@ -164,10 +161,15 @@ def build_inventory(
     (``gi_pipeline.parallel``); ``on_progress(parsed, to_parse)`` is called after each file parsed.
     An environment error (``parse_cache.CacheUnwritable``) stops it.
     """
-    known = known or {}
+    known = dict(known or {})
+    stats: dict[str, tuple[int, int, str]] = {}
+    if before is not None:
+        known = known_classifications(before) | known
+        stats = {} if verify else known_stats(before)
+    version = parse_cache.parser_version()
     listing, plan = check_raw_dir(raw_dir, before, allow_removals, confirm)
     files = listing.files
-    previous = {row["source_file"]: row for row in before.to_pylist()} if before is not None else {}
+    before_rows = {row["source_file"]: row for row in before.to_pylist()} if before is not None else {}
     kept_rows = removals.kept_rows(before, plan).to_pylist() if before is not None else []
     unreadable = list(listing.errors)
     rows: list[dict] = []
@@ -180,22 +182,28 @@ def build_inventory(
     def jobs() -> Iterator[parallel.ParseJob]:
         for source_file in files:
             visited[0] += 1
-            row: dict = {"source_file": source_file, "sha256": None, "size_bytes": None}
+            row: dict = {"source_file": source_file, "sha256": None, "size_bytes": None, "parser_version": version}
+            raw: bytes | None = None
             try:
-                raw = raw_listing.read_raw(raw_dir, source_file)
+                stat = os.stat(raw_listing.raw_path(raw_dir, source_file))  # before reading: a later change moves the mtime
+                trusted = stats.get(source_file)
+                if trusted is not None and trusted[:2] == (stat.st_size, stat.st_mtime_ns) and trusted[2] in known:
+                    sha = trusted[2]
+                else:
+                    raw = raw_listing.read_raw(raw_dir, source_file)
+                    sha = hashlib.sha256(raw).hexdigest()
             except OSError as exc:
                 error = raw_listing.ListingError(source_file, f"{type(exc).__name__}: {exc}")
                 unreadable.append(error)
-                if source_file in previous:  # catalogued: out of sight now, not gone
-                    kept_rows.append(previous[source_file])
+                if source_file in before_rows:  # catalogued: out of sight now, not gone
+                    kept_rows.append(before_rows[source_file])
                     continue
                 rows.append(row)
                 row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("read_error", error.error))
                 row["sha256"] = ""
                 continue
             rows.append(row)
-            sha = hashlib.sha256(raw).hexdigest()
-            row.update(sha256=sha, size_bytes=len(raw))
+            row.update(sha256=sha, size_bytes=stat.st_size if raw is None else len(raw), mtime_ns=stat.st_mtime_ns)
             first = first_by_sha.get(sha)
             if first is not None:
                 duplicates.append((row, first))
@@ -204,6 +212,8 @@ def build_inventory(
             if sha in known:
                 row.update(known[sha])
                 continue
+            if raw is None:  # pragma: no cover - trusted rows are known ones
+                raw = raw_listing.read_raw(raw_dir, source_file)
             awaiting[source_file] = row
             yield parallel.ParseJob(source_file, sha, raw)
 
@@ -250,31 +260,31 @@ def build_inventory(
 # What changed: the raw directory (cheap, for a watcher) and the partitions (for the runs)
 # --------------------------------------------------------------------------------------------
 
-FileState = dict[str, list]  # path -> [size, mtime_ns, sha256]
-
-
-def scan_raw_dir(raw_dir: Path, previous: FileState) -> FileState:
-    """Each raw file's size, mtime and sha256; a file whose size and mtime did not move keeps its
-    previous hash (only new or touched files are read)."""
-    state: FileState = {}
-    for path in list_raw_files(raw_dir):
+def changes_since_catalog(raw_dir: Path, catalog: pa.Table | None) -> list[tuple[str, str]]:
+    """(path, new sha256 or '' when deleted) of the raw files whose content differs from the catalog:
+    new, changed or deleted.  The watcher's tick: the directory is listed and stat'ed; a file is
+    read and hashed only when its size or mtime differ from its catalog row (the per-file state
+    lives in the catalog, not in the sensor)."""
+    known = known_stats(catalog) if catalog is not None else {}
+    try:
+        listing = raw_listing.list_raw(raw_dir)
+    except raw_listing.RawRootError:
+        return []  # a missing or empty root is the ingest's error to report, never "every file deleted"
+    changes: list[tuple[str, str]] = []
+    for path in listing.files:
         try:
-            stat = os.stat(raw_dir / path)
-            old = previous.get(path)
-            if old and old[0] == stat.st_size and old[1] == stat.st_mtime_ns:
-                state[path] = old
-            else:
-                digest = hashlib.sha256((raw_dir / path).read_bytes()).hexdigest()
-                state[path] = [stat.st_size, stat.st_mtime_ns, digest]
+            stat = os.stat(raw_listing.raw_path(raw_dir, path))
+            old = known.get(path)
+            if old is not None and old[:2] == (stat.st_size, stat.st_mtime_ns):
+                continue
+            digest = hashlib.sha256(raw_listing.read_raw(raw_dir, path)).hexdigest()
         except OSError:
-            continue  # vanished between listing and reading: the next scan sees it gone
-    return state
-
-
-def changed_paths(before: FileState, after: FileState) -> list[str]:
-    """Paths added, removed or whose content (sha256) changed."""
-    paths = set(before) | set(after)
-    return sorted(p for p in paths if (before.get(p) or [None] * 3)[2] != (after.get(p) or [None] * 3)[2])
+            continue  # vanished between listing and reading, or unreadable: the ingest lists it
+        if old is None or old[2] != digest:
+            changes.append((path, digest))
+    # Deleted: only what a listing that could see it no longer shows (removals: not an unreadable part).
+    changes += [(path, "") for path in removals.plan_removals(catalog, listing).deleted]
+    return sorted(changes)
 
 
 def _reports_by_partition(catalog: pa.Table | None) -> dict[PartitionKey, set[tuple[str, str]]]:

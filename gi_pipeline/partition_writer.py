@@ -10,6 +10,7 @@ asset wires it and reports the ``RunSummary``.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import frames, parse_cache, quality, raw_listing, warehouse
+from . import frames, manifest, parse_cache, quality, raw_listing, warehouse
 from . import vocabulary as v
 from .schema import SCHEMAS
 
@@ -43,21 +44,32 @@ def load_partition(
     raw_dir: Path, catalog: pa.Table, year: int, region: str, cache: warehouse.Location | None = None
 ) -> list[frames.ReportColumns]:
     """The table rows of the reports the catalog puts in (year, region), in source_file order: from
-    the parse cache when the inventory left them there, else parsed now (and cached)."""
+    the parse cache when the inventory left them there (the raw file is only stat'ed: its size and
+    mtime must still be the catalog's), else read, checked against its sha256 and parsed now (and
+    cached).  Each cached parse is loaded once."""
     mask = pc.and_(
         pc.and_(pc.equal(catalog["role"], warehouse.ROLE_REPORT), pc.equal(catalog["year"], year)),
         pc.equal(catalog["region"], region),
     )
     selected = catalog.filter(mask).sort_by("source_file")
     reports: list[frames.ReportColumns] = []
-    for source_file, sha in zip(selected["source_file"].to_pylist(), selected["sha256"].to_pylist(), strict=True):
+    rows = zip(*(selected[c].to_pylist() for c in ("source_file", "sha256", "size_bytes", "mtime_ns")), strict=True)
+    for source_file, sha, size, mtime_ns in rows:
+        path = raw_listing.raw_path(raw_dir, source_file)
+        key = parse_cache.entry_key(sha, source_file)
+        entry = parse_cache.load(cache, key) if cache is not None else None
         try:
-            raw = raw_listing.read_raw(raw_dir, source_file)  # escaped names too (raw_listing)
+            if entry is not None:
+                stat = os.stat(path)
+                if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns if mtime_ns is not None else stat.st_mtime_ns):
+                    raise StaleCatalogError(f"{source_file} changed since the inventory: {StaleCatalogError.__doc__}")
+            else:
+                raw = raw_listing.read_raw(raw_dir, source_file)  # escaped names too (raw_listing)
+                if hashlib.sha256(raw).hexdigest() != sha:
+                    raise StaleCatalogError(f"{source_file} changed since the inventory: {StaleCatalogError.__doc__}")
+                entry = parse_cache.parse_cached(raw, sha, source_file, cache)
         except FileNotFoundError as exc:
             raise StaleCatalogError(f"{source_file} is gone since the inventory: {StaleCatalogError.__doc__}") from exc
-        if hashlib.sha256(raw).hexdigest() != sha:
-            raise StaleCatalogError(f"{source_file} changed since the inventory: {StaleCatalogError.__doc__}")
-        entry = parse_cache.parse_cached(raw, sha, source_file, cache)
         summary = entry.summary
         if entry.columns is None or (summary.year, summary.region) != (year, region):  # type: ignore[union-attr]
             raise RuntimeError(
@@ -169,6 +181,7 @@ class RunSummary:
     only a preview's worth of rows is kept, so a run's memory does not grow with its partitions."""
 
     stats: list[PartitionStats] = field(default_factory=list)
+    unchanged: list[PartitionStats] = field(default_factory=list)  # skipped: their inputs did not change
     lines: list[tuple[PartitionKey, str]] = field(default_factory=list)  # progress, partitions with reports
     suite_results: list[quality.SuiteResult] = field(default_factory=list)
     # Each partition with reports: its share of every suite's result.
@@ -194,6 +207,11 @@ class RunSummary:
         self.flagged += pc.sum(pc.equal(tables[v.TABLE_REPORTS]["status"], v.STATUS_FLAGGED)).as_py() or 0
         self.issues_by_check.update(tables[v.TABLE_QUALITY_ISSUES]["check"].to_pylist())
 
+    def skip(self, stats: PartitionStats) -> None:
+        """A partition whose manifest matches its inputs: not written."""
+        self.unchanged.append(stats)
+        self.lines.append(((stats.year, stats.region), f"{stats.label}: unchanged ({plural(stats.reports, 'report')})"))
+
     def _keep_head(self, name: str, table: pa.Table) -> None:
         have = sum(t.num_rows for t in self.heads.get(name, []))
         if have < PREVIEW_ROWS and table.num_rows:
@@ -202,6 +220,7 @@ class RunSummary:
     def merge(self, other: RunSummary) -> None:
         """Add a later batch's summary (batches come in partition order)."""
         self.stats += other.stats
+        self.unchanged += other.unchanged
         self.lines += other.lines
         self.suite_results += other.suite_results
         self.partition_results |= other.partition_results
@@ -232,34 +251,52 @@ class RunSummary:
         lines += [f"| {s.year} | {s.region} | {s.reports} | {s.errors} | {s.warnings} |" for s in shown]
         if len(shown) < len(self.stats):
             lines.append(f"\n{len(self.stats) - len(shown)} empty partitions (nothing to write)")
+        if self.unchanged:
+            lines.append(f"\n{len(self.unchanged)} partitions unchanged (not rewritten)")
         return "\n".join(lines)
 
 
 def write_batch(
     raw_dir: Path, warehouse_dir: warehouse.Location, catalog: pa.Table, keys: Sequence[PartitionKey]
 ) -> RunSummary:
-    """Load, validate and write these partitions; empty ones have their stale files removed."""
+    """Load, validate and write these partitions; empty ones have their stale files removed.  Each
+    written partition's manifest records what it was built from."""
     cache = parse_cache.cache_dir(warehouse_dir)
     loaded = {key: load_partition(raw_dir, catalog, *key, cache) for key in keys}
     tables, results = quality.validate_tables(
         frames.tables_from_columns(c for columns in loaded.values() for c in columns), quality.default_runner()
     )
+    inputs = manifest.reports_by_partition(catalog)
     summary = RunSummary(suite_results=list(results))
     for key, partition_tables in split_by_partition(tables, loaded).items():
         stats = write_partition_tables(warehouse_dir, *key, partition_tables)
+        if key in inputs:
+            manifest.write(warehouse_dir, *key, inputs[key], {n: t.num_rows for n, t in partition_tables.items()})
+        else:
+            manifest.remove(warehouse_dir, *key)
         doc_ids = partition_tables[v.TABLE_REPORTS]["doc_id"].to_pylist()
         summary.add(stats, partition_tables, [r.of_reports(doc_ids) for r in results] if doc_ids else [])
     return summary
 
 
 def write_partitions(
-    raw_dir: Path, warehouse_dir: warehouse.Location, catalog: pa.Table, keys: Sequence[PartitionKey]
+    raw_dir: Path, warehouse_dir: warehouse.Location, catalog: pa.Table, keys: Sequence[PartitionKey],
+    force: bool = False,
 ) -> Iterator[RunSummary]:
-    """Write every partition of ``keys`` (sorted), a batch at a time; one summary per batch, in order.
+    """Write every partition of ``keys`` (sorted) whose inputs changed (``manifest``; all of them
+    with ``force``), a batch at a time; one summary per batch, in order, the first one also listing
+    the partitions skipped as unchanged.
 
     In this process: batches on worker processes were measured no faster on 2 cores (each worker
     imports GX, ~5 s) and held ~0.9 GB each.
     """
     counts = partition_report_counts(catalog)
-    for batch in report_batches(sorted(keys), counts, VALIDATION_BATCH_REPORTS):
+    keys = sorted(keys)
+    todo = keys if force else manifest.out_of_date(warehouse_dir, catalog, keys)
+    skipped = RunSummary()
+    for key in sorted(set(keys) - set(todo)):
+        skipped.skip(PartitionStats(key[0], key[1], counts.get(key, 0), 0, 0))
+    if skipped.unchanged:
+        yield skipped
+    for batch in report_batches(todo, counts, VALIDATION_BATCH_REPORTS):
         yield write_batch(raw_dir, warehouse_dir, catalog, batch)

@@ -81,12 +81,14 @@ CATALOG_SCHEMA = pa.schema(
         ("source_file", pa.string()),
         ("sha256", pa.string()),
         ("size_bytes", pa.int64()),
+        ("mtime_ns", pa.int64()),
         ("role", pa.string()),
         ("doc_id", pa.string()),
         ("year", pa.int32()),
         ("region", pa.string()),
         ("duplicate_of", pa.string()),
         ("reason", pa.string()),
+        ("parser_version", pa.string()),
     ]
 )
 
@@ -109,6 +111,8 @@ _EXTRA_COLUMN_DOCS: dict[str, str] = {
     "error_count": "number of error-severity quality issues of the report",
     "warning_count": "number of warning-severity quality issues of the report",
     "size_bytes": "size of the raw file",
+    "mtime_ns": "modification time of the raw file when it was hashed (ns): a file whose size and mtime match is not read again",
+    "parser_version": "the parser version (parse_cache.parser_version) that classified the file",
     "role": "'report' (parsed), 'duplicate' (same bytes as duplicate_of) or 'quarantined'",
     "duplicate_of": "for a duplicate: the file with the same bytes that was parsed",
 }
@@ -478,15 +482,44 @@ def write_table(root: Root, table: str, arrow_table: pa.Table) -> Location:
         _remove_stale_remote(location.rsplit("/", 1)[0], keep=PART_FILE)
         return path
     directory = location.parent
-    written = write_parquet(directory / PART_FILE, data)
+    local = directory / PART_FILE
+    written = local if _holds(local, data) else write_parquet(local, data)
     _remove_stale(directory, keep=PART_FILE)
     return written
 
 
+def _holds(path: Path, table: pa.Table) -> bool:
+    """True when the local file ``path`` already has exactly the bytes ``table`` would be written as:
+    a run that changed nothing rewrites nothing (same inode, same mtime)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    data = parquet_bytes(table)
+    if size != len(data):
+        return False
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def write_catalog(root: Root, arrow_table: pa.Table) -> Location:
-    """Replace the raw-file catalog (``root/_catalog/inventory.parquet``)."""
+    """Replace the raw-file catalog (``root/_catalog/inventory.parquet``); left alone when it
+    already holds these rows."""
     data = _conform(arrow_table, CATALOG_SCHEMA, "catalog")
-    return write_parquet(catalog_path(root), data)
+    path = catalog_path(root)
+    if isinstance(path, Path) and _holds(path, data):
+        return path
+    return write_parquet(path, data)
+
+
+def exists(location: Location) -> bool:
+    """Whether a file of the warehouse exists (local path or URL)."""
+    if isinstance(location, str):
+        fs, path = _remote(location)
+        return fs.exists(path)
+    return location.exists()
 
 
 def _read_remote(url: str, **kwargs) -> pa.Table | None:

@@ -10,10 +10,10 @@ import pyarrow as pa
 
 from gi_pipeline import warehouse
 from gi_pipeline.inventory import (
+    build_inventory,
     changed_partitions,
-    changed_paths,
+    changes_since_catalog,
     partitions_to_write,
-    scan_raw_dir,
     stale_partitions,
 )
 from gi_pipeline.progress import ProgressMeter, meter_line
@@ -57,20 +57,22 @@ def test_stale_partitions_and_what_a_full_run_writes() -> None:
     assert partitions_to_write(counts, written, year=2024) == ([(2024, "640000")], set())
 
 
-def test_scan_rehashes_only_touched_files(tmp_path: Path) -> None:
-    (tmp_path / "a.txt").write_text("one")
-    (tmp_path / ".hidden").write_text("skipped")
-    first = scan_raw_dir(tmp_path, {})
-    assert list(first) == ["a.txt"]
-    # A stale hash under an unchanged size and mtime is kept: the file is not read again.
-    fake = {"a.txt": [*first["a.txt"][:2], "not-read-again"]}
-    assert scan_raw_dir(tmp_path, fake) == fake
-    os.utime(tmp_path / "a.txt", ns=(1, 1))  # touched: read again, same bytes -> no change
-    touched = scan_raw_dir(tmp_path, first)
-    assert touched["a.txt"][2] == first["a.txt"][2] and changed_paths(first, touched) == []
-    (tmp_path / "a.txt").write_text("two")
-    (tmp_path / "b.txt").write_text("new")
-    assert changed_paths(first, scan_raw_dir(tmp_path, first)) == ["a.txt", "b.txt"]
+def test_changes_since_catalog_rehash_only_touched_files(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("one")
+    (raw / ".hidden").write_text("skipped")
+    catalog = build_inventory(raw).catalog
+    assert catalog["source_file"].to_pylist() == ["a.txt"]
+    assert changes_since_catalog(raw, catalog) == []
+    os.utime(raw / "a.txt", ns=(1, 1))  # touched: read again, same bytes -> no change
+    assert changes_since_catalog(raw, catalog) == []
+    (raw / "a.txt").write_text("two")
+    (raw / "b.txt").write_text("new")
+    changes = changes_since_catalog(raw, catalog)
+    assert [path for path, _ in changes] == ["a.txt", "b.txt"] and all(digest for _, digest in changes)
+    (raw / "a.txt").unlink()
+    assert ("a.txt", "") in changes_since_catalog(raw, catalog)  # positively gone
 
 
 def test_meter_line() -> None:

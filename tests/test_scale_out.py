@@ -232,8 +232,13 @@ def test_pipeline_writes_the_same_bytes_to_a_memory_warehouse(tmp_path: Path, me
     single_process_run(raw_dir, str(tmp_path / "local"), partitions)
     parquet = {name: data for name, data in _objects(memory_root).items() if name.endswith(".parquet")}
     assert parquet == parquet_files(tmp_path / "local")
-    # Beside the Parquet files: the parse cache the inventory left for the partition runs.
-    assert all(name.startswith("_stage/parsed/") for name in set(_objects(memory_root)) - set(parquet))
+    # Beside the Parquet files: the parse cache the inventory left for the partition runs, and the
+    # manifests of what the partitions and the cross-year findings were built from.
+    others = set(_objects(memory_root)) - set(parquet)
+    assert all(name.startswith(("_stage/parsed/", "_stage/manifests/")) or name == "_stage/cross_year/manifest.json"
+               for name in others)
+    assert "_stage/manifests/year=2023/region=640000/manifest.json" in others
+    # The catalog's mtimes are those of the same raw files: the two catalogs are equal.
     assert warehouse.read_catalog(memory_root).equals(warehouse.read_catalog(tmp_path / "local"))
 
 

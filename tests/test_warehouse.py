@@ -198,12 +198,14 @@ def test_catalog_round_trip(tmp_path: Path) -> None:
         "source_file": "a/b.txt",
         "sha256": "f" * 64,
         "size_bytes": 10,
+        "mtime_ns": 1_700_000_000_000_000_000,
         "role": warehouse.ROLE_REPORT,
         "doc_id": "f" * 64,
         "year": 2024,
         "region": "000000",
         "duplicate_of": None,
         "reason": None,
+        "parser_version": "0123456789abcdef",
     }
     table = pa.Table.from_pylist([row], schema=warehouse.CATALOG_SCHEMA)
     warehouse.write_catalog(tmp_path, table)

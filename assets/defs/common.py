@@ -28,6 +28,8 @@ INGEST_KEYS = [RAW_INVENTORY, QUARANTINE]
 # Metadata key of raw_inventory's materialization: the partition keys whose reports it changed,
 # which the partitions sensor runs.
 PARTITIONS_TOUCHED = "partitions_touched"
+# Run tag: "true" makes the ingest read and hash every raw file, trusting no size and mtime.
+VERIFY_TAG = "gi_pipeline/verify"
 # ... and the partition keys holding a catalogued file it could not read: left as they are.
 KEPT_PARTITIONS = "partitions_kept"
 

@@ -34,6 +34,7 @@ from .common import (
     PROGRESS_LOG,
     QUARANTINE,
     RAW_INVENTORY,
+    VERIFY_TAG,
     definition_metadata,
     markdown_preview,
 )
@@ -123,6 +124,9 @@ def _ingest(context: dg.AssetExecutionContext, storage: PipelineStorage, allow_r
         before = warehouse.read_catalog(warehouse_dir)
     except FileNotFoundError:
         before = None
+    # Files whose size and mtime match the last catalog are not read again, unless the run is
+    # tagged to verify (`gi-pipeline run --verify`, the raw files sensor's periodic full check).
+    verify = context.run.tags.get(VERIFY_TAG) == "true"
     with storage.parse_pool() as pool:
         inventory = build_inventory(
             raw_dir,
@@ -132,21 +136,24 @@ def _ingest(context: dg.AssetExecutionContext, storage: PipelineStorage, allow_r
             on_progress=on_progress,
             pool=pool,
             before=before,
+            verify=verify,
             allow_removals=allow_removals,
             confirm=CONFIRM_IN_DAGSTER,
         )
+    catalog_changed = before is None or not before.equals(inventory.catalog)
     plan = inventory.plan  # set by every build_inventory (None only on hand-made Inventory values)
     if plan is not None:
         context.log.info(plan.summary())
     for error in inventory.unreadable:
         context.log.warning(f"cannot read {error.source_file or '.'}: {error.error}; its catalogued files are kept")
     warehouse.write_catalog(warehouse_dir, inventory.catalog)
-    # Keep the parse results of the files catalogued now; drop the rest (and other parser versions).
-    parse_cache.prune(
-        warehouse_dir,
-        {parse_cache.entry_key(r["sha256"], r["source_file"]) for r in inventory.catalog.to_pylist()
-         if r["role"] == warehouse.ROLE_REPORT},
-    )
+    if catalog_changed or verify:
+        # Keep the parse results of the files catalogued now; drop the rest (and other parser versions).
+        parse_cache.prune(
+            warehouse_dir,
+            {parse_cache.entry_key(r["sha256"], r["source_file"]) for r in inventory.catalog.to_pylist()
+             if r["role"] == warehouse.ROLE_REPORT},
+        )
     quarantine = frames.quarantine_table(inventory.quarantined)
     warehouse.write_table(warehouse_dir, v.TABLE_QUARANTINE, quarantine)
 
