@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from . import manifest, quality, suites, warehouse
 from . import vocabulary as v
+from .partition_writer import report_batches
 from .schema import SCHEMAS
 
 STAGE_NAME = "cross_year"
@@ -62,12 +63,7 @@ def region_fingerprints(root: warehouse.Root) -> dict[str, str]:
 def _read_manifest(root: warehouse.Root) -> dict:
     path = _stage(root, _MANIFEST)
     try:
-        if isinstance(path, str):
-            fs, remote = fsspec.core.url_to_fs(path)
-            data = fs.cat_file(remote)
-        else:
-            data = path.read_bytes()
-        return json.loads(data)["regions"]
+        return json.loads(warehouse.read_bytes(path))["regions"]
     except Exception:  # noqa: BLE001 - none yet, or torn: recompute everything
         return {}
 
@@ -118,16 +114,7 @@ def _batches(root: warehouse.Root, regions: Sequence[str]) -> Iterator[list[str]
         warehouse.scan(v.TABLE_REPORTS, root).filter(pl.col("region").is_in(list(regions)))
         .group_by("region").len().collect().iter_rows()
     ) if regions else {}
-    batch: list[str] = []
-    size = 0
-    for region in regions:
-        batch.append(region)
-        size += counts.get(region, 0)
-        if size >= BATCH_REPORTS:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+    yield from report_batches(regions, counts, BATCH_REPORTS)
 
 
 def _sort_key(row: dict) -> tuple:

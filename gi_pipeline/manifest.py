@@ -114,10 +114,7 @@ def read_fingerprint(root: warehouse.Root, year: int, region: str) -> str | None
 def _read(root: warehouse.Root, year: int, region: str) -> dict | None:
     path = manifest_path(root, year, region)
     try:
-        if isinstance(path, str):
-            fs, remote = fsspec.core.url_to_fs(path)
-            return json.loads(fs.cat_file(remote))
-        return json.loads(path.read_bytes())
+        return json.loads(warehouse.read_bytes(path))
     except Exception:  # noqa: BLE001
         return None
 

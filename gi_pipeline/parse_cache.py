@@ -127,12 +127,7 @@ def load(directory: warehouse.Location, key: str) -> CachedParse | None:
     """The stored result, or None when there is none or it cannot be read (a miss)."""
     path = _entry(directory, key)
     try:
-        if isinstance(path, str):
-            fs, remote = fsspec.core.url_to_fs(path)
-            data = fs.cat_file(remote)
-        else:
-            data = path.read_bytes()
-        result = pickle.loads(data)
+        result = pickle.loads(warehouse.read_bytes(path))
     except Exception:  # noqa: BLE001 - absent, torn or from another Python: parse again
         return None
     return result if isinstance(result, CachedParse) else None

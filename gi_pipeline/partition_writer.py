@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -159,11 +160,13 @@ def partition_line(stats: PartitionStats, failed_checks: Sequence[str] = ()) -> 
             f"{plural(stats.warnings, 'warning')}{note}")
 
 
-def report_batches(
-    keys: Sequence[PartitionKey], counts: dict[PartitionKey, int], limit: int
-) -> Iterator[list[PartitionKey]]:
-    """Consecutive partitions grouped until a group holds ``limit`` reports (empty ones ride along)."""
-    batch: list[tuple[int, str]] = []
+K = TypeVar("K")
+
+
+def report_batches(keys: Sequence[K], counts: Mapping[K, int], limit: int) -> Iterator[list[K]]:
+    """Consecutive keys (partitions, regions) grouped until a group holds ``limit`` reports (empty ones
+    ride along)."""
+    batch: list[K] = []
     size = 0
     for key in keys:
         batch.append(key)

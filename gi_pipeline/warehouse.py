@@ -522,6 +522,14 @@ def exists(location: Location) -> bool:
     return location.exists()
 
 
+def read_bytes(location: Location) -> bytes:
+    """The bytes of one warehouse file, a local path or an fsspec URL (FileNotFoundError when absent)."""
+    if isinstance(location, str):
+        fs, path = _remote(location)
+        return fs.cat_file(path)
+    return location.read_bytes()
+
+
 def _read_remote(url: str, **kwargs) -> pa.Table | None:
     """The Parquet object at ``url`` in one GET (None when there is none)."""
     fs, path = _remote(url)

@@ -12,6 +12,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from .pdf_pdfium import Char
+from .rulings import clusters
 
 X_TOLERANCE = 3.0
 Y_TOLERANCE = 3.0
@@ -25,24 +26,12 @@ class Line(NamedTuple):
     bottom: float
 
 
-def _cluster_ids(values: Sequence[float], tolerance: float) -> dict[float, int]:
-    out: dict[float, int] = {}
-    last = None
-    k = -1
-    for x in sorted(set(values)):
-        if last is None or x > last + tolerance:
-            k += 1
-        out[x] = k
-        last = x
-    return out
-
-
 def _lines_by_top(items: Sequence, tops: Sequence[float]) -> list[list]:
     """Items grouped by line (tops less than Y_TOLERANCE apart, chained), lines top to bottom, items in
     their order. Most groups (a table cell, one line of a page) are one line: no clustering then."""
     if max(tops) - min(tops) <= Y_TOLERANCE:
         return [list(items)]
-    cluster = _cluster_ids(tops, Y_TOLERANCE)
+    cluster = clusters(tops, Y_TOLERANCE)
     grouped: dict[int, list] = {}
     for item, top in zip(items, tops):
         grouped.setdefault(cluster[top], []).append(item)
@@ -89,7 +78,7 @@ def _word_lines(chars: Sequence[Char], keep_order: bool) -> list[list[list[Char]
         return _lines_by_top(words, tops)
     if max(tops) - min(tops) <= Y_TOLERANCE:
         return [words]
-    cluster = _cluster_ids(tops, Y_TOLERANCE)
+    cluster = clusters(tops, Y_TOLERANCE)
     lines: list[list[list[Char]]] = []
     previous = None
     for word, top in zip(words, tops):

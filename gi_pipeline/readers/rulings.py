@@ -30,7 +30,7 @@ class Edge(NamedTuple):
     end: float
 
 
-def _clusters(values: Iterable[float], tolerance: float) -> dict[float, int]:
+def clusters(values: Iterable[float], tolerance: float) -> dict[float, int]:
     """Each distinct value → its cluster: sorted values less than ``tolerance`` apart chain into one."""
     out: dict[float, int] = {}
     last = None
@@ -52,7 +52,7 @@ def merge_edges(edges: Iterable[Edge]) -> list[Edge]:
             by_orientation[e.vertical].append(e)
     out: list[Edge] = []
     for vertical, group in by_orientation.items():
-        cluster = _clusters((e.at for e in group), SNAP)
+        cluster = clusters((e.at for e in group), SNAP)
         sums: dict[int, list[float]] = {}
         for e in group:
             total = sums.setdefault(cluster[e.at], [0.0, 0])
