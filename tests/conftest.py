@@ -8,6 +8,9 @@ that forgets ``--ephemeral`` records there); a test that inspects its own runs a
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -36,3 +39,15 @@ def dagster_home(make_dagster_home: Callable[[], Path]) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DAGSTER_HOME", str(home))
         yield home
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A directory another user can enter (pytest's tmp_path is private to root): the permission tests
+    run a child as nobody, since root ignores file modes."""
+    path = Path(tempfile.mkdtemp(prefix="gi-pipeline-test-"))
+    path.chmod(0o755)
+    yield path
+    for d, _, _ in os.walk(path):
+        os.chmod(d, 0o755)
+    shutil.rmtree(path)

@@ -23,8 +23,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -64,17 +62,6 @@ def _raw(root: Path, split: int = 6) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(sample, target)
     return root
-
-
-@pytest.fixture
-def shared_dir() -> Iterator[Path]:
-    """A directory another user can enter (pytest's tmp_path is private to root)."""
-    path = Path(tempfile.mkdtemp(prefix="gi-never-lose-"))
-    path.chmod(0o755)
-    yield path
-    for d, _, _ in os.walk(path):
-        os.chmod(d, 0o755)
-    shutil.rmtree(path)
 
 
 def _reports(wh: Path) -> list[str]:

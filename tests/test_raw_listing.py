@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -67,17 +64,6 @@ def test_missing_or_empty_raw_root_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "empty" / ".snapshot").write_text("x")
     with pytest.raises(EmptyRawRoot, match="holds no file"):
         raw_listing.list_raw(tmp_path / "empty")
-
-
-@pytest.fixture
-def shared_dir() -> Iterator[Path]:
-    """A directory another user can enter (pytest's tmp_path is private to root)."""
-    path = Path(tempfile.mkdtemp(prefix="gi-listing-"))
-    path.chmod(0o755)
-    yield path
-    for d, _, _ in os.walk(path):
-        os.chmod(d, 0o755)
-    shutil.rmtree(path)
 
 
 _LIST_AS_NOBODY = """
