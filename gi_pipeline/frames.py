@@ -86,7 +86,7 @@ def _table_columns(r: ParsedReport, name: str, records: str) -> dict[str, list]:
     spans = getattr(r, _SPANS[name])
     if len(spans) != len(facts):  # a report built without provenance
         spans = (None,) * len(facts)
-    return out | provenance.columns(r.text, spans, r.page_starts)
+    return out | provenance.columns(r.text, spans, r.page_starts, r.original_text, r.offsets)
 
 
 def report_columns(r: ParsedReport) -> ReportColumns:

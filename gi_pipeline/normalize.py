@@ -2,7 +2,9 @@
 
 Steps, in order: line endings; HTML tags/entities and ``[bookmark: …]`` residue; pinyin residue such as
 ``區(qū)``; traditional→simplified (only when the text is traditional); full-width
-ASCII and ideographic spaces to half-width; stray ``?`` marks and page-number lines.
+ASCII and ideographic spaces to half-width; stray ``?`` marks and page-number lines. The steps that move
+characters record where (``NormalizedText.offsets``), so a span of the normalized text maps back to the
+text as the reader gave it (a cell's token as printed, ``provenance``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+from . import offsets
+from .offsets import UNCHANGED, Edits, OffsetMap
+
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _ENTITY = re.compile(r"&(?:#\d{1,6}|#x[0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});")
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
@@ -22,16 +27,18 @@ _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 _PINYIN_RESIDUE = re.compile(
     r"[(（](?<=[\u3400-\u9fff][(（])([a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ][a-zü]*)[)）]"
 )
-# Matched from the newline before the line (the text gets one in front): a leading "\n" lets ``re`` scan
-# for it, where a MULTILINE ``^`` is tried at every position (2x faster).
-_PAGE_NUMBER_LINE = re.compile(
-    r"\n[ \t]*(?:[-—–－]{1,2}[ \t]*\d{1,4}[ \t]*[-—–－]{1,2}|第[ \t]*\d{1,4}[ \t]*页(?:[ \t]*[,，/]?[ \t]*共[ \t]*\d{1,4}[ \t]*页)?"
+# Lines dropped whole: page numbers, and lone "?" marks. Matched from the newline before the line (the
+# text gets one in front): a leading "\n" lets ``re`` scan for it, where a MULTILINE ``^`` is tried at
+# every position (2x faster).
+_DROPPED_LINE = re.compile(
+    r"\n[ \t]*(?:\?+|[-—–－]{1,2}[ \t]*\d{1,4}[ \t]*[-—–－]{1,2}"
+    r"|第[ \t]*\d{1,4}[ \t]*页(?:[ \t]*[,，/]?[ \t]*共[ \t]*\d{1,4}[ \t]*页)?"
     r"|\d{1,4}[ \t]*/[ \t]*\d{1,4}|page[ \t]*\d{1,4})[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
-_QUESTION_MARK_LINE = re.compile(r"^[ \t]*[?？]+[ \t]*$", re.MULTILINE)
 _STRAY_QUESTION_MARKS = re.compile(r"^[ \t]*[?？]+|[?？]+[ \t]*$", re.MULTILINE)
-_DROPPED = "\x00"
+_CR_BEFORE_LF_OR_BOM = re.compile("\r(?=\n)|\ufeff")
+_NUL = re.compile("\x00")  # not text: dropped
 _TRAILING_SPACES = re.compile(r"[ \u3000\xa0]+$", re.MULTILINE)
 
 # Full-width ASCII (！ to ～) → ASCII; ideographic and no-break spaces → space.
@@ -92,10 +99,24 @@ def _simplified_line(line: str) -> str:
     return _t2s().convert(line)
 
 
-def to_simplified(text: str) -> str:
+def to_simplified(text: str, steps: list[Edits] | None = None) -> str:
     # OpenCC converts the longest phrases it knows, and none spans a newline: line by line gives the same
     # text, and lines (table rows, headings) repeat across reports, so most are converted once (3x faster).
-    return "\n".join(map(_simplified_line, text.split("\n")))
+    lines = text.split("\n")
+    converted = list(map(_simplified_line, lines))
+    if steps is not None and any(map(_length_differs, lines, converted)):
+        # A phrase of another length (rare): its whole line is the changed region.
+        regions, at = [], 0
+        for line, new in zip(lines, converted):
+            if len(line) != len(new):
+                regions.append((at, at + len(line), new))
+            at += len(line) + 1
+        steps.append(offsets.edits(regions))
+    return "\n".join(converted)
+
+
+def _length_differs(a: str, b: str) -> bool:
+    return len(a) != len(b)
 
 
 @dataclass(frozen=True)
@@ -103,14 +124,24 @@ class NormalizedText:
     original: str
     text: str
     traditional: bool
+    offsets: OffsetMap = UNCHANGED  # ``text`` back to ``original``
 
 
-def _strip_markup(text: str) -> str:
+def _strip_markup(text: str, steps: list[Edits]) -> str:
     if "<" in text:
-        text = _TAG.sub("", text)
+        text = offsets.sub(_TAG, "", text, steps)
     if "&" in text:
-        text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
-    return _BOOKMARK.sub("", text)
+        text = offsets.sub(_ENTITY, lambda m: html.unescape(m.group(0)), text, steps)
+    return offsets.sub(_BOOKMARK, "", text, steps) if "[bookmark:" in text else text
+
+
+def _drop_lines(text: str, steps: list[Edits]) -> str:
+    """``text`` without its ``_DROPPED_LINE`` lines, each with the line break after it."""
+    regions = []
+    for m in _DROPPED_LINE.finditer("\n" + text):  # the match's "\n" is the one before its line
+        end = m.end() - 1
+        regions.append((m.start(), end + (text[end : end + 1] == "\n"), ""))
+    return offsets.replace(text, regions, steps)
 
 
 def to_half_width(text: str) -> str:
@@ -124,22 +155,31 @@ def to_half_width(text: str) -> str:
 
 
 def normalize_text(original: str) -> NormalizedText:
-    text = original.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\ufeff", "")
-    text = _strip_markup(text)
-    text = _PINYIN_RESIDUE.sub("", text)
+    steps: list[Edits] = []  # the rewrites that move characters, for ``NormalizedText.offsets``
+    text = original
+    if "\r" in text or "\ufeff" in text:
+        text = offsets.sub(_CR_BEFORE_LF_OR_BOM, "", text, steps).replace("\r", "\n")
+    text = text.replace("\f", "\n")
+    text = _strip_markup(text, steps)
+    if "(" in text or "（" in text:
+        text = offsets.sub(_PINYIN_RESIDUE, "", text, steps)
     traditional = is_traditional(text)
     if traditional:
-        text = to_simplified(text)
-    text = to_half_width(text)
-    # Page numbers and lone "?" are dropped as whole lines: a blank left behind would split a row.
-    # (Full-width ？ is ? by now: the question-mark passes run only on texts that hold one.)
-    text = text.replace(_DROPPED, "")
+        text = to_simplified(text, steps)
+    text = to_half_width(text)  # one character for one: no offset moves
+    if "\x00" in text:
+        text = offsets.sub(_NUL, "", text, steps)
+    # Page numbers and lone "?" are dropped as whole lines, with their line break: a blank left behind would
+    # split a row. (Full-width ？ is ? by now: the question-mark passes run only on texts that hold one.)
+    text = _drop_lines(text, steps)
     if "?" in text:
-        text = _QUESTION_MARK_LINE.sub(_DROPPED, text)
-    text = _PAGE_NUMBER_LINE.sub("\n" + _DROPPED, "\n" + text)[1:]
-    text = text.replace(_DROPPED + "\n", "").replace(_DROPPED, "")
-    if "?" in text:
-        text = _STRAY_QUESTION_MARKS.sub("", text)
+        text = offsets.sub(_STRAY_QUESTION_MARKS, "", text, steps)
     if " \n" in text or text.endswith(" "):  # ideographic and no-break spaces are spaces by now
-        text = _TRAILING_SPACES.sub("", text)
-    return NormalizedText(original=original, text=text, traditional=traditional)
+        text = offsets.sub(_TRAILING_SPACES, "", text, steps)
+    return NormalizedText(original=original, text=text, traditional=traditional, offsets=OffsetMap(tuple(steps)))
+
+
+def normalize_token(token: str) -> str:
+    """One token (a table cell) as ``normalize_text`` writes it inside a text: half width, simplified."""
+    token = to_half_width(token)
+    return _simplified_line(token) if _traditional_chars()[0].search(token) else token

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .cells import Span
+from .offsets import UNCHANGED, OffsetMap
 from .provenance import Source, sources
 from .vocabulary import NARRATIVE_MATCH, SEVERITY_ERROR, STATUS_FLAGGED, STATUS_OK, UNKNOWN_REGION
 
@@ -117,13 +118,14 @@ class ParsedReport:
     request_spans: tuple[Span | None, ...] = field(default=())
     review_spans: tuple[Span | None, ...] = field(default=())
     page_starts: tuple[int, ...] | None = None  # PDF: where each page starts in ``text`` (page 1 at 0)
+    offsets: OffsetMap = UNCHANGED  # ``text`` back to ``original_text``: tokens as printed
 
     def sources(self, facts: str) -> list[Source]:
         """The ``Source`` of each fact of ``facts`` ('disclosure', 'requests' or 'review'), in order."""
         spans = getattr(self, _SPANS[facts])
         if len(spans) != len(getattr(self, facts)):  # a report built without provenance
             spans = (None,) * len(getattr(self, facts))
-        return sources(self.text, spans, self.page_starts)
+        return sources(self.text, spans, self.page_starts, self.original_text, self.offsets)
 
     @property
     def narrative_confirmed(self) -> int:

@@ -12,6 +12,7 @@ from .cells import HEADING, LOW_CONFIDENCE_MARK, Line, LineStarts, Span, split_l
 from .flat_tables import inline_sections, is_flattened, read_flat_tables
 from .narrative import check_narrative, narrative_issues
 from .normalize import normalize_text
+from .offsets import Edits, OffsetMap
 from .provenance import PAGE_MARK, split_pages, strip_markers
 from .readers import PAGED_READERS, READER_TEXT, Unreadable, read
 from .records import (
@@ -159,9 +160,13 @@ def parse_text(original: str, source_file: str, doc_id: str, reader: str = READE
     normalized = normalize_text(original)
     text = normalized.text
     page_starts = None
+    to_original = normalized.offsets  # provenance: each cell's token as printed
     if reader in PAGED_READERS:  # provenance: the reader marked where each page starts
-        text, page_starts = split_pages(text, original.count(PAGE_MARK))
-        original = strip_markers(original)
+        unpaged: list[Edits] = []
+        text, page_starts = split_pages(text, original.count(PAGE_MARK), unpaged)
+        unmarked: list[Edits] = []
+        original = strip_markers(original, unmarked)
+        to_original = OffsetMap((*(e.inverse() for e in unmarked), *to_original.steps, *unpaged))
     section_list = split_sections(text)
     if len(section_list) - any(s.section_key == v.PREAMBLE.key for s in section_list) < _MIN_SECTIONS:
         section_list = inline_sections(text, section_list)  # a report run together on one line
@@ -219,4 +224,5 @@ def parse_text(original: str, source_file: str, doc_id: str, reader: str = READE
         request_spans=tables.spans[1],
         review_spans=tables.spans[2],
         page_starts=page_starts,
+        offsets=to_original,
     )

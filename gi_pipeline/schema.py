@@ -124,15 +124,19 @@ COLUMN_DOCS: dict[str, str] = {
 # Provenance columns of the fact tables (active_disclosure, requests, review_litigation): where the fact's
 # cell is printed (gi_pipeline.provenance). They win over COLUMN_DOCS in those tables.
 PROVENANCE_DOCS: dict[str, str] = {
-    "raw": "the cell as printed, before its digits and unit are read ('1,024', '197.3万', '12 件', '—', '1O'; '' "
-    "for a blank cell): read with the column's cell reader it gives value. Taken from the normalized text, so "
-    "full-width digits are already half-width and traditional characters simplified ('１２' is '12', '萬' is "
-    "'万'). Null when the fact has no cell: the row was not found, or was printed with too few or too many "
-    "cells, twice with different numbers, or as digits that split several ways (the row is null as a whole, "
-    "see quality_issues)",
+    "raw": "the cell as printed, before normalization and before its digits and unit are read ('1,024', "
+    "'１２', '197.3万', '197.3萬', '12 件', '—', '1O'; '' for a blank cell): the reader's text of the cell "
+    "(for a PDF its text layer or OCR, for HTML/DOCX the cell text), which normalizes (full width to half "
+    "width, traditional to simplified: gi_pipeline.normalize.normalize_token) to the token at "
+    "char_start:char_end, and read with the column's cell reader gives value. Where a tag or an HTML entity "
+    "stood inside the cell in the reader's text, raw is the normalized token. Null when the fact has no "
+    "cell: the row was not found, or was printed with too few or too many cells, twice with different "
+    "numbers, or as digits that split several ways (the row is null as a whole, see quality_issues)",
     "char_start": "start of the cell in the report's normalized text, the offsets of sections: for the section "
-    "that contains it, text[char_start - section.char_start : char_end - section.char_start] == raw (a cell of "
-    "a table saved with its separators lost is its digits' slice of the run)",
+    "that contains it, text[char_start - section.char_start : char_end - section.char_start] is the cell's "
+    "token, equal to raw whenever normalization leaves the token unchanged (not for full-width digits or "
+    "traditional characters: '１２' is '12' there, '萬' is '万'); a cell of a table saved with its separators "
+    "lost is its digits' slice of the run",
     "char_end": "end of the cell in the report's normalized text (exclusive; equal to char_start for a blank cell)",
     "page": "PDF page (1-based) the cell's line starts on; null for formats without pages (text, HTML, DOCX) and "
     "for a fact without a cell",

@@ -14,6 +14,7 @@ from gi_pipeline import provenance
 from gi_pipeline import vocabulary as v
 from gi_pipeline.cells import VALUE, split_line
 from gi_pipeline.frames import report_tables
+from gi_pipeline.normalize import normalize_token
 from gi_pipeline.records import ParsedReport
 from gi_pipeline.report import parse_report
 from gi_pipeline.tables import money_reader, read_count
@@ -69,30 +70,37 @@ def _pdf_pages(raw: bytes) -> list[str]:
         pdf.close()
 
 
-def _check(report: ParsedReport, raw_file: bytes) -> int:
-    """Every fact's provenance against its value, the section text and the PDF page; the cells checked."""
+def _check_printed(report: ParsedReport, raw_file: bytes) -> list[int]:
+    """Every fact's provenance against its value, the section text and the PDF page: the cells checked whose
+    raw token is printed as normalized, and those printed otherwise (full width, traditional)."""
     assert isinstance(report, ParsedReport), report
     pdf = report.metadata.reader in ("pdfium", "pdfplumber")
     pages = _pdf_pages(raw_file) if pdf else []
-    checked = 0
+    printed_differently = [0, 0]
     for facts, table in _FACTS:
         for fact, source in zip(getattr(report, facts), report.sources(facts), strict=True):
             if source.raw is None:
                 assert fact.value is None, (table, fact)
                 assert source.char_start is source.char_end is source.page is None
                 continue
-            one_cell, value = _read(source.raw, fact)
+            one_cell, value = _read(normalize_token(source.raw), fact)
             assert one_cell and value == fact.value, (table, fact, source)
+            # The span is the token in the normalized text; the raw token, as printed, normalizes to it.
             section = next(s for s in report.sections if s.char_start <= source.char_start <= source.char_end <= s.char_end)
-            assert section.text[source.char_start - section.char_start : source.char_end - section.char_start] == source.raw
-            assert report.text[source.char_start : source.char_end] == source.raw
+            token = section.text[source.char_start - section.char_start : source.char_end - section.char_start]
+            assert token == report.text[source.char_start : source.char_end] == normalize_token(source.raw)
+            printed_differently[source.raw != token] += 1
             if pdf:
                 assert source.page is not None and 1 <= source.page <= len(pages)
                 assert "".join(source.raw.split()) in pages[source.page - 1], (table, fact, source)
             else:
                 assert source.page is None
-            checked += 1
-    return checked
+    return printed_differently
+
+
+def _check(report: ParsedReport, raw_file: bytes) -> int:
+    """The cells ``_check_printed`` checked."""
+    return sum(_check_printed(report, raw_file))
 
 
 @pytest.mark.parametrize("name", SAMPLE_FILES)
@@ -158,3 +166,36 @@ def test_warehouse_rows_carry_the_provenance() -> None:
         tuple(s) for s in report.sources("requests")
     ]
     assert all(r["raw"] is not None for r in requests if r["value"] is not None)
+
+
+_FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def test_raw_is_the_token_as_printed_before_normalization() -> None:
+    """Seed 000 printed with full-width digits, Windows line breaks, page-number lines, tags and pinyin
+    residue before its tables: the same facts, each raw token printed full width, its span the half-width
+    token in the normalized text."""
+    seed = (SAMPLES / BUILT_SEEDS[0]).read_bytes().decode("utf-8")
+    lines = seed.split("\n")
+    noisy = "\r\n".join(
+        (f"<p>{line.translate(_FULL_WIDTH_DIGITS)}</p>\r\n- {k} -" if "\t" in line or "|" in line else f"{line}區(qū)")
+        for k, line in enumerate(lines)
+    )
+    plain, printed = parse_report(seed.encode(), "000.txt"), parse_report(noisy.encode(), "000.txt")
+    assert isinstance(plain, ParsedReport) and isinstance(printed, ParsedReport)
+    seen = 0
+    for facts, _ in _FACTS:
+        assert getattr(printed, facts) == getattr(plain, facts)
+        for fact, source in zip(getattr(printed, facts), printed.sources(facts), strict=True):
+            if source.raw and fact.value is not None:
+                assert source.raw == printed.text[source.char_start : source.char_end].translate(_FULL_WIDTH_DIGITS)
+                seen += any(c in source.raw for c in "０１２３４５６７８９")
+    assert seen > 100
+    assert _check_printed(printed, noisy.encode())[1] == seen
+
+
+def test_traditional_report_keeps_its_full_width_tokens() -> None:
+    name = "synthetic_03_cell_per_line_utf-8-sig_traditional.txt"
+    raw = (SAMPLES / name).read_bytes()
+    as_normalized, printed_otherwise = _check_printed(parse_report(raw, name), raw)
+    assert as_normalized > 0 and printed_otherwise > 0

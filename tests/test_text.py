@@ -42,6 +42,34 @@ def test_normalize_removes_residue_and_unifies_width() -> None:
     assert n.traditional
     assert n.original == original
     assert n.text == "包头市昆都仑区\n一、总体情况\n行政许可 | 12 | 3,456 |\n(一)予以公开\n"
+    at = n.text.index("12")
+    assert original[slice(*n.offsets.to_first(at, at + 2))] == "１２"  # the token as printed
+    at = n.text.index("3,456")
+    assert original[slice(*n.offsets.to_first(at, at + 5))] == "3，456"
+
+
+_PRINTED_PIECES = [
+    *"\r\n\f\ufeff\x00 \t\u3000\xa0?？()（）<>/&;#ab區区發qūāpage第页共-—－12１２,，.．万萬",
+    "&nbsp;", "&#65297;", "<p>", "</span>", "\r\n", "\n- 3 -\n", "\n第 2 页\n", "\n?\n", "1/3", "  \n",
+    "[bookmark: x]", "區(qū)", "發(fā)", "這個",
+]
+
+
+def test_normalized_offsets_point_back_at_the_printed_characters() -> None:
+    """Each character of a normalized text maps back to the characters of the original it came from."""
+    import html
+    import random
+
+    from gi_pipeline.normalize import normalize_token
+
+    rng = random.Random(7)
+    for _ in range(5000):
+        original = "".join(rng.choice(_PRINTED_PIECES) for _ in range(rng.randint(0, 30)))
+        n = normalize_text(original)
+        for k, char in enumerate(n.text):
+            printed = original[slice(*n.offsets.to_first(k, k + 1))]
+            printed = {"\r": "\n", "\f": "\n"}.get(printed, printed)
+            assert char in (printed, normalize_token(printed), normalize_token(html.unescape(printed))), (original, k)
 
 
 def test_simplified_text_is_not_converted() -> None:
