@@ -313,6 +313,27 @@ def write_parquet(path: Root, table: pa.Table) -> Location:
     return path
 
 
+def write_local_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to the local file ``path`` atomically (a temporary file named as ``write_parquet``
+    names its own, so ``remove_dead_temp_files`` knows its writer, then a rename), unless the file already
+    holds exactly these bytes (unchanged: same inode, same mtime). For files beside the tables, such as
+    the explain pages; no fsync: they are made again from the tables."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    _mkdirs(path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{path.name}.w{os.getpid()}@{host_tag()}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
 def temp_file_abandoned(path: Path, now: float | None = None) -> bool:
     """True when the temporary file ``path`` belongs to no running writer: its writer is a dead process
     of this host, or (writer unknown or elsewhere) it is older than STALE_TMP_SECONDS."""
