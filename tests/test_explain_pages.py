@@ -119,3 +119,15 @@ def test_a_page_from_the_cache_is_the_page_of_the_parse(name: str) -> None:
     rebuilt = frames.parsed_report(entry.columns, entry.details)
     assert frames.report_columns(rebuilt) == entry.columns
     assert explain.render(rebuilt, "pdfium") == explain.render(parsed, "pdfium")
+
+
+def test_a_remote_warehouse_gets_no_pages_and_says_so() -> None:
+    from gi_pipeline import frames
+    from gi_pipeline.report import parse_report
+
+    parsed = parse_report((SAMPLES / SEED_002).read_bytes(), SEED_002)
+    tables = frames.report_tables([parsed])
+    pages = explain_pages.write_partition_pages("memory://gi-pipeline-explain-test", *FLAGGED, tables, {})
+    assert pages.remote and pages.pages == () and pages.without_page == (SEED_002,)
+    note = explain_pages.markdown([pages])
+    assert "1 flagged reports: no pages for a remote warehouse" in note and explain_pages.EXPLAIN_COMMAND in note
