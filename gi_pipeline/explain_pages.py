@@ -28,7 +28,7 @@ from . import explain, frames, warehouse
 from . import vocabulary as v
 from .records import QualityIssue
 
-STAGE_EXPLAIN = "explain"
+STAGE_EXPLAIN = warehouse.STAGE_EXPLAIN
 PAGES_PER_PARTITION = 50
 _PAGE_SUFFIX = ".html"
 _ISSUE_FIELDS = ("check", "severity", "table", "row_key", "detail")

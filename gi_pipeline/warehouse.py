@@ -50,6 +50,7 @@ from .schema import COLUMN_DOCS, PARTITION_SCHEMA, PROVENANCE_DOCS, SCHEMAS
 PART_FILE = "part-0.parquet"
 CATALOG_DIR = "_catalog"
 STAGE_DIR = "_stage"
+STAGE_EXPLAIN = "explain"  # the explain pages of a partition's flagged reports (gi_pipeline.explain_pages)
 
 # Fixed writer settings: changing any of them changes the bytes of every file.
 COMPRESSION = "zstd"
@@ -618,7 +619,7 @@ def existing_partitions(root: Root, table: str) -> list[tuple[int, str]]:
 
 def written_partitions(root: Root) -> set[tuple[int, str]]:
     """(year, region) pairs with a directory in any partitioned table or stage intermediate."""
-    names = [*v.PARTITIONED_TABLES, *(f"{STAGE_DIR}/{name}" for name in STAGE_SCHEMAS)]
+    names = [*v.PARTITIONED_TABLES, *(f"{STAGE_DIR}/{name}" for name in (*STAGE_SCHEMAS, STAGE_EXPLAIN))]
     return {key for name in names for key in existing_partitions(root, name)}
 
 
