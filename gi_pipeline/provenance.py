@@ -1,6 +1,6 @@
 """Where each fact's cell is printed: its raw token, its span in the normalized text and its PDF page.
 
-Cells know their span in their line (``cells.line_spans``, worked out only for the lines that give facts),
+Cells know their span in their line (``cells.line_spans``, kept by ``split_line`` from its walk of the line),
 lines their offset in the normalized text (``cells.LineStarts``), so the extractor gives every fact the span
 of its cell (``tables.TableResult.spans``; flattened tables: the digits' slice of the run). The raw token is
 that slice of the normalized text.
