@@ -43,10 +43,11 @@ class PartitionPages:
     pages: tuple[tuple[str, str], ...] = ()  # (source_file, page path) of the flagged reports with a page
     without_page: tuple[str, ...] = ()  # flagged reports over PAGES_PER_PARTITION (or all, when remote)
     remote: bool = False  # a remote warehouse: no pages written
+    failed: tuple[tuple[str, str], ...] = ()  # (source_file, why) of pages that could not be made
 
     @property
     def flagged(self) -> int:
-        return len(self.pages) + len(self.without_page)
+        return len(self.pages) + len(self.without_page) + len(self.failed)
 
 
 def pages_dir(root: warehouse.Root, year: int, region: str) -> warehouse.Location:
@@ -107,21 +108,28 @@ def write_partition_pages(
     chosen = [(f, d) for f, d in flagged if reports.get(d, (None, None))[1] is not None][:PAGES_PER_PARTITION]
     issues = _issues_by_report(tables[v.TABLE_QUALITY_ISSUES], [d for _, d in chosen])
     written: list[tuple[str, str]] = []
+    failed: list[tuple[str, str]] = []
     names: set[str] = set()
     for source_file, doc_id in chosen:
         columns, details = reports[doc_id]
         assert details is not None
-        report = frames.parsed_report(columns, details, issues[doc_id])
         name = explain.page_name(source_file)
         if name in names:  # two file names made alike by page_name (a/b.txt, a_b.txt)
             name = explain.page_name(f"{source_file}.{doc_id[:12]}")
+        try:
+            report = frames.parsed_report(columns, details, issues[doc_id])
+            page = explain.render(report, reader=report.metadata.reader).encode("utf-8")
+            warehouse.write_local_file(directory / name, page)
+        except Exception as exc:  # noqa: BLE001 - a page is a view of the tables: never fails their run
+            failed.append((source_file, f"{type(exc).__name__}: {exc}"[:200]))
+            continue
         names.add(name)
-        target = directory / name
-        warehouse.write_local_file(target, explain.render(report, reader=report.metadata.reader).encode("utf-8"))
-        written.append((source_file, str(target)))
+        written.append((source_file, str(directory / name)))
     _keep_only(directory, names)
-    shown = {f for f, _ in written}
-    return PartitionPages(year, region, tuple(written), tuple(f for f, _ in flagged if f not in shown))
+    done = {f for f, _ in written} | {f for f, _ in failed}
+    return PartitionPages(
+        year, region, tuple(written), tuple(f for f, _ in flagged if f not in done), failed=tuple(failed)
+    )
 
 
 EXPLAIN_COMMAND = "gi-pipeline explain RAW_DIR/<source_file> -o page.html"
@@ -149,6 +157,10 @@ def markdown(partitions: list[PartitionPages], unchanged: int = 0) -> str:
         lines.append(
             f"\n{remote} flagged reports: no pages for a remote warehouse; `{EXPLAIN_COMMAND}` makes one"
         )
+    failed = [(p, source, why) for p in partitions for source, why in p.failed]
+    if failed:
+        lines.append(f"\n{len(failed)} pages could not be made (the tables are written all the same):")
+        lines += [f"- {p.year}|{p.region} {_cell(source)}: {_cell(why)}" for p, source, why in failed[:_LISTED]]
     if unchanged:
         lines.append(f"\n{unchanged} unchanged partitions (not rewritten) keep their pages")
     return "\n".join(lines).strip() or "no flagged reports in the partitions written"

@@ -131,3 +131,22 @@ def test_a_remote_warehouse_gets_no_pages_and_says_so() -> None:
     assert pages.remote and pages.pages == () and pages.without_page == (SEED_002,)
     note = explain_pages.markdown([pages])
     assert "1 flagged reports: no pages for a remote warehouse" in note and explain_pages.EXPLAIN_COMMAND in note
+
+
+def test_a_page_that_cannot_be_made_never_fails_the_partition(tmp_path: Path, monkeypatch) -> None:
+    from gi_pipeline import frames, parse_cache
+    from gi_pipeline.report import parse_report
+
+    parsed = parse_report((SAMPLES / SEED_002).read_bytes(), SEED_002)
+    entry = parse_cache.cached(parsed)
+
+    def broken(report, reader="unknown"):
+        raise ValueError("a bug in the page")
+
+    monkeypatch.setattr(explain, "render", broken)
+    pages = explain_pages.write_partition_pages(
+        tmp_path, *FLAGGED, frames.report_tables([parsed]), {parsed.doc_id: (entry.columns, entry.details)}
+    )
+    assert pages.pages == () and pages.failed == ((SEED_002, "ValueError: a bug in the page"),)
+    assert f"2020|430000 {SEED_002}: ValueError: a bug in the page" in explain_pages.markdown([pages])
+    assert not Path(explain_pages.pages_dir(tmp_path, *FLAGGED)).exists()
