@@ -502,7 +502,7 @@ def _run(
             runs = partition_runs(changed, free, regions)
             if runs is None:
                 runs = [partition_range_tags(years[0], years[-1], regions)]
-        totals = {"reports_parsed": 0, "error_issues": 0, "warning_issues": 0}
+        totals = {"reports_parsed": 0, "error_issues": 0, "warning_issues": 0, "explain_pages_written": 0}
         failed_checks: set[str] = set()
         with _printing_progress(targets, say), _planned_events_per_asset(instance):
             for tags in runs:
@@ -525,6 +525,9 @@ def _run(
                 f"{'; checks failed: ' + ', '.join(sorted(failed_checks)) if failed_checks else ''} "
                 f"({time.perf_counter() - t:.1f} s)"
             )
+            if totals["explain_pages_written"]:
+                pages = warehouse.join(warehouse_dir, warehouse.STAGE_DIR, warehouse.STAGE_EXPLAIN)
+                say(f"explain pages of the flagged reports: {totals['explain_pages_written']} under {pages}")
             written.append(plural(len(changed), "partition"))
     elif targets:
         say(f"partitions: all {len(targets)} unchanged, nothing written")

@@ -11,8 +11,8 @@ text, the PDF page), the token highlighted in its lines with the page number. A 
 not found, or printed with cells that do not fit its columns) has none: the page then shows the row's line
 found by searching the normalized section text for the row label, and says so.
 
-``write_pages`` is the entry point for the Dagster layer (one page per flagged report of a partition, the
-paths for the ``reports`` materialization metadata).
+``render`` is also what ``gi_pipeline.explain_pages`` calls for the pages of a partition's flagged reports,
+which the partition asset writes beside the partition and lists in the ``reports`` materialization metadata.
 """
 
 from __future__ import annotations
@@ -21,13 +21,12 @@ import argparse
 import html
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-import pyarrow as pa
 
 from . import frames
 from . import identities as ids
@@ -596,30 +595,6 @@ def explain_file(raw_path: Path, source_file: str | None = None) -> tuple[str, P
 
 def page_name(source_file: str) -> str:
     return re.sub(r"[^\w.-]+", "_", source_file) + ".html"
-
-
-def write_pages(raw_dir: Path, source_files: Iterable[str], out_dir: Path) -> dict[str, Path]:
-    """One page per report (paths relative to ``raw_dir``), written to ``out_dir``: for the Dagster layer,
-    which can call it with the flagged reports of a partition and put the returned paths in the ``reports``
-    materialization metadata (``dg.MetadataValue.path``)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
-    for source_file in source_files:
-        page, _ = explain_file(raw_dir / source_file, source_file)
-        target = out_dir / page_name(source_file)
-        target.write_text(page, encoding="utf-8")
-        written[source_file] = target
-    return written
-
-
-def flagged_report_pages(raw_dir: Path, reports: pa.Table, out_dir: Path) -> dict[str, str]:
-    """Pages of the flagged reports among a partition's ``reports`` rows (columns source_file, status), as
-    {source_file: page path}: ready for the ``reports`` materialization metadata (one
-    ``dg.MetadataValue.path`` each). A local directory such as
-    ``warehouse.stage_dir(root, "explain", year, region)`` keeps them beside the partition."""
-    rows = reports.select(["source_file", "status"]).to_pylist()
-    flagged = sorted(r["source_file"] for r in rows if r["status"] == v.STATUS_FLAGGED)
-    return {name: str(path) for name, path in write_pages(raw_dir, flagged, out_dir).items()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import polars as pl
 import pyarrow as pa
 
 from . import provenance
 from . import vocabulary as v
-from .records import ParsedReport, Quarantined
+from .records import (
+    DisclosureFact,
+    NarrativeStatement,
+    ParsedReport,
+    QualityIssue,
+    Quarantined,
+    ReportMetadata,
+    RequestFact,
+    ReviewFact,
+    SectionRecord,
+)
 from .schema import PROVENANCE_COLUMNS, SCHEMAS
 from .warehouse import STAGE_NORMALIZED_TEXT, STAGE_SCHEMAS
 
@@ -113,6 +124,74 @@ def tables_from_columns(parts: Iterable[ReportColumns]) -> dict[str, pa.Table]:
             for column, values in columns.items():
                 merged[name][column] += values
     return {name: pa.table(columns, schema=REPORT_TABLE_SCHEMAS[name]) for name, columns in merged.items()}
+
+
+@dataclass(frozen=True)
+class ReportDetails:
+    """What a ParsedReport holds beyond its table rows (``ReportColumns``): kept in the parse cache beside
+    them (~1-2 KB a report) so a report can be rebuilt from the cache without parsing it again
+    (``parsed_report``: the explain pages of a partition's flagged reports)."""
+
+    metadata: ReportMetadata
+    narrative: tuple[NarrativeStatement, ...]
+    page_starts: tuple[int, ...] | None
+
+
+def report_details(r: ParsedReport) -> ReportDetails:
+    return ReportDetails(r.metadata, r.narrative, r.page_starts)
+
+
+_RECORD_TYPES = {
+    v.TABLE_SECTIONS: SectionRecord,
+    v.TABLE_ACTIVE_DISCLOSURE: DisclosureFact,
+    v.TABLE_REQUESTS: RequestFact,
+    v.TABLE_REVIEW_LITIGATION: ReviewFact,
+    v.TABLE_QUALITY_ISSUES: QualityIssue,
+}
+
+
+def _records(name: str, columns: dict[str, list]) -> tuple:
+    kind = _RECORD_TYPES[name]
+    fields = [c for c in SCHEMAS[name].names[1:] if name not in _SPANS or c not in PROVENANCE_COLUMNS]
+    return tuple(kind(**dict(zip(fields, row, strict=True))) for row in zip(*(columns[f] for f in fields), strict=True))
+
+
+def _spans(columns: dict[str, list]) -> tuple:
+    return tuple(None if s is None else (s, e) for s, e in zip(columns["char_start"], columns["char_end"], strict=True))
+
+
+def parsed_report(
+    columns: ReportColumns, details: ReportDetails, issues: Iterable[QualityIssue] | None = None
+) -> ParsedReport:
+    """The ParsedReport whose rows are ``columns`` (``report_columns`` inverted, with ``details``):
+    ``report_columns`` of it gives ``columns`` back. ``original_text`` is not in the rows: it is the
+    normalized text with the cells as printed (``provenance.printed_text``). ``issues``: the report's issues as its partition holds them after validation (with what the
+    GX suites found), instead of the parser's own."""
+    text = columns[STAGE_NORMALIZED_TEXT]
+    cells = [
+        cell
+        for name in _SPANS
+        for cell in zip(columns[name]["char_start"], columns[name]["char_end"], columns[name]["raw"], strict=True)
+    ]
+    printed, to_printed = provenance.printed_text(text["text"][0], cells)
+    return ParsedReport(
+        doc_id=text["doc_id"][0],
+        source_file=text["source_file"][0],
+        metadata=details.metadata,
+        original_text=printed,
+        text=text["text"][0],
+        sections=_records(v.TABLE_SECTIONS, columns[v.TABLE_SECTIONS]),
+        disclosure=_records(v.TABLE_ACTIVE_DISCLOSURE, columns[v.TABLE_ACTIVE_DISCLOSURE]),
+        requests=_records(v.TABLE_REQUESTS, columns[v.TABLE_REQUESTS]),
+        review=_records(v.TABLE_REVIEW_LITIGATION, columns[v.TABLE_REVIEW_LITIGATION]),
+        issues=tuple(issues) if issues is not None else _records(v.TABLE_QUALITY_ISSUES, columns[v.TABLE_QUALITY_ISSUES]),
+        narrative=details.narrative,
+        disclosure_spans=_spans(columns[v.TABLE_ACTIVE_DISCLOSURE]),
+        request_spans=_spans(columns[v.TABLE_REQUESTS]),
+        review_spans=_spans(columns[v.TABLE_REVIEW_LITIGATION]),
+        page_starts=details.page_starts,
+        offsets=to_printed,
+    )
 
 
 def report_tables(reports: Iterable[ParsedReport]) -> dict[str, pa.Table]:

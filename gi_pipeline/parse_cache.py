@@ -89,11 +89,13 @@ class CachedParse:
 
     summary: ParsedSummary | Quarantined
     columns: frames.ReportColumns | None  # None for a quarantined file
+    details: frames.ReportDetails | None = None  # the rest of the ParsedReport (frames.parsed_report)
 
 
 def cached(result: ParsedReport | Quarantined) -> CachedParse:
     if isinstance(result, ParsedReport):
-        return CachedParse(ParsedSummary(result.doc_id, result.year, result.region), frames.report_columns(result))
+        summary = ParsedSummary(result.doc_id, result.year, result.region)
+        return CachedParse(summary, frames.report_columns(result), frames.report_details(result))
     return CachedParse(result, None)
 
 

@@ -21,7 +21,7 @@ from typing import TypeVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import frames, manifest, parse_cache, quality, raw_listing, warehouse
+from . import explain_pages, frames, manifest, parse_cache, quality, raw_listing, warehouse
 from . import vocabulary as v
 from .schema import SCHEMAS
 
@@ -43,8 +43,8 @@ class StaleCatalogError(RuntimeError):
 
 def load_partition(
     raw_dir: Path, catalog: pa.Table, year: int, region: str, cache: warehouse.Location | None = None
-) -> list[frames.ReportColumns]:
-    """The table rows of the reports the catalog puts in (year, region), in source_file order: from
+) -> list[parse_cache.CachedParse]:
+    """The parses (table rows and details) of the reports the catalog puts in (year, region), in source_file order: from
     the parse cache when the inventory left them there (the raw file is only stat'ed: its size and
     mtime must still be the catalog's), else read, checked against its sha256 and parsed now (and
     cached).  Each cached parse is loaded once."""
@@ -53,7 +53,7 @@ def load_partition(
         pc.equal(catalog["region"], region),
     )
     selected = catalog.filter(mask).sort_by("source_file")
-    reports: list[frames.ReportColumns] = []
+    reports: list[parse_cache.CachedParse] = []
     rows = zip(*(selected[c].to_pylist() for c in ("source_file", "sha256", "size_bytes", "mtime_ns")), strict=True)
     for source_file, sha, size, mtime_ns in rows:
         path = raw_listing.raw_path(raw_dir, source_file)
@@ -76,7 +76,7 @@ def load_partition(
             raise RuntimeError(
                 f"{source_file}: parse_report is not deterministic (the inventory put it in {year}/{region})"
             )
-        reports.append(entry.columns)
+        reports.append(entry)
     return reports
 
 
@@ -194,6 +194,7 @@ class RunSummary:
     characters: int = 0
     flagged: int = 0
     issues_by_check: Counter = field(default_factory=Counter)
+    pages: list[explain_pages.PartitionPages] = field(default_factory=list)  # written partitions' explain pages
 
     def add(self, stats: PartitionStats, tables: dict[str, pa.Table], shares: Sequence[quality.SuiteResult]) -> None:
         """A written partition: its stats, tables and share of every suite's result (none when empty)."""
@@ -234,6 +235,7 @@ class RunSummary:
         self.characters += other.characters
         self.flagged += other.flagged
         self.issues_by_check.update(other.issues_by_check)
+        self.pages += other.pages
 
     def failed_partitions(self) -> dict[str, list[PartitionKey]]:
         """Suite -> the partitions whose share of its result failed, in partition order."""
@@ -263,9 +265,11 @@ def write_batch(
     raw_dir: Path, warehouse_dir: warehouse.Location, catalog: pa.Table, keys: Sequence[PartitionKey]
 ) -> RunSummary:
     """Load, validate and write these partitions; empty ones have their stale files removed.  Each
-    written partition's manifest records what it was built from."""
+    written partition's manifest records what it was built from, and its flagged reports get their
+    explain pages (``explain_pages``, from the cached parses: no raw file is parsed again)."""
     cache = parse_cache.cache_dir(warehouse_dir)
-    loaded = {key: load_partition(raw_dir, catalog, *key, cache) for key in keys}
+    entries = {key: load_partition(raw_dir, catalog, *key, cache) for key in keys}
+    loaded = {key: [e.columns for e in found if e.columns is not None] for key, found in entries.items()}
     tables, results = quality.validate_tables(
         frames.tables_from_columns(c for columns in loaded.values() for c in columns), quality.default_runner()
     )
@@ -279,6 +283,8 @@ def write_batch(
             manifest.remove(warehouse_dir, *key)
         doc_ids = partition_tables[v.TABLE_REPORTS]["doc_id"].to_pylist()
         summary.add(stats, partition_tables, [r.of_reports(doc_ids) for r in results] if doc_ids else [])
+        by_doc = {e.summary.doc_id: (e.columns, e.details) for e in entries[key] if e.columns is not None}  # type: ignore[union-attr]
+        summary.pages.append(explain_pages.write_partition_pages(warehouse_dir, *key, partition_tables, by_doc))
     return summary
 
 

@@ -1,6 +1,6 @@
 """Where each fact's cell is printed: its raw token, its span in the normalized text and its PDF page.
 
-Cells know their span in their line (``cells.line_spans``, worked out only for the lines that give facts),
+Cells know their span in their line (``cells.line_spans``, kept by ``split_line`` from its walk of the line),
 lines their offset in the normalized text (``cells.LineStarts``), so the extractor gives every fact the span
 of its cell (``tables.TableResult.spans``; flattened tables: the digits' slice of the run). The raw token is
 the same cell in the reader's text, before normalization (``１２`` where the normalized text has ``12``):
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple, cast
 
 from . import offsets
@@ -98,6 +98,19 @@ def sources(text: str, spans: Sequence[Span | None], page_starts: Sequence[int] 
     token as ``original`` (the reader's text, with ``to_original`` from ``text`` back to it) printed it, or
     as ``text`` has it when not given."""
     return [Source(*row) for row in zip(*columns(text, spans, page_starts, original, to_original).values(), strict=True)]
+
+
+def printed_text(text: str, cells: Iterable[tuple[int | None, int | None, str | None]]) -> tuple[str, OffsetMap]:
+    """``text`` with each cell ``(char_start, char_end, raw)`` as printed where normalization changed it, and
+    the map from ``text`` back to that: for a report rebuilt from its rows, without the reader's text, whose
+    ``sources`` must give the rows' ``raw`` back."""
+    regions: list[tuple[int, int, str]] = []
+    for start, end, raw in sorted({c for c in cells if c[0] is not None and c[1] is not None and c[2] is not None}):
+        if text[start:end] != raw and (not regions or start >= regions[-1][1]):
+            regions.append((start, end, raw))
+    steps: list[Edits] = []
+    printed = offsets.replace(text, regions, steps)
+    return printed, OffsetMap(tuple(step.inverse() for step in steps))
 
 
 def _printed_tokens(text: str, spans: Sequence[Span], original: str | None, to_original: OffsetMap | None) -> list[str]:

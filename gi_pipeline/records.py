@@ -117,7 +117,7 @@ class ParsedReport:
     disclosure_spans: tuple[Span | None, ...] = field(default=())
     request_spans: tuple[Span | None, ...] = field(default=())
     review_spans: tuple[Span | None, ...] = field(default=())
-    page_starts: tuple[int, ...] | None = None  # PDF: where each page starts in ``text`` (page 1 at 0)
+    page_starts: tuple[int, ...] | None = None  # PDF, OCR: where each page starts in ``text`` (page 1 at 0)
     offsets: OffsetMap = UNCHANGED  # ``text`` back to ``original_text``: tokens as printed
 
     def sources(self, facts: str) -> list[Source]:

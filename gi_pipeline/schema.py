@@ -138,6 +138,6 @@ PROVENANCE_DOCS: dict[str, str] = {
     "traditional characters: '１２' is '12' there, '萬' is '万'); a cell of a table saved with its separators "
     "lost is its digits' slice of the run",
     "char_end": "end of the cell in the report's normalized text (exclusive; equal to char_start for a blank cell)",
-    "page": "PDF page (1-based) the cell's line starts on; null for formats without pages (text, HTML, DOCX) and "
-    "for a fact without a cell",
+    "page": "page (1-based) the cell's line starts on, of a PDF or of page images read by OCR (a scanned PDF, a "
+    "multi-page TIFF's frames); null for formats without pages (text, HTML, DOCX) and for a fact without a cell",
 }

@@ -50,6 +50,7 @@ from .schema import COLUMN_DOCS, PARTITION_SCHEMA, PROVENANCE_DOCS, SCHEMAS
 PART_FILE = "part-0.parquet"
 CATALOG_DIR = "_catalog"
 STAGE_DIR = "_stage"
+STAGE_EXPLAIN = "explain"  # the explain pages of a partition's flagged reports (gi_pipeline.explain_pages)
 
 # Fixed writer settings: changing any of them changes the bytes of every file.
 COMPRESSION = "zstd"
@@ -311,6 +312,27 @@ def write_parquet(path: Root, table: pa.Table) -> Location:
         raise
     _fsync_dir(path.parent)
     return path
+
+
+def write_local_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to the local file ``path`` atomically (a temporary file named as ``write_parquet``
+    names its own, so ``remove_dead_temp_files`` knows its writer, then a rename), unless the file already
+    holds exactly these bytes (unchanged: same inode, same mtime). For files beside the tables, such as
+    the explain pages; no fsync: they are made again from the tables."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    _mkdirs(path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{path.name}.w{os.getpid()}@{host_tag()}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
 
 
 def temp_file_abandoned(path: Path, now: float | None = None) -> bool:
@@ -597,7 +619,7 @@ def existing_partitions(root: Root, table: str) -> list[tuple[int, str]]:
 
 def written_partitions(root: Root) -> set[tuple[int, str]]:
     """(year, region) pairs with a directory in any partitioned table or stage intermediate."""
-    names = [*v.PARTITIONED_TABLES, *(f"{STAGE_DIR}/{name}" for name in STAGE_SCHEMAS)]
+    names = [*v.PARTITIONED_TABLES, *(f"{STAGE_DIR}/{name}" for name in (*STAGE_SCHEMAS, STAGE_EXPLAIN))]
     return {key for name in names for key in existing_partitions(root, name)}
 
 

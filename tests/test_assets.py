@@ -366,6 +366,7 @@ def test_cli_runs_every_partition_and_summarizes(tmp_path: Path, fake_parser: No
     assert "inventory: 9 files, 4 reports, 1 duplicate, 4 quarantined" in out
     assert "[1/3] 2021|330000: 1 report, 0 errors, 1 warning" in out
     assert "[3/3] 2024|640000: 2 reports, 1 error, 2 warnings" in out
+    assert f"explain pages of the flagged reports: 1 under {wh / '_stage' / 'explain'}" in out  # nx/b.txt
     assert "  reports                   4 rows" in out
     assert "  quarantine                4 files" in out
     assert warehouse.existing_partitions(wh, v.TABLE_REPORTS) == [(2021, "330000"), (2024, "000000"), (2024, "640000")]

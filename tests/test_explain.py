@@ -199,15 +199,12 @@ def test_the_page_is_self_contained(tmp_path: Path) -> None:
     assert (tmp_path / "again.html").read_bytes() == out.read_bytes()
 
 
-def test_the_cli_runs_explain_and_the_dagster_hook_writes_pages(tmp_path: Path) -> None:
+def test_the_cli_runs_explain(tmp_path: Path) -> None:
     from assets import cli
 
     out = tmp_path / "seed.html"
     assert cli.main(["explain", str(SEED_004), "-o", str(out)]) == 0
     assert 'class="cell' in out.read_text(encoding="utf-8")
-    written = explain.write_pages(SAMPLES, [SEED_004.name, IDENTITY_VIOLATION.name], tmp_path / "pages")
-    assert set(written) == {SEED_004.name, IDENTITY_VIOLATION.name}
-    assert all(path.is_file() and path.parent == tmp_path / "pages" for path in written.values())
 
 
 def test_a_cell_with_provenance_shows_its_raw_token_and_page() -> None:
@@ -224,19 +221,3 @@ def test_a_cell_with_provenance_shows_its_raw_token_and_page() -> None:
     without_cell = explain.SourcedFact(fact.value, None, None, None, None)
     untraced = explain.cell_source_html(report, (v.TABLE_REQUESTS, fact.row_key, fact.applicant), without_cell)
     assert "found by searching the normalized section text for the row label" in untraced
-
-
-def test_the_pages_of_a_partitions_flagged_reports(tmp_path: Path) -> None:
-    from gi_pipeline import frames
-
-    raw_dir = tmp_path / "raw"
-    raw_dir.mkdir()
-    for path in (SEED_004, HONGZE, PINGTAN_2019):
-        (raw_dir / path.name).write_bytes(path.read_bytes())
-    parsed = [_parsed(raw_dir / p.name) for p in (SEED_004, HONGZE, PINGTAN_2019)]
-    reports = frames.report_tables(parsed)[v.TABLE_REPORTS]
-    flagged = {r["source_file"] for r in reports.to_pylist() if r["status"] == v.STATUS_FLAGGED}
-    assert flagged == {PINGTAN_2019.name}
-    pages = explain.flagged_report_pages(raw_dir, reports, tmp_path / "pages")
-    assert set(pages) == flagged
-    assert 'class="cell' in Path(pages[PINGTAN_2019.name]).read_text(encoding="utf-8")

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from gi_pipeline import provenance
 from gi_pipeline import vocabulary as v
 from gi_pipeline.cells import GRID_SEP, LOW_CONFIDENCE_MARK
-from gi_pipeline.readers import ocr, read_document
+from gi_pipeline.readers import grid, ocr, read_document
 from gi_pipeline.records import ParsedReport, Quarantined
 from gi_pipeline.report import parse_report, parse_text
 
@@ -51,8 +52,16 @@ def _facts(report: ParsedReport) -> dict[tuple, float | int | None]:
     )
 
 
+def _pages(report: ParsedReport) -> dict[tuple, int | None]:
+    """Each fact's page (provenance), by the keys of ``_facts``."""
+    keys = [*_facts(report)]  # the same order: requests, active_disclosure, review_litigation
+    sources = [*report.sources("requests"), *report.sources("disclosure"), *report.sources("review")]
+    return dict(zip(keys, (s.page for s in sources), strict=True))
+
+
 def _assert_same_facts(scanned: ParsedReport | Quarantined, text: ParsedReport) -> None:
-    """Every fact the text gives, OCR gives too (at least 98 %) or leaves null with an OCR flag on its row."""
+    """Every fact the text gives, OCR gives too (at least 98 %) or leaves null with an OCR flag on its row;
+    every fact OCR reads is on the page the text PDF prints it on."""
     assert isinstance(scanned, ParsedReport), scanned
     want, got = _facts(text), _facts(scanned)
     flagged = {(i.table, i.row_key) for i in scanned.issues if i.check == v.Check.OCR_LOW_CONFIDENCE}
@@ -62,6 +71,10 @@ def _assert_same_facts(scanned: ParsedReport | Quarantined, text: ParsedReport) 
     assert len(differing) <= 0.02 * len(want)
     assert scanned.metadata.year == text.metadata.year and scanned.metadata.agency == text.metadata.agency
     assert (scanned.metadata.reader, text.metadata.reader) == ("ocr", "pdfium")  # reports.reader
+    want_pages, got_pages = _pages(text), _pages(scanned)
+    read = [k for k in got if got[k] is not None]
+    assert None not in {want_pages[k] for k in read}
+    assert {k: got_pages[k] for k in read} == {k: want_pages[k] for k in read}
 
 
 @needs_ocr
@@ -70,6 +83,47 @@ def test_scanned_real_pdf_gives_the_text_pdfs_facts() -> None:
     scanned = parse_report(_scanned_hongze(), "hongze_2024_scan.pdf")
     _assert_same_facts(scanned, text)
     assert sum(value is not None for value in _facts(scanned).values()) > 150
+    assert len({p for k, p in _pages(scanned).items() if k[0] == "requests"}) == 2  # table 三 runs over a break
+
+
+def _table(top: int, rows: list[list[str]], spans: dict[tuple[int, int], int] | None = None):
+    """An OCR'd page's table of two columns (``spans``: rowspan by (row, col))."""
+    spans = spans or {}
+    cells = [grid.Placed(text, r, c, spans.get((r, c), 1)) for r, row in enumerate(rows) for c, text in enumerate(row)]
+    texts = [tuple(grid.clean_cell(c.text) for c in cells if c.row == r) for r in range(len(rows))]
+    return float(top), ocr._Table(float(top), [100, 600, 900], cells, texts)
+
+
+def _line(top: int, text: str):
+    return float(top), ocr._Line(text, float(top), float(top) + 30, 100.0)
+
+
+def test_ocr_pages_are_marked_and_a_table_over_a_page_break_still_joins() -> None:
+    """The OCR'd text marks where each page starts (as the PDF reader's); a table continued on the next
+    page (its header repeated, a merged label cut by the break) is joined as before, its rows after the
+    marker of the page they are printed on."""
+    header = ["项目", "数量"]
+    pages = [
+        [_line(100, "三、收到和处理政府信息公开申请情况"),
+         _table(200, [header, ["一、本年新收", "5"], ["二、上年结转", "3"]], {(2, 0): 1})],
+        [_table(150, [header, ["", "4"], ["三、本年度办理结果", "7"]])],  # the label of 二 runs on: printed once
+        [],  # a page with nothing read
+        [_line(120, "四、行政复议、行政诉讼情况")],
+    ]
+    text = "\n".join(ocr._render(pages, tolerance=10)) + "\n"
+    row = GRID_SEP.join
+    assert text.split("\n") == [
+        "三、收到和处理政府信息公开申请情况",
+        row(header), row(["一、本年新收", "5"]), row(["二、上年结转", "3"]),
+        provenance.page_marker(2),
+        row(["二、上年结转", "4"]), row(["三、本年度办理结果", "7"]),
+        provenance.page_marker(3), provenance.page_marker(4),
+        "四、行政复议、行政诉讼情况", "",
+    ]
+    unmarked, starts = provenance.split_pages(text, text.count(provenance.PAGE_MARK))
+    assert unmarked == provenance.strip_markers(text) and starts is not None
+    assert provenance.page_at(starts, unmarked.index("三、本年度办理结果")) == 2
+    assert provenance.page_at(starts, unmarked.index("四、行政复议")) == 4
 
 
 def _as_scanned(page, seed: int):

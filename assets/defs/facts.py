@@ -16,8 +16,8 @@ from collections.abc import Iterator, Sequence
 
 import dagster as dg
 
+from gi_pipeline import explain_pages, warehouse
 from gi_pipeline import vocabulary as v
-from gi_pipeline import warehouse
 from gi_pipeline.lock import WarehouseLocked
 from gi_pipeline.partition_writer import RunSummary, write_partitions
 from gi_pipeline.schema import SCHEMAS
@@ -171,6 +171,9 @@ def parse_reports(
                         {f.doc_id for r in run.suite_results for f in r.findings if f.check.startswith(v.Check.IDENTITY_PREFIX)}
                     ),
                     "by_partition": dg.MetadataValue.md(run.summary_markdown()),
+                    # The flagged reports' explain pages, written beside their partitions (explain_pages).
+                    "explain_pages_written": sum(len(p.pages) for p in run.pages),
+                    "explain_pages": dg.MetadataValue.md(explain_pages.markdown(run.pages, len(run.unchanged))),
                     "preview": dg.MetadataValue.md(
                         markdown_preview(
                             head,
@@ -179,6 +182,10 @@ def parse_reports(
                         )
                     ),
                 }
+            )
+        if name == v.TABLE_REPORTS and warehouse.local_dir(warehouse_dir) is not None:
+            metadata["explain_dir"] = dg.MetadataValue.path(
+                str(warehouse.join(warehouse_dir, warehouse.STAGE_DIR, explain_pages.STAGE_EXPLAIN))
             )
         if name == v.TABLE_QUALITY_ISSUES:
             metadata["by_check"] = dg.MetadataValue.json(dict(sorted(run.issues_by_check.items())))

@@ -26,8 +26,9 @@ READER_HTML = "html"
 READER_DOCX = "docx"
 READER_DOC = "doc"  # .doc / .rtf / .odt converted to DOCX by LibreOffice
 READER_OCR = "ocr"  # scanned PDFs and page images (readers/ocr.py)
-# Readers whose text marks where each page starts (provenance.page_marker): pdf.READER_PDFIUM, READER_PDFPLUMBER.
-PAGED_READERS = frozenset({"pdfium", "pdfplumber"})
+# Readers whose text marks where each page starts (provenance.page_marker, readers/paged.py):
+# pdf.READER_PDFIUM, pdf.READER_PDFPLUMBER and OCR (a scanned PDF's pages, a multi-page TIFF's frames).
+PAGED_READERS = frozenset({"pdfium", "pdfplumber", READER_OCR})
 
 
 class Read(NamedTuple):

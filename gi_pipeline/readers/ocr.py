@@ -10,7 +10,9 @@ The text comes out like every other reader's: paragraph lines, and ruled tables 
   an axis-aligned crop with a white margin (the detector's rotated crops read lone digits at 0.5-0.8);
 * text outside tables is found by the detector (on a smaller copy of the page) and recognized from
   axis-aligned crops too (no angle classifier: it turns a 9 into a 6 when it rotates a single digit);
-* a table that runs on over a page break is joined as the PDF reader joins one.
+* a table that runs on over a page break is joined as the PDF reader joins one;
+* a page marker line (``provenance.page_marker``) goes before each page after the first, as the PDF
+  reader writes them, so the facts get their page.
 
 Never invent: a line that holds a number (as ``cells.classify`` sees it) read below ``MIN_CONFIDENCE``
 becomes ``LOW_CONFIDENCE_MARK`` + what was read + the confidence, which the cell classifier treats as
@@ -30,6 +32,7 @@ from typing import Any
 from ..cells import LABEL, LOW_CONFIDENCE_MARK, classify
 from . import grid
 from .errors import Unreadable
+from .paged import PagedLines
 
 # A number read below this confidence is not used (PP-OCRv4 reads clean printed digits at 0.95-1.0).
 MIN_CONFIDENCE = 0.9
@@ -108,6 +111,7 @@ class _Table:
     xs: list[int]  # column borders
     cells: list[grid.Placed]
     row_texts: list[tuple[str, ...]] = field(default_factory=list)
+    pages: list[tuple[int, int]] = field(default_factory=list)  # (first row, page) of each page it runs over
 
     @property
     def n_rows(self) -> int:
@@ -390,25 +394,30 @@ def _join(a: _Table, b: _Table) -> _Table:
 
 
 def _render(pages: list[list[tuple[float, _Line | _Table]]], tolerance: int) -> list[str]:
-    out: list[str] = []
+    """The pages' lines, a page marker before each page after the first (``paged.PagedLines``); a table
+    joined over a page break has its rows after the marker of the page they are printed on."""
+    out = PagedLines()
     pending: _Table | None = None
-    for items in pages:
+    for page, items in enumerate(pages, start=1):
         for _, item in items:
             if isinstance(item, _Table):
                 if pending is not None and _same_columns(pending, item, tolerance):
-                    pending = _join(pending, item)
+                    joined = _join(pending, item)
+                    joined.pages = [*pending.pages, (pending.n_rows, page)]
+                    pending = joined
                     continue
                 if pending is not None:
-                    out.extend(grid.render(pending.cells))
+                    out.table(pending.cells, pending.n_rows, pending.pages)
+                item.pages = [(0, page)]
                 pending = item
                 continue
             if pending is not None:
-                out.extend(grid.render(pending.cells))
+                out.table(pending.cells, pending.n_rows, pending.pages)
                 pending = None
-            out.append(grid.plain_line(item.text))
+            out.add([grid.plain_line(item.text)], page)
     if pending is not None:
-        out.extend(grid.render(pending.cells))
-    return out
+        out.table(pending.cells, pending.n_rows, pending.pages)
+    return out.lines
 
 
 def _scaled(image):

@@ -20,9 +20,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ..provenance import page_marker
 from . import grid, pdf_text, rulings
 from .errors import NeedsOCR, Unreadable
+from .paged import PagedLines
 from .pdf_pdfium import Char, Page, Unmeasured, open_pdf, read_page
 
 READER_PDFIUM = "pdfium"
@@ -242,45 +242,11 @@ def _wraps(previous: _Text, item: _Text, left: float, right: float) -> bool:
     return previous.x1 >= right - 3 * width and item.x0 <= left + 0.8 * width and not _LIST_START.match(item.text)
 
 
-def _rows_between(cells: list[grid.Placed], lo: int, hi: int) -> list[grid.Placed]:
-    """The cells of rows ``lo`` to ``hi`` (a cell spanning rows clipped to them): ``grid.render`` renders
-    each row from the cells covering it, so the rows render as they do in the whole table."""
-    out = []
-    for c in cells:
-        top, bottom = max(c.row, lo), min(c.row + max(1, c.rowspan), hi)
-        if top < bottom:
-            out.append(grid.Placed(c.text, top, c.col, bottom - top, c.colspan))
-    return out
-
-
-class _Out:
-    """The text's lines, with a page marker line (``provenance.page_marker``) before the first line of each
-    page after the first, for the facts' provenance."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.page = 1
-
-    def add(self, lines: list[str], page: int) -> None:
-        if lines and page > self.page:
-            self.lines += [page_marker(p) for p in range(self.page + 1, page + 1)]
-            self.page = page
-        self.lines += lines
-
-    def table(self, table: _Table) -> None:
-        if len(table.pages) < 2:
-            self.add(grid.render(table.cells), table.pages[0][1] if table.pages else self.page)
-            return
-        bounds = [row for row, _page in table.pages[1:]] + [table.n_rows]
-        for (row, page), end in zip(table.pages, bounds):
-            self.add(grid.render(_rows_between(table.cells, row, end)), page)
-
-
 def _lines(pages: list[list[tuple[float, _Text | _Table]]]) -> list[str]:
     texts = [i for items in pages for _, i in items if isinstance(i, _Text)]
     right = max((i.x1 for i in texts), default=0.0)
     left = min((i.x0 for i in texts), default=0.0)
-    out = _Out()
+    out = PagedLines()
     previous: _Text | _Table | None = None
     for page, items in enumerate(pages, start=1):
         for _, item in items:
@@ -291,12 +257,12 @@ def _lines(pages: list[list[tuple[float, _Text | _Table]]]) -> list[str]:
                     previous = joined
                 else:
                     if isinstance(previous, _Table):
-                        out.table(previous)
+                        out.table(previous.cells, previous.n_rows, previous.pages)
                     item.pages = [(0, page)]
                     previous = item
                 continue
             if isinstance(previous, _Table):
-                out.table(previous)
+                out.table(previous.cells, previous.n_rows, previous.pages)
             elif isinstance(previous, _Text) and out.lines and _wraps(previous, item, left, right):
                 out.lines[-1] = grid.join_lines([out.lines[-1], item.text])  # the line's page: where it starts
                 previous = item
@@ -304,7 +270,7 @@ def _lines(pages: list[list[tuple[float, _Text | _Table]]]) -> list[str]:
             out.add([item.text], page)
             previous = item
     if isinstance(previous, _Table):
-        out.table(previous)
+        out.table(previous.cells, previous.n_rows, previous.pages)
     return out.lines
 
 
