@@ -165,8 +165,9 @@ def parsed_report(
 ) -> ParsedReport:
     """The ParsedReport whose rows are ``columns`` (``report_columns`` inverted, with ``details``):
     ``report_columns`` of it gives ``columns`` back. ``original_text`` is not in the rows: it is the
-    normalized text with the cells as printed (``provenance.printed_text``). ``issues``: the report's issues as its partition holds them after validation (with what the
-    GX suites found), instead of the parser's own."""
+    normalized text with the cells as printed (``provenance.printed_text``). ``issues``: the report's
+    issues as its partition holds them after validation (with what the GX suites found), instead of the
+    parser's own."""
     text = columns[STAGE_NORMALIZED_TEXT]
     cells = [
         cell

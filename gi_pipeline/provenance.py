@@ -105,7 +105,8 @@ def printed_text(text: str, cells: Iterable[tuple[int | None, int | None, str | 
     the map from ``text`` back to that: for a report rebuilt from its rows, without the reader's text, whose
     ``sources`` must give the rows' ``raw`` back."""
     regions: list[tuple[int, int, str]] = []
-    for start, end, raw in sorted({c for c in cells if c[0] is not None and c[1] is not None and c[2] is not None}):
+    found = {(start, end, raw) for start, end, raw in cells if start is not None and end is not None and raw is not None}
+    for start, end, raw in sorted(found):
         if text[start:end] != raw and (not regions or start >= regions[-1][1]):
             regions.append((start, end, raw))
     steps: list[Edits] = []
