@@ -4,9 +4,9 @@
 The partition writer calls ``write_partition_pages`` when it writes a partition. A page is rendered from
 the report as the parse cache holds it (``frames.parsed_report``: no raw file is read or parsed again),
 with the issues the partition holds for it (the parser's and the GX suites'), so the page says what the
-warehouse says. Bounded: at most ``PAGES_PER_PARTITION`` pages a partition (one costs ~40 ms and
-~200 KB), the first flagged reports by source file; the others are counted, and ``gi-pipeline explain``
-makes any page on demand. Idempotent: the same rows give the same bytes (a page whose bytes are already
+warehouse says. Bounded: at most ``pages_per_partition`` pages a partition (``PAGES_PER_PARTITION`` by
+default; a page costs ~10-15 ms of one core and ~170 KB), the first flagged reports by source file; the
+others are counted, and ``gi-pipeline explain`` makes any page on demand. Idempotent: the same rows give the same bytes (a page whose bytes are already
 there is not rewritten), and a page of a report no longer flagged, or no longer in the partition, is
 removed. A partition the manifests find unchanged is not rewritten, so its pages stay as they are.
 
@@ -29,7 +29,8 @@ from . import vocabulary as v
 from .records import QualityIssue
 
 STAGE_EXPLAIN = warehouse.STAGE_EXPLAIN
-PAGES_PER_PARTITION = 50
+# 10 a partition: ~1,400 pages (~20 s of one core, ~240 MB) for a national year of 140 partitions.
+PAGES_PER_PARTITION = 10
 _PAGE_SUFFIX = ".html"
 _ISSUE_FIELDS = ("check", "severity", "table", "row_key", "detail")
 
@@ -41,9 +42,10 @@ class PartitionPages:
     year: int
     region: str
     pages: tuple[tuple[str, str], ...] = ()  # (source_file, page path) of the flagged reports with a page
-    without_page: tuple[str, ...] = ()  # flagged reports over PAGES_PER_PARTITION (or all, when remote)
+    without_page: tuple[str, ...] = ()  # flagged reports over the limit (or all, when remote)
     remote: bool = False  # a remote warehouse: no pages written
     failed: tuple[tuple[str, str], ...] = ()  # (source_file, why) of pages that could not be made
+    limit: int = PAGES_PER_PARTITION  # pages a partition at most
 
     @property
     def flagged(self) -> int:
@@ -95,17 +97,18 @@ def write_partition_pages(
     region: str,
     tables: Mapping[str, pa.Table],
     reports: Mapping[str, tuple[frames.ReportColumns, frames.ReportDetails | None]],
+    pages_per_partition: int = PAGES_PER_PARTITION,
 ) -> PartitionPages:
     """Write the pages of the flagged reports of partition (year, region), as its validated ``tables``
-    hold them; ``reports``: each report's cached rows and details by doc_id. Pages of reports no
-    longer flagged are removed."""
+    hold them; ``reports``: each report's cached rows and details by doc_id; at most
+    ``pages_per_partition`` (0: none). Pages of reports no longer flagged are removed."""
     flagged = flagged_reports(tables[v.TABLE_REPORTS])
     local = warehouse.local_dir(root)
     if local is None:
         return PartitionPages(year, region, without_page=tuple(f for f, _ in flagged), remote=True)
     directory = Path(pages_dir(local, year, region))
     # A report cached before its details were kept has no page (a parser change renews every entry).
-    chosen = [(f, d) for f, d in flagged if reports.get(d, (None, None))[1] is not None][:PAGES_PER_PARTITION]
+    chosen = [(f, d) for f, d in flagged if reports.get(d, (None, None))[1] is not None][:max(pages_per_partition, 0)]
     issues = _issues_by_report(tables[v.TABLE_QUALITY_ISSUES], [d for _, d in chosen])
     written: list[tuple[str, str]] = []
     failed: list[tuple[str, str]] = []
@@ -128,7 +131,8 @@ def write_partition_pages(
     _keep_only(directory, names)
     done = {f for f, _ in written} | {f for f, _ in failed}
     return PartitionPages(
-        year, region, tuple(written), tuple(f for f, _ in flagged if f not in done), failed=tuple(failed)
+        year, region, tuple(written), tuple(f for f, _ in flagged if f not in done), failed=tuple(failed),
+        limit=pages_per_partition,
     )
 
 
@@ -150,7 +154,7 @@ def markdown(partitions: list[PartitionPages], unchanged: int = 0) -> str:
     remote = sum(len(p.without_page) for p in partitions if p.remote)
     if over:
         lines.append(
-            f"\n{over} flagged reports without a page (over {PAGES_PER_PARTITION} a partition): "
+            f"\n{over} flagged reports without a page (over {max(p.limit for p in partitions)} a partition): "
             f"`{EXPLAIN_COMMAND}` makes one"
         )
     if remote:

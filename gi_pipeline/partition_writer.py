@@ -262,7 +262,8 @@ class RunSummary:
 
 
 def write_batch(
-    raw_dir: Path, warehouse_dir: warehouse.Location, catalog: pa.Table, keys: Sequence[PartitionKey]
+    raw_dir: Path, warehouse_dir: warehouse.Location, catalog: pa.Table, keys: Sequence[PartitionKey],
+    pages_per_partition: int = explain_pages.PAGES_PER_PARTITION,
 ) -> RunSummary:
     """Load, validate and write these partitions; empty ones have their stale files removed.  Each
     written partition's manifest records what it was built from, and its flagged reports get their
@@ -284,17 +285,19 @@ def write_batch(
         doc_ids = partition_tables[v.TABLE_REPORTS]["doc_id"].to_pylist()
         summary.add(stats, partition_tables, [r.of_reports(doc_ids) for r in results] if doc_ids else [])
         by_doc = {e.summary.doc_id: (e.columns, e.details) for e in entries[key] if e.columns is not None}  # type: ignore[union-attr]
-        summary.pages.append(explain_pages.write_partition_pages(warehouse_dir, *key, partition_tables, by_doc))
+        summary.pages.append(
+            explain_pages.write_partition_pages(warehouse_dir, *key, partition_tables, by_doc, pages_per_partition)
+        )
     return summary
 
 
 def write_partitions(
     raw_dir: Path, warehouse_dir: warehouse.Location, catalog: pa.Table, keys: Sequence[PartitionKey],
-    force: bool = False,
+    force: bool = False, pages_per_partition: int = explain_pages.PAGES_PER_PARTITION,
 ) -> Iterator[RunSummary]:
     """Write every partition of ``keys`` (sorted) whose inputs changed (``manifest``; all of them
     with ``force``), a batch at a time; one summary per batch, in order, the first one also listing
-    the partitions skipped as unchanged.
+    the partitions skipped as unchanged. ``pages_per_partition``: explain pages of flagged reports.
 
     In this process: batches on worker processes were measured no faster on 2 cores (each worker
     imports GX, ~5 s) and held ~0.9 GB each.
@@ -308,4 +311,4 @@ def write_partitions(
     if skipped.unchanged:
         yield skipped
     for batch in report_batches(todo, counts, VALIDATION_BATCH_REPORTS):
-        yield write_batch(raw_dir, warehouse_dir, catalog, batch)
+        yield write_batch(raw_dir, warehouse_dir, catalog, batch, pages_per_partition)

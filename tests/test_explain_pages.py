@@ -14,6 +14,7 @@ import pytest
 import gi_pipeline.report
 from assets.assets import TABLE_KEYS
 from assets.defs.partitions import report_partition_key
+from assets.defs.resources import PipelineStorage
 from gi_pipeline import explain, explain_pages, partition_writer, warehouse
 from gi_pipeline import vocabulary as v
 
@@ -93,8 +94,7 @@ def test_pages_are_capped_per_partition_and_the_rest_counted(tmp_path: Path, mon
     raw, wh = _raw(tmp_path), tmp_path / "warehouse"
     copy = f"copy-{SEED_002}"  # another flagged report of the same partition (other bytes)
     (raw / copy).write_bytes((SAMPLES / SEED_002).read_bytes() + b"\n")
-    monkeypatch.setattr(explain_pages, "PAGES_PER_PARTITION", 1)
-    res = storage(raw, wh)
+    res = {"storage": PipelineStorage(raw_dir=str(raw), warehouse_dir=str(wh), explain_pages=1)}
     with dg.instance_for_test() as instance:
         assert _materialize(instance, res, selection=INGEST_KEYS).success
         meta = _metadata(_materialize(instance, res, report_partition_key(*FLAGGED)), TABLE_KEYS[v.TABLE_REPORTS])

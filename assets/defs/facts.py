@@ -123,7 +123,7 @@ def parse_reports(
     # CLI): they are validated a batch at a time, one GX call per suite and batch.
     keys = sorted(split_partition_key(k) for k in context.partition_keys)
     run = RunSummary()
-    for batch in write_partitions(raw_dir, warehouse_dir, catalog, keys):
+    for batch in write_partitions(raw_dir, warehouse_dir, catalog, keys, pages_per_partition=storage.explain_pages):
         run.merge(batch)
         for key, line in batch.lines:
             progress(context, line, partition=key)
