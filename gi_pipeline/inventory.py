@@ -131,6 +131,60 @@ def check_raw_dir(
     return listing, plan
 
 
+@dataclass(frozen=True)
+class RawSurvey:
+    """The raw directory listed and stat'ed once, against the previous catalog: everything a run
+    learns about it before reading any file.  ``gi-pipeline run`` makes one and hands it to the
+    inventory, so a run lists the directory once."""
+
+    raw_dir: Path
+    listing: raw_listing.RawListing
+    plan: removals.RemovalPlan
+    # source_file -> (size, mtime_ns), or the error stat'ing it raised (str)
+    stats: dict[str, tuple[int, int] | str]
+    # Files the inventory must read (and hash): new, moved size or mtime, not catalogued by this
+    # parser version, or every file when verifying.
+    to_read: frozenset[str]
+
+    @property
+    def unchanged(self) -> bool:
+        """True when an inventory would give back the catalog the survey compared with: every
+        catalogued file seen and none gone, no part unreadable, no file to read."""
+        return (not self.listing.errors and not self.plan.deleted and not self.to_read
+                and all(not isinstance(stat, str) for stat in self.stats.values()))
+
+
+def survey_raw_dir(
+    raw_dir: Path,
+    before: pa.Table | None,
+    allow_removals: bool = False,
+    confirm: str = "run again with --allow-removals",
+    verify: bool = False,
+) -> RawSurvey:
+    """``check_raw_dir`` (its errors are raised here), then stat every listed file and tell which of
+    them the inventory must read: those whose size and mtime differ from ``before`` or whose content
+    this parser version has not classified (all of them with ``verify``).  Reads no file content."""
+    listing, plan = check_raw_dir(raw_dir, before, allow_removals, confirm)
+    trusted: dict[str, tuple[int, int, str]] = {}
+    known: set[str] = set()
+    if before is not None and not verify:
+        trusted, known = known_stats(before), set(known_classifications(before))
+    stats: dict[str, tuple[int, int] | str] = {}
+    to_read = []
+    root = os.fsencode(raw_dir)
+    for source_file in listing.files:
+        try:
+            stat = os.stat(os.path.join(root, raw_listing.raw_name_of(source_file)))
+        except OSError as exc:
+            stats[source_file] = f"{type(exc).__name__}: {exc}"
+            continue
+        stats[source_file] = (stat.st_size, stat.st_mtime_ns)
+        old = trusted.get(source_file)
+        if old is None or old[:2] != stats[source_file] or old[2] not in known:
+            to_read.append(source_file)
+    return RawSurvey(Path(raw_dir), listing, plan, stats, frozenset(to_read))
+
+
 def build_inventory(
     raw_dir: Path,
     on_error: Callable[[str, str], None] | None = None,
@@ -143,6 +197,7 @@ def build_inventory(
     verify: bool = False,
     allow_removals: bool = False,
     confirm: str = "run again with --allow-removals",
+    survey: RawSurvey | None = None,
 ) -> Inventory:
     """Hash and parse every raw file once; exact duplicates (same sha256) are parsed once.
 
@@ -160,6 +215,8 @@ def build_inventory(
     instead of parsing again; ``workers`` local processes parse, or the cluster behind ``pool``
     (``gi_pipeline.parallel``); ``on_progress(parsed, to_parse)`` is called after each file parsed.
     An environment error (``parse_cache.CacheUnwritable``) stops it.
+    ``survey``: this directory's ``survey_raw_dir`` against the same ``before``, made by the caller
+    under the same warehouse lock (the directory is then not listed and stat'ed again).
     """
     known = dict(known or {})
     stats: dict[str, tuple[int, int, str]] = {}
@@ -167,7 +224,11 @@ def build_inventory(
         known = known_classifications(before) | known
         stats = {} if verify else known_stats(before)
     version = parse_cache.parser_version()
-    listing, plan = check_raw_dir(raw_dir, before, allow_removals, confirm)
+    if survey is None or survey.raw_dir != Path(raw_dir) or (verify and len(survey.to_read) < len(survey.stats)):
+        survey = survey_raw_dir(raw_dir, before, allow_removals, confirm, verify)
+    else:
+        removals.check_removals(survey.plan, allow=allow_removals, confirm=confirm)
+    listing, plan = survey.listing, survey.plan
     files = listing.files
     before_rows = {row["source_file"]: row for row in before.to_pylist()} if before is not None else {}
     kept_rows = removals.kept_rows(before, plan).to_pylist() if before is not None else []
@@ -184,17 +245,24 @@ def build_inventory(
             visited[0] += 1
             row: dict = {"source_file": source_file, "sha256": None, "size_bytes": None, "parser_version": version}
             raw: bytes | None = None
-            try:
-                stat = os.stat(raw_listing.raw_path(raw_dir, source_file))  # before reading: a later change moves the mtime
+            surveyed = survey.stats[source_file]  # (size, mtime_ns), or why it could not be stat'ed
+            failed = surveyed if isinstance(surveyed, str) else None
+            if failed is None:
+                size, mtime_ns = surveyed
                 trusted = stats.get(source_file)
-                if trusted is not None and trusted[:2] == (stat.st_size, stat.st_mtime_ns) and trusted[2] in known:
-                    sha = trusted[2]
-                else:
-                    raw = raw_listing.read_raw(raw_dir, source_file)
-                    sha = hashlib.sha256(raw).hexdigest()
-            except OSError as exc:
-                error = raw_listing.ListingError(source_file, f"{type(exc).__name__}: {exc}")
-                unreadable.append(error)
+                try:
+                    if source_file in survey.to_read or trusted is None or trusted[2] not in known:
+                        # Stat'ed again right before reading: a later change moves the mtime.
+                        stat = os.stat(raw_listing.raw_path(raw_dir, source_file))
+                        size, mtime_ns = stat.st_size, stat.st_mtime_ns
+                        raw = raw_listing.read_raw(raw_dir, source_file)
+                        sha = hashlib.sha256(raw).hexdigest()
+                    else:
+                        sha = trusted[2]
+                except OSError as exc:
+                    failed = f"{type(exc).__name__}: {exc}"
+            if failed is not None:
+                error = raw_listing.ListingError(source_file, failed)
                 if source_file in before_rows:  # catalogued: out of sight now, not gone
                     kept_rows.append(before_rows[source_file])
                     continue
@@ -203,7 +271,7 @@ def build_inventory(
                 row["sha256"] = ""
                 continue
             rows.append(row)
-            row.update(sha256=sha, size_bytes=stat.st_size if raw is None else len(raw), mtime_ns=stat.st_mtime_ns)
+            row.update(sha256=sha, size_bytes=size if raw is None else len(raw), mtime_ns=mtime_ns)
             first = first_by_sha.get(sha)
             if first is not None:
                 duplicates.append((row, first))
