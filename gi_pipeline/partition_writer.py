@@ -164,16 +164,18 @@ K = TypeVar("K")
 
 
 def report_batches(keys: Sequence[K], counts: Mapping[K, int], limit: int) -> Iterator[list[K]]:
-    """Consecutive keys (partitions, regions) grouped until a group holds ``limit`` reports (empty ones
-    ride along)."""
+    """Consecutive keys (partitions, regions) grouped so that a group holds at most ``limit`` reports
+    (a key holding more on its own is a group of its own; empty ones ride along): what a batch
+    holds in memory does not grow with the corpus."""
     batch: list[K] = []
     size = 0
     for key in keys:
-        batch.append(key)
-        size += counts.get(key, 0)
-        if size >= limit:
+        count = counts.get(key, 0)
+        if size and size + count > limit:
             yield batch
             batch, size = [], 0
+        batch.append(key)
+        size += count
     if batch:
         yield batch
 
