@@ -36,25 +36,36 @@ import socket
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import polars as pl
-import pyarrow as pa
-
-from gi_pipeline import cross_year, lock, manifest, parse_cache, preflight, raw_listing, removals, warehouse
-from gi_pipeline import vocabulary as v
-from gi_pipeline.inventory import RawSurvey, partitions_to_write, survey_raw_dir
-from gi_pipeline.partition_writer import partition_report_counts, plural
+from gi_pipeline import gx_process
 from gi_pipeline.years import YEARS
 
 from .defaults import DEFAULT_WAREHOUSE_DIR, bundled_sample_reports
-from .defs.writer import writing
 
-# Errors that stop a run before it writes anything: one message, exit status 3, no traceback.
-STOPPED = (preflight.PreflightError, lock.WarehouseLocked, raw_listing.RawRootError, removals.RemovalsRefused,
-           parse_cache.CacheUnwritable)
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from gi_pipeline import warehouse
+    from gi_pipeline.inventory import RawSurvey
+
+# The data libraries are imported in the functions that use them: a run that has anything to do
+# starts the GX process (gi_pipeline.gx_process) first thing, before a second of imports here.
+
 EXIT_STOPPED = 3
 EXIT_INCOMPLETE = 4
+
+
+def _stopping_errors() -> tuple[type[Exception], ...]:
+    """Errors that stop a run before it writes anything: one message, exit status 3, no traceback."""
+    from gi_pipeline import lock, parse_cache, preflight, raw_listing, removals
+
+    return (preflight.PreflightError, lock.WarehouseLocked, raw_listing.RawRootError, removals.RemovalsRefused,
+            parse_cache.CacheUnwritable)
+
+
+# At most this many files new, changed or gone: validate on a process of its own (``run``).
+SMALL_CHANGE_FILES = 100
 
 # The Dagster home `make dev` opens, relative to where the command runs ($DAGSTER_HOME wins).
 DEFAULT_DAGSTER_HOME = ".dagster_home"
@@ -164,6 +175,11 @@ def ensure_dagster_home() -> Path:
 
 
 def _rows(warehouse_dir: warehouse.Root, table: str, year: int | None) -> int:
+    import polars as pl
+
+    from gi_pipeline import vocabulary as v
+    from gi_pipeline import warehouse
+
     frame = warehouse.scan(table, warehouse_dir)
     if year is not None and table not in v.UNPARTITIONED_TABLES:
         frame = frame.filter(pl.col("year") == year)
@@ -172,6 +188,9 @@ def _rows(warehouse_dir: warehouse.Root, table: str, year: int | None) -> int:
 
 def print_tables(warehouse_dir: warehouse.Root, year: int | None, say: Callable[[str], None]) -> None:
     """The rows of each table (of ``year``'s partitions, when given)."""
+    from gi_pipeline import manifest, warehouse
+    from gi_pipeline import vocabulary as v
+
     scope = f"year {year}" if year is not None else "all years"
     say("")
     say(f"warehouse tables ({scope}):")
@@ -199,6 +218,11 @@ def unchanged_partitions(
     is to be done: the raw directory is as catalogued, every such partition's manifest matches the
     catalog (none stale), the quarantine table is there and the cross-year findings are up to date.
     None when a run has anything to do."""
+    from gi_pipeline import cross_year, manifest, warehouse
+    from gi_pipeline import vocabulary as v
+    from gi_pipeline.inventory import partitions_to_write
+    from gi_pipeline.partition_writer import partition_report_counts
+
     if before is None or not survey.unchanged:
         return None
     for table in (v.TABLE_QUARANTINE, v.TABLE_CROSS_YEAR_ISSUES):
@@ -224,13 +248,30 @@ def run(
 ) -> int:
     out = out or sys.stdout
     raw_dir = (raw_dir or bundled_sample_reports()).expanduser().resolve()
-    warehouse_dir = warehouse.resolve_root(warehouse_dir)  # a local Path, or an fsspec URL as given
     if year is not None and year not in YEARS:
         print(f"gi-pipeline: --year must be within {YEARS[0]}-{YEARS[-1]}, got {year}", file=sys.stderr)
         return 2
     if workers < 0:
         print(f"gi-pipeline: --workers must be 0 (one per CPU) or more, got {workers}", file=sys.stderr)
         return 2
+    # A run that changes a few files spends most of its time importing GX: that starts now, on a
+    # process of its own (another core), and stops as soon as the survey shows it is not needed.
+    gx_process.start()
+    try:
+        return _run_locked(raw_dir, warehouse_dir, year, out, workers, ephemeral, allow_removals, wait, verify)
+    finally:
+        gx_process.stop()
+
+
+def _run_locked(raw_dir: Path, warehouse_dir: Path | str, year: int | None, out: TextIO, workers: int,
+                ephemeral: bool, allow_removals: bool, wait: float, verify: bool) -> int:
+    from gi_pipeline import warehouse
+    from gi_pipeline.inventory import survey_raw_dir
+    from gi_pipeline.partition_writer import plural
+
+    from .defs.writer import writing
+
+    warehouse_dir = warehouse.resolve_root(warehouse_dir)  # a local Path, or an fsspec URL as given
 
     def say(line: str) -> None:
         print(line, file=out, flush=True)
@@ -249,15 +290,23 @@ def run(
             unchanged = None if verify or not (ephemeral or _dagster_home_has_runs()) else \
                 unchanged_partitions(warehouse_dir, before, survey, year)
             if unchanged is not None:
+                gx_process.stop()
                 say(f"raw reports: {raw_dir}")
                 say(f"warehouse:   {warehouse_dir}")
                 say(f"nothing changed, {plural(unchanged, 'partition')} unchanged: no Dagster run, nothing written")
                 print_tables(warehouse_dir, year, say)
                 return 0
+            # A few files changed: the GX suites run on the GX process, which imported GX while this
+            # one imported Dagster and ran the ingest.  Many: GX imports here, on a thread, while
+            # the worker processes parse (the GX process would take a core from them).
+            small = not verify and len(survey.to_read) + len(survey.plan.deleted) <= SMALL_CHANGE_FILES
+            if not small:
+                gx_process.stop()
             from .cli_runs import run_pipeline  # Dagster: imported only when there is something to run
 
-            return run_pipeline(raw_dir, warehouse_dir, year, workers, ephemeral, allow_removals, verify, survey, say)
-    except STOPPED as exc:
+            return run_pipeline(raw_dir, warehouse_dir, year, workers, ephemeral, allow_removals, verify, survey,
+                                say, preload_gx=not small)
+    except _stopping_errors() as exc:
         print(f"gi-pipeline: {exc}", file=sys.stderr)
         return EXIT_STOPPED
 

@@ -223,13 +223,16 @@ def run_pipeline(
     verify: bool,
     survey: RawSurvey,
     say: Callable[[str], None],
+    preload_gx: bool = True,
 ) -> int:
-    """The runs of ``gi-pipeline run`` after ``assets.cli`` took the lock and made ``survey``."""
+    """The runs of ``gi-pipeline run`` after ``assets.cli`` took the lock and made ``survey``
+    (``preload_gx``: import GX on a thread during the ingest when anything changed)."""
     _quiet_dagster()
     with _instance(ephemeral) as instance:
         for run_id in fail_dead_cli_runs(instance) if instance.is_persistent else ():
             say(f"marked run {run_id} failed: its gi-pipeline CLI was killed")
-        return _run(instance, raw_dir, warehouse_dir, year, workers, ephemeral, allow_removals, verify, survey, say)
+        return _run(instance, raw_dir, warehouse_dir, year, workers, ephemeral, allow_removals, verify, survey, say,
+                    preload_gx)
 
 
 def _run(
@@ -243,6 +246,7 @@ def _run(
     verify: bool,
     survey: RawSurvey,
     say: Callable[[str], None],
+    preload_gx: bool = True,
 ) -> int:
     started = time.perf_counter()
     storage = PipelineStorage(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir), parse_workers=workers)
@@ -272,7 +276,7 @@ def _run(
     # GX takes seconds to import: do it while the inventory's worker processes parse, when the
     # raw directory changed (a run over unchanged files never needs it).  Started here, before
     # the run: importing it on a thread while Dagster imports its own modules is not safe.
-    if verify or not survey.unchanged:
+    if preload_gx and (verify or not survey.unchanged):
         quality.preload()
     # The ingest takes the survey instead of listing the directory again (same process, same lock).
     ingest_tags = {**hand_over_survey(survey), **({VERIFY_TAG: "true"} if verify else {})}

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import parallel, parse_cache, raw_listing, removals, warehouse
 from . import vocabulary as v
@@ -50,6 +51,8 @@ class Inventory:
     def kept_partitions(self) -> set[PartitionKey]:
         """Partitions holding a report that is catalogued but cannot be read now: they must not be
         rewritten (their facts stay as they are until the file can be read again)."""
+        if not self.kept:
+            return set()
         kept = set(self.kept)
         return {(row["year"], row["region"]) for row in self.catalog.to_pylist()
                 if row["role"] == warehouse.ROLE_REPORT and row["source_file"] in kept}
@@ -98,10 +101,13 @@ def known_classifications(catalog: pa.Table) -> dict[str, dict]:
     """sha256 -> what parsing that content gave (role, doc_id, year, region, reason), from a catalog:
     the rows classified by the current parser version only (another version may classify otherwise)."""
     version = parse_cache.parser_version()
+    if "parser_version" not in catalog.column_names:
+        return {}
+    columns = [catalog[c].to_pylist() for c in ("sha256", "parser_version", *_CLASSIFICATION)]  # by column: faster
     return {
-        row["sha256"]: {k: row[k] for k in _CLASSIFICATION}
-        for row in catalog.to_pylist()
-        if row["sha256"] and row["role"] != warehouse.ROLE_DUPLICATE and row.get("parser_version") == version
+        sha: dict(zip(_CLASSIFICATION, values, strict=True))
+        for sha, row_version, *values in zip(*columns, strict=True)
+        if sha and values[0] != warehouse.ROLE_DUPLICATE and row_version == version
     }
 
 
@@ -230,7 +236,10 @@ def build_inventory(
         removals.check_removals(survey.plan, allow=allow_removals, confirm=confirm)
     listing, plan = survey.listing, survey.plan
     files = listing.files
-    before_rows = {row["source_file"]: row for row in before.to_pylist()} if before is not None else {}
+    catalogued = set(before["source_file"].to_pylist()) if before is not None else set()
+
+    def before_row(source_file: str) -> dict:  # rare (a file that cannot be read now): looked up then
+        return before.filter(pc.equal(before["source_file"], source_file)).to_pylist()[0]  # type: ignore[union-attr]
     kept_rows = removals.kept_rows(before, plan).to_pylist() if before is not None else []
     unreadable = list(listing.errors)
     rows: list[dict] = []
@@ -263,8 +272,8 @@ def build_inventory(
                     failed = f"{type(exc).__name__}: {exc}"
             if failed is not None:
                 error = raw_listing.ListingError(source_file, failed)
-                if source_file in before_rows:  # catalogued: out of sight now, not gone
-                    kept_rows.append(before_rows[source_file])
+                if source_file in catalogued:  # catalogued: out of sight now, not gone
+                    kept_rows.append(before_row(source_file))
                     continue
                 rows.append(row)
                 row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("read_error", error.error))
@@ -357,9 +366,12 @@ def changes_since_catalog(raw_dir: Path, catalog: pa.Table | None) -> list[tuple
 
 def _reports_by_partition(catalog: pa.Table | None) -> dict[PartitionKey, set[tuple[str, str]]]:
     found: dict[PartitionKey, set[tuple[str, str]]] = {}
-    for row in catalog.to_pylist() if catalog is not None else ():
-        if row["role"] == warehouse.ROLE_REPORT:
-            found.setdefault((row["year"], row["region"]), set()).add((row["source_file"], row["sha256"]))
+    if catalog is None:
+        return found
+    columns = [catalog[c].to_pylist() for c in ("role", "year", "region", "source_file", "sha256")]
+    for role, year, region, source_file, sha in zip(*columns, strict=True):
+        if role == warehouse.ROLE_REPORT:
+            found.setdefault((year, region), set()).add((source_file, sha))
     return found
 
 

@@ -7,6 +7,7 @@ metadata of Dagster asset checks). GX is imported lazily, once per process: the 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import threading
@@ -18,12 +19,13 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
+from . import gx_process
 from . import identities as ids
 from . import vocabulary as v
 from .frames import polars_frame, report_tables
 from .records import ParsedReport, QualityIssue
 from .schema import SCHEMAS
-from .suites import ERROR, PARTITION, default_directory
+from .suites import ERROR, PARTITION, WAREHOUSE, default_directory
 
 Tables = dict[str, pl.DataFrame]
 
@@ -174,8 +176,13 @@ class SuiteRunner:
 
     def __init__(self, directory: Path | None = None, scope: str = PARTITION):
         self.suites = load_suites(directory, scope)
+        self.scope = scope
+        self.default = directory is None  # the suites in expectations/: a warm process has them too
 
     def run(self, tables: Tables) -> list[SuiteResult]:
+        if self.default and gx_process.active():
+            with contextlib.suppress(gx_process.Unavailable):  # it died (out of memory?): validate here
+                return gx_process.run_suites(self.scope, tables)
         sources = dict(
             tables[v.TABLE_REPORTS].select("doc_id", "source_file").iter_rows()
         ) if v.TABLE_REPORTS in tables else {}
@@ -247,6 +254,13 @@ def _columns_named(bodies: Iterable[dict], columns: Sequence[str]) -> list[str]:
         for expectation in body["expectations"]:
             walk(expectation["kwargs"])
     return [c for c in columns if c in named]
+
+
+def warm_up() -> None:
+    """GX imported and the default suites loaded (``gx_process``)."""
+    _gx()
+    for scope in (PARTITION, WAREHOUSE):
+        default_runner(scope)
 
 
 @functools.cache

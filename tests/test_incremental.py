@@ -16,8 +16,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from assets.assets import ALL_ASSETS, INGEST_KEYS
 from assets import cli_runs
+from assets.assets import ALL_ASSETS, INGEST_KEYS
 from assets.cli import run
 from assets.defs.resources import PipelineStorage
 from assets.defs.sensors import raw_files_sensor

@@ -175,8 +175,9 @@ def _ingest(context: dg.AssetExecutionContext, storage: PipelineStorage, allow_r
         # Keep the parse results of the files catalogued now; drop the rest (and other parser versions).
         parse_cache.prune(
             warehouse_dir,
-            {parse_cache.entry_key(r["sha256"], r["source_file"]) for r in inventory.catalog.to_pylist()
-             if r["role"] == warehouse.ROLE_REPORT},
+            {parse_cache.entry_key(sha, source_file) for role, sha, source_file in zip(
+                *(inventory.catalog[c].to_pylist() for c in ("role", "sha256", "source_file")), strict=True)
+             if role == warehouse.ROLE_REPORT},
         )
     quarantine = frames.quarantine_table(inventory.quarantined)
     warehouse.write_table(warehouse_dir, v.TABLE_QUARANTINE, quarantine)
