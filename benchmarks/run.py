@@ -445,9 +445,13 @@ def _e2e_attempt(
 
 
 def _files(root: Path) -> dict[str, tuple[int, int]]:
-    """Every file of a warehouse but the parse cache: (inode, mtime_ns)."""
+    """Every file of a warehouse but the parse cache and the writers' lock (every run takes it; it
+    holds no data): (inode, mtime_ns)."""
+    from gi_pipeline.lock import LOCK_NAME
+
     return {p.relative_to(root).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
-            for p in root.rglob("*") if p.is_file() and "_stage/parsed/" not in p.relative_to(root).as_posix()}
+            for p in root.rglob("*") if p.is_file() and p.name != LOCK_NAME
+            and "_stage/parsed/" not in p.relative_to(root).as_posix()}
 
 
 def _rewritten(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> dict:

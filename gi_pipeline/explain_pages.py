@@ -6,9 +6,10 @@ the report as the parse cache holds it (``frames.parsed_report``: no raw file is
 with the issues the partition holds for it (the parser's and the GX suites'), so the page says what the
 warehouse says. Bounded: at most ``pages_per_partition`` pages a partition (``PAGES_PER_PARTITION`` by
 default; a page costs ~10-15 ms of one core and ~170 KB), the first flagged reports by source file; the
-others are counted, and ``gi-pipeline explain`` makes any page on demand. Idempotent: the same rows give the same bytes (a page whose bytes are already
-there is not rewritten), and a page of a report no longer flagged, or no longer in the partition, is
-removed. A partition the manifests find unchanged is not rewritten, so its pages stay as they are.
+others are counted, and ``gi-pipeline explain`` makes any page on demand. Idempotent: the same rows give
+the same bytes (a page whose bytes are already there is not rewritten), and a page of a report no longer
+flagged, or no longer in the partition, is removed. A partition the manifests find unchanged is not
+rewritten, so its pages stay as they are.
 
 Local warehouses only: pages are for a person to open, and a remote warehouse (an fsspec URL) gets none
 (``PartitionPages.remote``; the asset's metadata says so).

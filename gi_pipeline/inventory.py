@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import parallel, parse_cache, raw_listing, removals, warehouse
 from . import vocabulary as v
@@ -50,6 +51,8 @@ class Inventory:
     def kept_partitions(self) -> set[PartitionKey]:
         """Partitions holding a report that is catalogued but cannot be read now: they must not be
         rewritten (their facts stay as they are until the file can be read again)."""
+        if not self.kept:
+            return set()
         kept = set(self.kept)
         return {(row["year"], row["region"]) for row in self.catalog.to_pylist()
                 if row["role"] == warehouse.ROLE_REPORT and row["source_file"] in kept}
@@ -98,10 +101,13 @@ def known_classifications(catalog: pa.Table) -> dict[str, dict]:
     """sha256 -> what parsing that content gave (role, doc_id, year, region, reason), from a catalog:
     the rows classified by the current parser version only (another version may classify otherwise)."""
     version = parse_cache.parser_version()
+    if "parser_version" not in catalog.column_names:
+        return {}
+    columns = [catalog[c].to_pylist() for c in ("sha256", "parser_version", *_CLASSIFICATION)]  # by column: faster
     return {
-        row["sha256"]: {k: row[k] for k in _CLASSIFICATION}
-        for row in catalog.to_pylist()
-        if row["sha256"] and row["role"] != warehouse.ROLE_DUPLICATE and row.get("parser_version") == version
+        sha: dict(zip(_CLASSIFICATION, values, strict=True))
+        for sha, row_version, *values in zip(*columns, strict=True)
+        if sha and values[0] != warehouse.ROLE_DUPLICATE and row_version == version
     }
 
 
@@ -131,6 +137,60 @@ def check_raw_dir(
     return listing, plan
 
 
+@dataclass(frozen=True)
+class RawSurvey:
+    """The raw directory listed and stat'ed once, against the previous catalog: everything a run
+    learns about it before reading any file.  ``gi-pipeline run`` makes one and hands it to the
+    inventory, so a run lists the directory once."""
+
+    raw_dir: Path
+    listing: raw_listing.RawListing
+    plan: removals.RemovalPlan
+    # source_file -> (size, mtime_ns), or the error stat'ing it raised (str)
+    stats: dict[str, tuple[int, int] | str]
+    # Files the inventory must read (and hash): new, moved size or mtime, not catalogued by this
+    # parser version, or every file when verifying.
+    to_read: frozenset[str]
+
+    @property
+    def unchanged(self) -> bool:
+        """True when an inventory would give back the catalog the survey compared with: every
+        catalogued file seen and none gone, no part unreadable, no file to read."""
+        return (not self.listing.errors and not self.plan.deleted and not self.to_read
+                and all(not isinstance(stat, str) for stat in self.stats.values()))
+
+
+def survey_raw_dir(
+    raw_dir: Path,
+    before: pa.Table | None,
+    allow_removals: bool = False,
+    confirm: str = "run again with --allow-removals",
+    verify: bool = False,
+) -> RawSurvey:
+    """``check_raw_dir`` (its errors are raised here), then stat every listed file and tell which of
+    them the inventory must read: those whose size and mtime differ from ``before`` or whose content
+    this parser version has not classified (all of them with ``verify``).  Reads no file content."""
+    listing, plan = check_raw_dir(raw_dir, before, allow_removals, confirm)
+    trusted: dict[str, tuple[int, int, str]] = {}
+    known: set[str] = set()
+    if before is not None and not verify:
+        trusted, known = known_stats(before), set(known_classifications(before))
+    stats: dict[str, tuple[int, int] | str] = {}
+    to_read = []
+    root = os.fsencode(raw_dir)
+    for source_file in listing.files:
+        try:
+            stat = os.stat(os.path.join(root, raw_listing.raw_name_of(source_file)))
+        except OSError as exc:
+            stats[source_file] = f"{type(exc).__name__}: {exc}"
+            continue
+        stats[source_file] = (stat.st_size, stat.st_mtime_ns)
+        old = trusted.get(source_file)
+        if old is None or old[:2] != stats[source_file] or old[2] not in known:
+            to_read.append(source_file)
+    return RawSurvey(Path(raw_dir), listing, plan, stats, frozenset(to_read))
+
+
 def build_inventory(
     raw_dir: Path,
     on_error: Callable[[str, str], None] | None = None,
@@ -143,6 +203,7 @@ def build_inventory(
     verify: bool = False,
     allow_removals: bool = False,
     confirm: str = "run again with --allow-removals",
+    survey: RawSurvey | None = None,
 ) -> Inventory:
     """Hash and parse every raw file once; exact duplicates (same sha256) are parsed once.
 
@@ -160,6 +221,8 @@ def build_inventory(
     instead of parsing again; ``workers`` local processes parse, or the cluster behind ``pool``
     (``gi_pipeline.parallel``); ``on_progress(parsed, to_parse)`` is called after each file parsed.
     An environment error (``parse_cache.CacheUnwritable``) stops it.
+    ``survey``: this directory's ``survey_raw_dir`` against the same ``before``, made by the caller
+    under the same warehouse lock (the directory is then not listed and stat'ed again).
     """
     known = dict(known or {})
     stats: dict[str, tuple[int, int, str]] = {}
@@ -167,9 +230,17 @@ def build_inventory(
         known = known_classifications(before) | known
         stats = {} if verify else known_stats(before)
     version = parse_cache.parser_version()
-    listing, plan = check_raw_dir(raw_dir, before, allow_removals, confirm)
+    if survey is None or survey.raw_dir != Path(raw_dir) or (verify and len(survey.to_read) < len(survey.stats)):
+        survey = survey_raw_dir(raw_dir, before, allow_removals, confirm, verify)
+    else:
+        removals.check_removals(survey.plan, allow=allow_removals, confirm=confirm)
+    listing, plan = survey.listing, survey.plan
     files = listing.files
-    before_rows = {row["source_file"]: row for row in before.to_pylist()} if before is not None else {}
+    catalogued = set(before["source_file"].to_pylist()) if before is not None else set()
+
+    def before_row(source_file: str) -> dict:  # rare (a file that cannot be read now): looked up then
+        return before.filter(pc.equal(before["source_file"], source_file)).to_pylist()[0]  # type: ignore[union-attr,index]
+
     kept_rows = removals.kept_rows(before, plan).to_pylist() if before is not None else []
     unreadable = list(listing.errors)
     rows: list[dict] = []
@@ -184,26 +255,33 @@ def build_inventory(
             visited[0] += 1
             row: dict = {"source_file": source_file, "sha256": None, "size_bytes": None, "parser_version": version}
             raw: bytes | None = None
-            try:
-                stat = os.stat(raw_listing.raw_path(raw_dir, source_file))  # before reading: a later change moves the mtime
+            surveyed = survey.stats[source_file]  # (size, mtime_ns), or why it could not be stat'ed
+            failed = surveyed if isinstance(surveyed, str) else None
+            if not isinstance(surveyed, str):
+                size, mtime_ns = surveyed
                 trusted = stats.get(source_file)
-                if trusted is not None and trusted[:2] == (stat.st_size, stat.st_mtime_ns) and trusted[2] in known:
-                    sha = trusted[2]
-                else:
-                    raw = raw_listing.read_raw(raw_dir, source_file)
-                    sha = hashlib.sha256(raw).hexdigest()
-            except OSError as exc:
-                error = raw_listing.ListingError(source_file, f"{type(exc).__name__}: {exc}")
-                unreadable.append(error)
-                if source_file in before_rows:  # catalogued: out of sight now, not gone
-                    kept_rows.append(before_rows[source_file])
+                try:
+                    if source_file in survey.to_read or trusted is None or trusted[2] not in known:
+                        # Stat'ed again right before reading: a later change moves the mtime.
+                        stat = os.stat(raw_listing.raw_path(raw_dir, source_file))
+                        size, mtime_ns = stat.st_size, stat.st_mtime_ns
+                        raw = raw_listing.read_raw(raw_dir, source_file)
+                        sha = hashlib.sha256(raw).hexdigest()
+                    else:
+                        sha = trusted[2]
+                except OSError as exc:
+                    failed = f"{type(exc).__name__}: {exc}"
+            if failed is not None:
+                error = raw_listing.ListingError(source_file, failed)
+                if source_file in catalogued:  # catalogued: out of sight now, not gone
+                    kept_rows.append(before_row(source_file))
                     continue
                 rows.append(row)
                 row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("read_error", error.error))
                 row["sha256"] = ""
                 continue
             rows.append(row)
-            row.update(sha256=sha, size_bytes=stat.st_size if raw is None else len(raw), mtime_ns=stat.st_mtime_ns)
+            row.update(sha256=sha, size_bytes=size if raw is None else len(raw), mtime_ns=mtime_ns)
             first = first_by_sha.get(sha)
             if first is not None:
                 duplicates.append((row, first))
@@ -289,9 +367,12 @@ def changes_since_catalog(raw_dir: Path, catalog: pa.Table | None) -> list[tuple
 
 def _reports_by_partition(catalog: pa.Table | None) -> dict[PartitionKey, set[tuple[str, str]]]:
     found: dict[PartitionKey, set[tuple[str, str]]] = {}
-    for row in catalog.to_pylist() if catalog is not None else ():
-        if row["role"] == warehouse.ROLE_REPORT:
-            found.setdefault((row["year"], row["region"]), set()).add((row["source_file"], row["sha256"]))
+    if catalog is None:
+        return found
+    columns = [catalog[c].to_pylist() for c in ("role", "year", "region", "source_file", "sha256")]
+    for role, year, region, source_file, sha in zip(*columns, strict=True):
+        if role == warehouse.ROLE_REPORT:
+            found.setdefault((year, region), set()).add((source_file, sha))
     return found
 
 

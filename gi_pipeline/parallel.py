@@ -11,7 +11,7 @@ A worker that dies (a crash in a native library, the OOM killer) takes the batch
 it: their files are retried one at a time on one process, so only the file that kills a process is
 lost -- as a quarantine row saying so.
 
-Workers die with the process that started them (``_die_with_parent``): a parent killed with SIGKILL
+Workers die with the process that started them (``die_with_parent``): a parent killed with SIGKILL
 cannot shut its pool down, and orphaned workers would go on parsing (and holding memory) for nobody.
 
 The pool is pluggable: ``parse_all(..., pool=DaskPool(address))`` sends the batches to an existing
@@ -98,7 +98,7 @@ PARENT_POLL_SECONDS = 0.5
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Worker initializer: end this process when ``parent`` ends.  On Linux the kernel sends SIGKILL
     at once (prctl PR_SET_PDEATHSIG); everywhere a watchdog thread polls ``os.getppid()`` (the parent
     changes when it dies: the worker is re-parented), which also covers a worker busy in C code when
@@ -119,7 +119,7 @@ def _die_with_parent(parent: int) -> None:
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_die_with_parent, initargs=(os.getpid(),))
+                               initializer=die_with_parent, initargs=(os.getpid(),))
 
 
 def _one_by_one(jobs: list[ParseJob], cache: Location | None) -> Iterator[ParseOutcome]:

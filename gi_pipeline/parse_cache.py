@@ -22,6 +22,7 @@ import contextlib
 import functools
 import hashlib
 import importlib.metadata
+import os
 import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -155,13 +156,17 @@ def prune(root: warehouse.Root, keep: Iterable[str]) -> int:
     if not base.is_dir():
         return 0
     removed = 0
-    for path in sorted(base.rglob("*")):
-        if path.is_file() and (path.relative_to(base).parts[0] != version or path.name not in wanted):
-            path.unlink(missing_ok=True)
-            removed += 1
-    for directory in sorted((p for p in base.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
-        with contextlib.suppress(OSError):
-            directory.rmdir()  # only when empty
+    # os.walk, no Path per entry: the cache holds a file per report and this runs on every change.
+    for dirpath, _, filenames in os.walk(base, topdown=False):  # a directory after its contents
+        current = os.path.relpath(dirpath, base).split(os.sep)[0] == version
+        for name in filenames:
+            if not current or name not in wanted:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(dirpath, name))
+                removed += 1
+        if dirpath != str(base):
+            with contextlib.suppress(OSError):
+                os.rmdir(dirpath)  # only when empty
     return removed
 
 

@@ -14,7 +14,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -164,16 +164,18 @@ K = TypeVar("K")
 
 
 def report_batches(keys: Sequence[K], counts: Mapping[K, int], limit: int) -> Iterator[list[K]]:
-    """Consecutive keys (partitions, regions) grouped until a group holds ``limit`` reports (empty ones
-    ride along)."""
+    """Consecutive keys (partitions, regions) grouped so that a group holds at most ``limit`` reports
+    (a key holding more on its own is a group of its own; empty ones ride along): what a batch
+    holds in memory does not grow with the corpus."""
     batch: list[K] = []
     size = 0
     for key in keys:
-        batch.append(key)
-        size += counts.get(key, 0)
-        if size >= limit:
+        count = counts.get(key, 0)
+        if size and size + count > limit:
             yield batch
             batch, size = [], 0
+        batch.append(key)
+        size += count
     if batch:
         yield batch
 
@@ -274,8 +276,10 @@ def write_batch(
     tables, results = quality.validate_tables(
         frames.tables_from_columns(c for columns in loaded.values() for c in columns), quality.default_runner()
     )
-    inputs = manifest.reports_by_partition(catalog)
-    summary = RunSummary(suite_results=list(results))
+    inputs = manifest.reports_by_partition(_of_partitions(catalog, keys))
+    # The per-report row counts only serve to split the batch's results into partition shares:
+    # kept, the run would hold two entries per suite and report (~250 MB at 100,000 reports).
+    summary = RunSummary(suite_results=[replace(r, rows_by_doc={}) for r in results])
     for key, partition_tables in split_by_partition(tables, loaded).items():
         stats = write_partition_tables(warehouse_dir, *key, partition_tables)
         if key in inputs:
@@ -283,12 +287,22 @@ def write_batch(
         else:
             manifest.remove(warehouse_dir, *key)
         doc_ids = partition_tables[v.TABLE_REPORTS]["doc_id"].to_pylist()
-        summary.add(stats, partition_tables, [r.of_reports(doc_ids) for r in results] if doc_ids else [])
+        shares = [replace(r.of_reports(doc_ids), rows_by_doc={}) for r in results] if doc_ids else []
+        summary.add(stats, partition_tables, shares)
         by_doc = {e.summary.doc_id: (e.columns, e.details) for e in entries[key] if e.columns is not None}  # type: ignore[union-attr]
         summary.pages.append(
             explain_pages.write_partition_pages(warehouse_dir, *key, partition_tables, by_doc, pages_per_partition)
         )
     return summary
+
+
+def _of_partitions(catalog: pa.Table, keys: Sequence[PartitionKey]) -> pa.Table:
+    """The catalog rows of these partitions (a batch's: not the whole catalog for every batch)."""
+    mask = None
+    for year, region in keys:
+        one = pc.and_(pc.equal(catalog["year"], year), pc.equal(catalog["region"], region))
+        mask = one if mask is None else pc.or_(mask, one)
+    return catalog if mask is None else catalog.filter(mask)
 
 
 def write_partitions(

@@ -7,6 +7,7 @@ metadata of Dagster asset checks). GX is imported lazily, once per process: the 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import threading
@@ -18,12 +19,13 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
+from . import gx_process
 from . import identities as ids
 from . import vocabulary as v
 from .frames import polars_frame, report_tables
 from .records import ParsedReport, QualityIssue
 from .schema import SCHEMAS
-from .suites import ERROR, PARTITION, default_directory
+from .suites import ERROR, PARTITION, WAREHOUSE, default_directory
 
 Tables = dict[str, pl.DataFrame]
 
@@ -174,50 +176,91 @@ class SuiteRunner:
 
     def __init__(self, directory: Path | None = None, scope: str = PARTITION):
         self.suites = load_suites(directory, scope)
+        self.scope = scope
+        self.default = directory is None  # the suites in expectations/: a warm process has them too
 
     def run(self, tables: Tables) -> list[SuiteResult]:
+        if self.default and gx_process.active():
+            with contextlib.suppress(gx_process.Unavailable):  # it died (out of memory?): validate here
+                return gx_process.run_suites(self.scope, tables)
         sources = dict(
             tables[v.TABLE_REPORTS].select("doc_id", "source_file").iter_rows()
         ) if v.TABLE_REPORTS in tables else {}
-        frames = {name: FRAMES[name](tables).collect() for name in {s.frame for s in self.suites}}
-        results = []
-        for suite in self.suites:
-            frame = frames[suite.frame]
-            if frame.is_empty():
-                results.append(SuiteResult(suite.name, suite.table, suite.severity, True, 0, ()))
+        # One frame at a time, turned into pandas once for all its suites (only the columns they
+        # name) and dropped after them: the peak is one frame, not all of them in both libraries.
+        by_frame: dict[str, list[int]] = {}
+        for i, suite in enumerate(self.suites):
+            by_frame.setdefault(suite.frame, []).append(i)
+        results: dict[int, SuiteResult] = {}
+        for name, indices in by_frame.items():
+            frame = FRAMES[name](tables).collect()
+            used = _columns_named([self.suites[i].body for i in indices], frame.columns)
+            pdf = None if frame.is_empty() else frame.select(used).to_pandas()
+            for i in indices:
+                results[i] = self._validate(self.suites[i], frame, pdf, sources)
+            del frame, pdf
+        return [results[i] for i in range(len(self.suites))]
+
+    @staticmethod
+    def _validate(suite: Suite, frame: pl.DataFrame, pdf, sources: dict[str, str]) -> SuiteResult:
+        if pdf is None:
+            return SuiteResult(suite.name, suite.table, suite.severity, True, 0, ())
+        gx, _ = _gx()
+        batch = _batch_definition(suite.frame).get_batch(batch_parameters={"dataframe": pdf})
+        outcome = batch.validate(gx.ExpectationSuite(**suite.body), result_format={"result_format": "COMPLETE"})
+        findings = []
+        for result, expectation in zip(outcome.results, suite.body["expectations"]):
+            if result.success:
                 continue
-            gx, _ = _gx()
-            pdf = frame.to_pandas()
-            batch = _batch_definition(suite.frame).get_batch(batch_parameters={"dataframe": pdf})
-            outcome = batch.validate(gx.ExpectationSuite(**suite.body), result_format={"result_format": "COMPLETE"})
-            findings = []
-            for result, expectation in zip(outcome.results, suite.body["expectations"]):
-                if result.success:
-                    continue
-                for index in result.result.get("unexpected_index_list") or []:
-                    record = frame.row(int(index), named=True)
-                    detail, deviation = _detail(suite.frame, record, expectation)
-                    check = suite.check or record.get("identity") or suite.name
-                    findings.append(
-                        Finding(
-                            doc_id=record["doc_id"],
-                            source_file=sources.get(record["doc_id"]),
-                            check=check,
-                            severity=v.SEVERITY_ERROR if suite.severity == ERROR else v.SEVERITY_WARNING,
-                            table=suite.table,
-                            row_key=record.get(_ROW_COLUMN[suite.frame]),
-                            detail=detail,
-                            deviation=deviation,
-                            related_doc_id=record.get("previous_doc_id"),
-                        )
+            for index in result.result.get("unexpected_index_list") or []:
+                record = frame.row(int(index), named=True)
+                detail, deviation = _detail(suite.frame, record, expectation)
+                check = suite.check or record.get("identity") or suite.name
+                findings.append(
+                    Finding(
+                        doc_id=record["doc_id"],
+                        source_file=sources.get(record["doc_id"]),
+                        check=check,
+                        severity=v.SEVERITY_ERROR if suite.severity == ERROR else v.SEVERITY_WARNING,
+                        table=suite.table,
+                        row_key=record.get(_ROW_COLUMN[suite.frame]),
+                        detail=detail,
+                        deviation=deviation,
+                        related_doc_id=record.get("previous_doc_id"),
                     )
-            results.append(
-                SuiteResult(
-                    suite.name, suite.table, suite.severity, outcome.success, frame.height, tuple(findings),
-                    dict(frame.group_by("doc_id").len().iter_rows()),
                 )
-            )
-        return results
+        return SuiteResult(
+            suite.name, suite.table, suite.severity, outcome.success, frame.height, tuple(findings),
+            dict(frame.group_by("doc_id").len().iter_rows()),
+        )
+
+
+def _columns_named(bodies: Iterable[dict], columns: Sequence[str]) -> list[str]:
+    """The ``columns`` some expectation of these suites names (as a column, a pair, a row condition:
+    any string in its kwargs that is a column name), in frame order."""
+    named: set[str] = set()
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            named.add(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+
+    for body in bodies:
+        for expectation in body["expectations"]:
+            walk(expectation["kwargs"])
+    return [c for c in columns if c in named]
+
+
+def warm_up() -> None:
+    """GX imported and the default suites loaded (``gx_process``)."""
+    _gx()
+    for scope in (PARTITION, WAREHOUSE):
+        default_runner(scope)
 
 
 @functools.cache

@@ -360,8 +360,10 @@ def remove_dead_temp_files(root: Root, all_dead: bool = False) -> list[Path]:
     removed = []
     for dirpath, _, filenames in os.walk(local):
         for name in filenames:
+            if not name.startswith(_TMP_PREFIX):
+                continue  # (no Path made for the others: the parse cache alone holds a file per report)
             path = Path(dirpath, name)
-            if name.startswith(_TMP_PREFIX) and (all_dead or temp_file_abandoned(path)):
+            if all_dead or temp_file_abandoned(path):
                 path.unlink(missing_ok=True)
                 removed.append(path)
     return sorted(removed)

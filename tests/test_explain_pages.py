@@ -151,3 +151,21 @@ def test_a_page_that_cannot_be_made_never_fails_the_partition(tmp_path: Path, mo
     assert pages.pages == () and pages.failed == ((SEED_002, "ValueError: a bug in the page"),)
     assert f"2020|430000 {SEED_002}: ValueError: a bug in the page" in explain_pages.markdown([pages])
     assert not Path(explain_pages.pages_dir(tmp_path, *FLAGGED)).exists()
+
+
+def test_the_cli_default_is_the_pipeline_default() -> None:
+    from assets.defaults import EXPLAIN_PAGES
+
+    assert EXPLAIN_PAGES == explain_pages.PAGES_PER_PARTITION
+
+
+def test_the_cli_limits_the_pages(tmp_path: Path) -> None:
+    import io
+
+    from assets.cli import run
+
+    raw, wh = _raw(tmp_path), tmp_path / "warehouse"
+    out = io.StringIO()
+    assert run(raw, wh, None, out=out, ephemeral=True, explain_pages=0) == 0
+    assert not (wh / "_stage" / "explain").exists() and "explain pages" not in out.getvalue()
+    assert run(raw, tmp_path / "warehouse-2", None, out=io.StringIO(), ephemeral=True, explain_pages=-1) == 2

@@ -16,11 +16,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from assets import cli_runs
 from assets.assets import ALL_ASSETS, INGEST_KEYS
 from assets.cli import run
 from assets.defs.resources import PipelineStorage
 from assets.defs.sensors import raw_files_sensor
-from gi_pipeline import manifest, parse_cache, warehouse
+from gi_pipeline import manifest, parse_cache, raw_listing, warehouse
 from gi_pipeline.lock import LOCK_NAME
 
 SAMPLES = Path(str(resources.files("gi_pipeline") / "data" / "sample_reports"))
@@ -37,10 +38,24 @@ def _snapshot(root: Path) -> dict[str, tuple[int, int, str]]:
     }
 
 
-def _run(raw: Path, wh: Path) -> str:
+def _run(raw: Path, wh: Path, verify: bool = False) -> str:
     out = io.StringIO()
-    assert run(raw, wh, None, out=out, workers=1, ephemeral=True) == 0, out.getvalue()
+    assert run(raw, wh, None, out=out, workers=1, ephemeral=True, verify=verify) == 0, out.getvalue()
     return out.getvalue()
+
+
+@pytest.fixture
+def listings(monkeypatch) -> list[Path]:
+    """The raw directories listed (``raw_listing.list_raw``) from now on, one entry per listing."""
+    listed: list[Path] = []
+    real = raw_listing.list_raw
+
+    def counting(raw_dir):
+        listed.append(Path(raw_dir))
+        return real(raw_dir)
+
+    monkeypatch.setattr(raw_listing, "list_raw", counting)
+    return listed
 
 
 def _partition_files(snapshot: dict, year: int, region: str) -> set[str]:
@@ -55,12 +70,36 @@ def built(tmp_path: Path) -> tuple[Path, Path, dict]:
     return raw, wh, _snapshot(wh)
 
 
-def test_second_run_with_nothing_changed_rewrites_no_file(built) -> None:
+def test_second_run_with_nothing_changed_rewrites_no_file(built, monkeypatch, listings) -> None:
     raw, wh, first = built
+
+    def no_dagster_run(*args, **kwargs):
+        raise AssertionError("a run with nothing changed started the Dagster runs")
+
+    monkeypatch.setattr(cli_runs, "run_pipeline", no_dagster_run)
     out = _run(raw, wh)
     assert _snapshot(wh) == first  # same inodes, mtimes and bytes: nothing was rewritten
+    assert "nothing changed, 10 partitions unchanged" in out
+    assert "  reports                  11 rows" in out  # the tables' summary still printed
+    assert listings == [raw]  # listed (and stat'ed) once
+
+
+def test_verified_run_with_nothing_changed_runs_the_ingest_and_rewrites_no_file(built) -> None:
+    raw, wh, first = built
+    out = _run(raw, wh, verify=True)  # --verify: every file read and hashed, through Dagster
+    assert _snapshot(wh) == first
+    assert "inventory: 11 files, 11 reports" in out
     assert "partitions: all 10 unchanged, nothing written" in out
     assert "2024|640000: unchanged (1 report)" in out and "cross-year consistency: unchanged" in out
+
+
+def test_a_run_lists_the_raw_directory_once(built, listings) -> None:
+    raw, _, _ = built
+    with (raw / SEED_000).open("ab") as f:
+        f.write(b"\n")
+    out = _run(raw, built[1])
+    assert "2024|640000: 1 report" in out  # the ingest saw the change ...
+    assert listings == [raw]  # ... in the listing the CLI made
 
 
 def test_changed_file_rewrites_exactly_its_partition(built) -> None:

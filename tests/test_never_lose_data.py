@@ -213,11 +213,13 @@ def test_non_utf8_file_name_is_processed_end_to_end(tmp_path: Path) -> None:
 _PAUSED_CLI = """
 import sys
 from assets import cli
-from gi_pipeline import quality
-def paused():
+from gi_pipeline import inventory
+survey = inventory.survey_raw_dir
+def paused(*args, **kwargs):
     print("HOLDING THE LOCK", flush=True)
     sys.stdin.readline()
-quality.preload = paused
+    return survey(*args, **kwargs)
+inventory.survey_raw_dir = paused
 sys.exit(cli.main(sys.argv[1:]))
 """
 

@@ -144,6 +144,14 @@ def test_inventory_on_a_pool_catalogues_like_one_process(tmp_path: Path, raw_dir
 # --------------------------------------------------------------------------------------------
 
 
+def test_report_batches_hold_at_most_the_limit() -> None:
+    # A batch closes before a partition that would take it over the limit (its memory does not
+    # grow with the partitions' size); one bigger than the limit is a batch of its own.
+    counts = {"a": 3, "b": 0, "c": 4, "d": 9, "e": 1, "f": 2}
+    batches = list(partition_writer.report_batches(list(counts), counts, 5))
+    assert batches == [["a", "b"], ["c"], ["d"], ["e", "f"]]
+
+
 def _write_all(raw_dir: Path, wh: Path, batch_reports: int, monkeypatch: pytest.MonkeyPatch):
     inventory = build_inventory(raw_dir, cache=parse_cache.cache_dir(wh), workers=1)
     warehouse.write_catalog(wh, inventory.catalog)

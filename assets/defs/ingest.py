@@ -1,6 +1,7 @@
 """The ingest asset: ``ingest_raw_files`` materializes ``raw_inventory`` and ``quarantine``.
 
-It lists the raw directory, hashes and parses every file once (the parse is the only way to learn a
+It lists the raw directory (or takes the listing ``gi-pipeline run`` made under the same lock), hashes
+and parses every new or changed file once (the parse is the only way to learn a
 report's year and region; ``gi_pipeline.inventory``), keeps each parse in the parse cache, writes the
 catalog ``warehouse/_catalog/inventory.parquet`` and the quarantine table, registers the regions it
 saw as dynamic partitions (the one place they are registered) and records in its materialization
@@ -15,15 +16,16 @@ warehouse lock while it writes (``writer``).
 
 
 import time
+import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import dagster as dg
 from pydantic import Field
 
 from gi_pipeline import frames, lock, parse_cache, preflight, raw_listing, removals, warehouse
 from gi_pipeline import vocabulary as v
-from gi_pipeline.inventory import build_inventory, changed_partitions, stale_partitions
+from gi_pipeline.inventory import RawSurvey, build_inventory, changed_partitions, stale_partitions
 from gi_pipeline.progress import meter_line
 from gi_pipeline.schema import SCHEMAS
 
@@ -80,6 +82,26 @@ class IngestConfig(dg.Config):
     )
 
 
+# Surveys of the raw directory (``gi_pipeline.inventory.survey_raw_dir``) that ``gi-pipeline run`` made
+# under the warehouse lock, by the token its ingest run is tagged with: that run takes it instead of
+# listing and stat'ing the directory again.  Process-local: a run of the UI, a sensor or another
+# process finds no survey and lists the directory itself.
+SURVEY_TAG = "gi_pipeline/survey"
+_SURVEYS: dict[str, RawSurvey] = {}
+
+
+def hand_over_survey(survey: RawSurvey) -> dict[str, str]:
+    """Keep ``survey`` for the ingest run carrying the returned tags."""
+    token = uuid.uuid4().hex
+    _SURVEYS[token] = survey
+    return {SURVEY_TAG: token}
+
+
+def take_survey(tags: Mapping[str, str]) -> RawSurvey | None:
+    """The survey handed over for the run with these tags (once), or None."""
+    return _SURVEYS.pop(tags.get(SURVEY_TAG, ""), None)
+
+
 # Errors that stop the inventory before it writes anything: the run fails with their message alone.
 REFUSALS = (raw_listing.RawRootError, removals.RemovalsRefused, preflight.PreflightError,
             lock.WarehouseLocked, parse_cache.CacheUnwritable)
@@ -127,6 +149,7 @@ def _ingest(context: dg.AssetExecutionContext, storage: PipelineStorage, allow_r
     # Files whose size and mtime match the last catalog are not read again, unless the run is
     # tagged to verify (`gi-pipeline run --verify`, the raw files sensor's periodic full check).
     verify = context.run.tags.get(VERIFY_TAG) == "true"
+    survey = take_survey(context.run.tags)
     with storage.parse_pool() as pool:
         inventory = build_inventory(
             raw_dir,
@@ -139,6 +162,7 @@ def _ingest(context: dg.AssetExecutionContext, storage: PipelineStorage, allow_r
             verify=verify,
             allow_removals=allow_removals,
             confirm=CONFIRM_IN_DAGSTER,
+            survey=survey,
         )
     catalog_changed = before is None or not before.equals(inventory.catalog)
     plan = inventory.plan  # set by every build_inventory (None only on hand-made Inventory values)
@@ -151,8 +175,9 @@ def _ingest(context: dg.AssetExecutionContext, storage: PipelineStorage, allow_r
         # Keep the parse results of the files catalogued now; drop the rest (and other parser versions).
         parse_cache.prune(
             warehouse_dir,
-            {parse_cache.entry_key(r["sha256"], r["source_file"]) for r in inventory.catalog.to_pylist()
-             if r["role"] == warehouse.ROLE_REPORT},
+            {parse_cache.entry_key(sha, source_file) for role, sha, source_file in zip(
+                *(inventory.catalog[c].to_pylist() for c in ("role", "sha256", "source_file")), strict=True)
+             if role == warehouse.ROLE_REPORT},
         )
     quarantine = frames.quarantine_table(inventory.quarantined)
     warehouse.write_table(warehouse_dir, v.TABLE_QUARANTINE, quarantine)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.resources
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,16 +12,12 @@ from pydantic import Field
 
 from gi_pipeline import explain_pages, parallel, warehouse
 
+from ..defaults import DEFAULT_WAREHOUSE_DIR, bundled_sample_reports
+
 RAW_DIR_ENV = "GI_PIPELINE_RAW_DIR"
 WAREHOUSE_DIR_ENV = "GI_PIPELINE_WAREHOUSE_DIR"
 PARSE_WORKERS_ENV = "GI_PIPELINE_PARSE_WORKERS"
 DASK_SCHEDULER_ENV = "GI_PIPELINE_DASK_SCHEDULER"
-DEFAULT_WAREHOUSE_DIR = "warehouse"
-
-
-def bundled_sample_reports() -> Path:
-    """The sample reports shipped inside the ``gi_pipeline`` package (``data/sample_reports``)."""
-    return Path(str(importlib.resources.files("gi_pipeline") / "data" / "sample_reports"))
 
 
 def default_raw_dir() -> str:

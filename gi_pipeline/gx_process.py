@@ -1,0 +1,95 @@
+"""A process that imports Great Expectations ahead of need and runs the default suites for this one.
+
+Importing GX takes seconds of CPU.  A run that rewrites a partition or two would spend most of its
+wall waiting for it, and a thread does not help (the import holds this process's GIL).  ``start``
+spawns one process that imports GX at once, on another core and at low priority, while this one
+goes on (imports Dagster, lists the raw directory, runs the inventory); ``quality.SuiteRunner.run``
+then hands it the frames of the default suites and gets the results back by pickle -- the same
+code, the same results.  This module imports nothing heavy itself, so a program can start the
+process first thing.  A pipe, not a process pool: ending the process mid-import leaves nothing
+behind (no semaphores for the resource tracker).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+_PROCESS: tuple[BaseProcess, Connection] | None = None
+_LOCK = threading.Lock()  # one request at a time on the pipe
+_SERVED = [False]  # the process answered: it reads the pipe, and ends by itself when it closes
+
+
+class Unavailable(RuntimeError):
+    """The process is gone (killed, out of memory): validate in this one instead."""
+
+
+def _serve(parent: int, conn: Connection) -> None:
+    from . import parallel, quality
+
+    parallel.die_with_parent(parent)
+    os.nice(10)  # ahead of need: the parent's own work (and a run that needs no GX) goes first
+    quality.warm_up()
+    while True:
+        try:
+            scope, tables = conn.recv()
+        except EOFError:
+            return
+        try:
+            conn.send((True, quality.default_runner(scope).run(tables)))
+        except Exception as exc:  # noqa: BLE001 - handed back, raised there
+            conn.send((False, exc))
+
+
+def start() -> None:
+    """Spawn the process (it starts importing GX now); no-op when one is running."""
+    global _PROCESS
+    if _PROCESS is None:
+        ours, theirs = multiprocessing.Pipe()
+        process = multiprocessing.get_context("spawn").Process(
+            target=_serve, args=(os.getpid(), theirs), name="gi-pipeline-gx", daemon=True)
+        process.start()
+        theirs.close()
+        _PROCESS = (process, ours)
+
+
+def active() -> bool:
+    return _PROCESS is not None
+
+
+def run_suites(scope: str, tables: dict) -> list:
+    """The default suites of ``scope`` over ``tables`` on the process (``quality.SuiteRunner.run``);
+    raises ``Unavailable`` when there is none or it died."""
+    running = _PROCESS
+    if running is None:
+        raise Unavailable("no GX process")
+    process, conn = running
+    with _LOCK:
+        try:
+            conn.send((scope, tables))
+            ok, value = conn.recv()
+            _SERVED[0] = True
+        except (EOFError, OSError) as exc:
+            raise Unavailable(f"GX process {process.pid} ended: {exc}") from None
+    if not ok:
+        raise value
+    return value
+
+
+def stop() -> None:
+    """End the process: one that has served ends by itself when the pipe closes (cleaning up what
+    GX made there: tqdm's lock is a semaphore); one still importing is not waited for."""
+    global _PROCESS
+    running, _PROCESS = _PROCESS, None
+    if running is None:
+        return
+    process, conn = running
+    conn.close()
+    process.join(timeout=10 if _SERVED[0] else 0)
+    _SERVED[0] = False
+    if process.is_alive():
+        process.terminate()
+        process.join(timeout=5)
