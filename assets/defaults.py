@@ -15,4 +15,4 @@ def bundled_sample_reports() -> Path:
 
 # Explain pages a partition by default: gi_pipeline.explain_pages.PAGES_PER_PARTITION, which imports polars
 # (tests/test_explain_pages.py keeps the two equal).
-EXPLAIN_PAGES = 10
+EXPLAIN_PAGES = 3

@@ -30,8 +30,8 @@ from . import vocabulary as v
 from .records import QualityIssue
 
 STAGE_EXPLAIN = warehouse.STAGE_EXPLAIN
-# 10 a partition: ~1,400 pages (~20 s of one core, ~240 MB) for a national year of 140 partitions.
-PAGES_PER_PARTITION = 10
+# 3 a partition: ~420 pages (~6-8 s of one core, ~70 MB) for a national year of 140 partitions.
+PAGES_PER_PARTITION = 3
 _PAGE_SUFFIX = ".html"
 _ISSUE_FIELDS = ("check", "severity", "table", "row_key", "detail")
 
