@@ -35,6 +35,7 @@ import os
 import socket
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -42,6 +43,20 @@ from gi_pipeline import gx_process
 from gi_pipeline.years import YEARS
 
 from .defaults import DEFAULT_WAREHOUSE_DIR, EXPLAIN_PAGES, bundled_sample_reports
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What ``gi-pipeline run`` was asked to do (its flags, checked)."""
+
+    raw_dir: Path
+    warehouse_dir: Path | str  # a local directory, or an fsspec URL as given
+    year: int | None = None
+    workers: int = 0
+    ephemeral: bool = False
+    allow_removals: bool = False
+    verify: bool = False
+    explain_pages: int | None = None  # None: the pipeline's default
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -270,21 +285,22 @@ def run(
     # process of its own (another core), and stops as soon as the survey shows it is not needed.
     gx_process.start()
     try:
-        return _run_locked(raw_dir, warehouse_dir, year, out, workers, ephemeral, allow_removals, wait, verify,
-                           explain_pages)
+        options = RunOptions(raw_dir, warehouse_dir, year, workers, ephemeral, allow_removals, verify, explain_pages)
+        return _run_locked(options, out, wait)
     finally:
         gx_process.stop()
 
 
-def _run_locked(raw_dir: Path, warehouse_dir: Path | str, year: int | None, out: TextIO, workers: int,
-                ephemeral: bool, allow_removals: bool, wait: float, verify: bool, explain_pages: int | None) -> int:
+def _run_locked(options: RunOptions, out: TextIO, wait: float) -> int:
     from gi_pipeline import warehouse
     from gi_pipeline.inventory import survey_raw_dir
     from gi_pipeline.partition_writer import plural
 
     from .defs.writer import writing
 
-    warehouse_dir = warehouse.resolve_root(warehouse_dir)  # a local Path, or an fsspec URL as given
+    warehouse_dir = warehouse.resolve_root(options.warehouse_dir)  # a local Path, or an fsspec URL as given
+    options = replace(options, warehouse_dir=warehouse_dir)
+    raw_dir, year, verify = options.raw_dir, options.year, options.verify
 
     def say(line: str) -> None:
         print(line, file=out, flush=True)
@@ -299,8 +315,8 @@ def _run_locked(raw_dir: Path, warehouse_dir: Path | str, year: int | None, out:
             except FileNotFoundError:
                 before = None
             # The raw directory as evidence, listed and stat'ed once: the ingest takes this survey.
-            survey = survey_raw_dir(raw_dir, before, allow_removals, verify=verify)
-            unchanged = None if verify or not (ephemeral or _dagster_home_has_runs()) else \
+            survey = survey_raw_dir(raw_dir, before, options.allow_removals, verify=verify)
+            unchanged = None if verify or not (options.ephemeral or _dagster_home_has_runs()) else \
                 unchanged_partitions(warehouse_dir, before, survey, year)
             if unchanged is not None:
                 gx_process.stop()
@@ -317,8 +333,7 @@ def _run_locked(raw_dir: Path, warehouse_dir: Path | str, year: int | None, out:
                 gx_process.stop()
             from .cli_runs import run_pipeline  # Dagster: imported only when there is something to run
 
-            return run_pipeline(raw_dir, warehouse_dir, year, workers, ephemeral, allow_removals, verify, survey,
-                                say, preload_gx=not small, explain_pages=explain_pages)
+            return run_pipeline(options, survey, say, preload_gx=not small)
     except _stopping_errors() as exc:
         print(f"gi-pipeline: {exc}", file=sys.stderr)
         return EXIT_STOPPED

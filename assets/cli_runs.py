@@ -14,7 +14,6 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 
 import dagster as dg
 from dagster._core.storage.tags import (
@@ -31,7 +30,7 @@ from gi_pipeline.processes import pid_alive, process_start_ticks, this_host
 from gi_pipeline.progress import ProgressMeter
 
 from .assets import ALL_ASSETS, CROSS_YEAR, INGEST_KEYS, RAW_INVENTORY, TABLE_KEYS, parse_reports
-from .cli import EXIT_INCOMPLETE, dagster_home, ensure_dagster_home, print_tables
+from .cli import EXIT_INCOMPLETE, RunOptions, dagster_home, ensure_dagster_home, print_tables
 from .defs.common import KEPT_PARTITIONS, PROGRESS_LOG, VERIFY_TAG
 from .defs.ingest import hand_over_survey
 from .defs.partitions import REGION_DIMENSION, report_partition_key, split_partition_key
@@ -214,46 +213,25 @@ def _printing_progress(targets: Sequence[tuple[int, str]], say: Callable[[str], 
         PROGRESS_LOG.propagate = propagate
 
 
-def run_pipeline(
-    raw_dir: Path,
-    warehouse_dir: warehouse.Root,
-    year: int | None,
-    workers: int,
-    ephemeral: bool,
-    allow_removals: bool,
-    verify: bool,
-    survey: RawSurvey,
-    say: Callable[[str], None],
-    preload_gx: bool = True,
-    explain_pages: int | None = None,
-) -> int:
+def run_pipeline(options: RunOptions, survey: RawSurvey, say: Callable[[str], None], preload_gx: bool = True) -> int:
     """The runs of ``gi-pipeline run`` after ``assets.cli`` took the lock and made ``survey``
     (``preload_gx``: import GX on a thread during the ingest when anything changed)."""
     _quiet_dagster()
-    with _instance(ephemeral) as instance:
+    with _instance(options.ephemeral) as instance:
         for run_id in fail_dead_cli_runs(instance) if instance.is_persistent else ():
             say(f"marked run {run_id} failed: its gi-pipeline CLI was killed")
-        return _run(instance, raw_dir, warehouse_dir, year, workers, ephemeral, allow_removals, verify, survey, say,
-                    preload_gx, explain_pages)
+        return _run(instance, options, survey, say, preload_gx)
 
 
 def _run(
-    instance: dg.DagsterInstance,
-    raw_dir: Path,
-    warehouse_dir: warehouse.Root,
-    year: int | None,
-    workers: int,
-    ephemeral: bool,
-    allow_removals: bool,
-    verify: bool,
-    survey: RawSurvey,
-    say: Callable[[str], None],
-    preload_gx: bool = True,
-    explain_pages: int | None = None,
+    instance: dg.DagsterInstance, options: RunOptions, survey: RawSurvey, say: Callable[[str], None], preload_gx: bool
 ) -> int:
     started = time.perf_counter()
-    storage = PipelineStorage(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir), parse_workers=workers,
-                              explain_pages=PAGES_PER_PARTITION if explain_pages is None else explain_pages)
+    raw_dir, warehouse_dir, year = options.raw_dir, warehouse.resolve_root(options.warehouse_dir), options.year
+    ephemeral, allow_removals, verify = options.ephemeral, options.allow_removals, options.verify
+    explain_pages = PAGES_PER_PARTITION if options.explain_pages is None else options.explain_pages
+    storage = PipelineStorage(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir), parse_workers=options.workers,
+                              explain_pages=explain_pages)
     resources = {"storage": storage}
     parse_keys = list(parse_reports.keys)
     cli_tags = _cli_tags()
