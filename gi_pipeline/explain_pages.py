@@ -138,7 +138,7 @@ def write_partition_pages(
 
 
 EXPLAIN_COMMAND = "gi-pipeline explain RAW_DIR/<source_file> -o page.html"
-_LISTED = 100  # pages listed in a run's metadata table (a backfill writes up to 50 a partition)
+_LISTED = 100  # pages listed in a run's metadata table (a backfill of many partitions writes more)
 
 
 def markdown(partitions: list[PartitionPages], unchanged: int = 0) -> str:

@@ -104,19 +104,15 @@ def to_simplified(text: str, steps: list[Edits] | None = None) -> str:
     # text, and lines (table rows, headings) repeat across reports, so most are converted once (3x faster).
     lines = text.split("\n")
     converted = list(map(_simplified_line, lines))
-    if steps is not None and any(map(_length_differs, lines, converted)):
-        # A phrase of another length (rare): its whole line is the changed region.
+    if steps is not None:  # a phrase of another length (rare): its whole line is the changed region
         regions, at = [], 0
         for line, new in zip(lines, converted):
             if len(line) != len(new):
                 regions.append((at, at + len(line), new))
             at += len(line) + 1
-        steps.append(offsets.edits(regions))
+        if regions:
+            steps.append(offsets.edits(regions))
     return "\n".join(converted)
-
-
-def _length_differs(a: str, b: str) -> bool:
-    return len(a) != len(b)
 
 
 @dataclass(frozen=True)

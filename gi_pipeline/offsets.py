@@ -40,15 +40,6 @@ class Edits(NamedTuple):
         """The rewrite back: the output to the input."""
         return Edits(self.in_starts, self.in_ends, self.out_starts, self.out_ends)
 
-    def to_output(self, offset: int) -> int:
-        """``offset`` of the input in the output (an offset inside a changed region: the region's end)."""
-        k = bisect_right(self.in_starts, offset) - 1
-        if k < 0:
-            return offset
-        if offset < self.in_ends[k]:
-            return self.out_ends[k]
-        return self.out_ends[k] + offset - self.in_ends[k]
-
 
 def edits(regions: list[tuple[int, int, str]]) -> Edits:
     """The ``Edits`` of replacing each ``(start, end, replacement)`` of an input (in order, disjoint)."""
@@ -96,12 +87,6 @@ class OffsetMap(NamedTuple):
         for step in reversed(self.steps):
             start, end = step.to_input(start, False), step.to_input(end, True)
         return start, max(start, end)
-
-    def to_last(self, offset: int) -> int:
-        """``offset`` of the first text in the last."""
-        for step in self.steps:
-            offset = step.to_output(offset)
-        return offset
 
 
 UNCHANGED = OffsetMap(())  # a text whose characters all stayed where they were

@@ -110,8 +110,8 @@ def printed_text(text: str, cells: Iterable[tuple[int | None, int | None, str | 
         if text[start:end] != raw and (not regions or start >= regions[-1][1]):
             regions.append((start, end, raw))
     steps: list[Edits] = []
-    printed = offsets.replace(text, regions, steps)
-    return printed, OffsetMap(tuple(step.inverse() for step in steps))
+    as_printed = offsets.replace(text, regions, steps)
+    return as_printed, OffsetMap(tuple(step.inverse() for step in steps))
 
 
 def _printed_tokens(text: str, spans: Sequence[Span], original: str | None, to_original: OffsetMap | None) -> list[str]:

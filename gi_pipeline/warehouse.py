@@ -34,7 +34,9 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import fsspec
 import polars as pl
@@ -290,33 +292,40 @@ def write_parquet(path: Root, table: pa.Table) -> Location:
     local = local_dir(path)
     if local is None:
         return _put_remote(str(path), table)
-    path = local
+    _replace_local(local, lambda f: _write_table_to(table, f), durable=True)
+    return local
+
+
+def _replace_local(path: Path, write: Callable[[BinaryIO], object], durable: bool) -> None:
+    """``write`` the file's bytes to a hidden temporary file in ``path``'s directory (named after its
+    writer, so ``remove_dead_temp_files`` knows it), then ``os.replace`` it over ``path``: the previous
+    file stays intact if anything fails before that. ``durable``: fsync the file and the directory."""
     for attempt in range(5):
         _mkdirs(path.parent)
         try:
             fd, tmp_name = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{path.name}.w{os.getpid()}@{host_tag()}.",
                                             dir=path.parent)
             break
-        except FileNotFoundError:
+        except FileNotFoundError:  # the directory was removed (emptied) meanwhile: make it again
             if attempt == 4:
                 raise
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as f:
-            _write_table_to(table, f)
-            f.flush()
-            os.fsync(f.fileno())
+            write(f)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
-    return path
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def write_local_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to the local file ``path`` atomically (a temporary file named as ``write_parquet``
-    names its own, so ``remove_dead_temp_files`` knows its writer, then a rename), unless the file already
+    """Write ``data`` to the local file ``path`` atomically (``_replace_local``), unless the file already
     holds exactly these bytes (unchanged: same inode, same mtime). For files beside the tables, such as
     the explain pages; no fsync: they are made again from the tables."""
     try:
@@ -324,15 +333,7 @@ def write_local_file(path: Path, data: bytes) -> None:
             return
     except OSError:
         pass
-    _mkdirs(path.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{path.name}.w{os.getpid()}@{host_tag()}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    _replace_local(path, lambda f: f.write(data), durable=False)
 
 
 def temp_file_abandoned(path: Path, now: float | None = None) -> bool:
