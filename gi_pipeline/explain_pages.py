@@ -17,6 +17,7 @@ Local warehouses only: pages are for a person to open, and a remote warehouse (a
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -109,7 +110,10 @@ def write_partition_pages(
         return PartitionPages(year, region, without_page=tuple(f for f, _ in flagged), remote=True)
     directory = Path(pages_dir(local, year, region))
     # A report cached before its details were kept has no page (a parser change renews every entry).
-    chosen = [(f, d) for f, d in flagged if reports.get(d, (None, None))[1] is not None][:max(pages_per_partition, 0)]
+    # ``reports`` may load each report when asked (partition_writer.CachedReports): asked in turn.
+    chosen = list(itertools.islice(
+        ((f, d) for f, d in flagged if reports.get(d, (None, None))[1] is not None), max(pages_per_partition, 0)
+    ))
     issues = _issues_by_report(tables[v.TABLE_QUALITY_ISSUES], [d for _, d in chosen])
     written: list[tuple[str, str]] = []
     failed: list[tuple[str, str]] = []

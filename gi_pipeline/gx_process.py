@@ -12,9 +12,11 @@ behind (no semaphores for the resource tracker).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
@@ -60,23 +62,64 @@ def active() -> bool:
     return _PROCESS is not None
 
 
-def run_suites(scope: str, tables: dict) -> list:
-    """The default suites of ``scope`` over ``tables`` on the process (``quality.SuiteRunner.run``);
-    raises ``Unavailable`` when there is none or it died."""
+def submit(scope: str, tables: dict) -> Callable[[], list]:
+    """Hand the default suites of ``scope`` over ``tables`` to the process and return at once; the
+    returned function waits for their results (``quality.SuiteRunner.run``'s).  The frames are sent
+    on a thread: a process still importing GX reads them only then, and the caller goes on meanwhile
+    (``partition_writer`` loads the next batch).  One request at a time: the next ``submit`` waits
+    until this one's results are taken, so every request's results must be taken.  Raises ``Unavailable`` when there is no process or, from
+    the returned function, when it died."""
     running = _PROCESS
     if running is None:
         raise Unavailable("no GX process")
     process, conn = running
-    with _LOCK:
+    _LOCK.acquire()
+    failed: list[BaseException] = []
+
+    def send() -> None:
         try:
             conn.send((scope, tables))
+        except (OSError, EOFError) as exc:
+            failed.append(exc)
+
+    sender = threading.Thread(target=send, name="gi-pipeline-gx-send", daemon=True)
+    sender.start()
+
+    def results() -> list:
+        try:
+            sender.join()
+            if failed:
+                raise Unavailable(f"GX process {process.pid} ended: {failed[0]}")
             ok, value = conn.recv()
             _SERVED[0] = True
         except (EOFError, OSError) as exc:
             raise Unavailable(f"GX process {process.pid} ended: {exc}") from None
-    if not ok:
-        raise value
-    return value
+        finally:
+            _LOCK.release()
+        if not ok:
+            raise value
+        return value
+
+    return results
+
+
+def run_suites(scope: str, tables: dict) -> list:
+    """``submit`` and wait for the results."""
+    return submit(scope, tables)()
+
+
+@contextlib.contextmanager
+def serving(wanted: bool) -> Iterator[None]:
+    """The process for a block of work that can use it (``wanted``): started here when none runs,
+    and then stopped after the block; one already running (the CLI's) is left as it is."""
+    started = wanted and _PROCESS is None
+    if started:
+        start()
+    try:
+        yield
+    finally:
+        if started:
+            stop()
 
 
 def stop() -> None:

@@ -9,10 +9,11 @@ asset wires it and reports the ``RunSummary``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import TypeVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import explain_pages, frames, manifest, parse_cache, quality, raw_listing, warehouse
+from . import explain_pages, frames, gx_process, manifest, parallel, parse_cache, quality, raw_listing, warehouse
 from . import vocabulary as v
 from .schema import SCHEMAS
 
@@ -43,8 +44,9 @@ class StaleCatalogError(RuntimeError):
 
 def load_partition(
     raw_dir: Path, catalog: pa.Table, year: int, region: str, cache: warehouse.Location | None = None
-) -> list[parse_cache.CachedParse]:
-    """The parses (table rows and details) of the reports the catalog puts in (year, region), in source_file order: from
+) -> list[tuple[str, parse_cache.CachedParse]]:
+    """The parses (table rows and details) of the reports the catalog puts in (year, region), each
+    with its parse-cache key, in source_file order: from
     the parse cache when the inventory left them there (the raw file is only stat'ed: its size and
     mtime must still be the catalog's), else read, checked against its sha256 and parsed now (and
     cached).  Each cached parse is loaded once."""
@@ -53,7 +55,7 @@ def load_partition(
         pc.equal(catalog["region"], region),
     )
     selected = catalog.filter(mask).sort_by("source_file")
-    reports: list[parse_cache.CachedParse] = []
+    reports: list[tuple[str, parse_cache.CachedParse]] = []
     rows = zip(*(selected[c].to_pylist() for c in ("source_file", "sha256", "size_bytes", "mtime_ns")), strict=True)
     for source_file, sha, size, mtime_ns in rows:
         path = raw_listing.raw_path(raw_dir, source_file)
@@ -76,7 +78,7 @@ def load_partition(
             raise RuntimeError(
                 f"{source_file}: parse_report is not deterministic (the inventory put it in {year}/{region})"
             )
-        reports.append(entry)
+        reports.append((key, entry))
     return reports
 
 
@@ -126,14 +128,18 @@ _WRITERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gi-pipeline-wri
 
 
 def split_by_partition(
-    tables: dict[str, pa.Table], loaded: dict[PartitionKey, list[frames.ReportColumns]]
+    tables: dict[str, pa.Table], doc_ids: Mapping[PartitionKey, Iterable[str]]
 ) -> dict[PartitionKey, dict[str, pa.Table]]:
-    """The tables of a batch of partitions cut back into each partition's tables (row order kept)."""
-    keys = list(loaded)
-    index_of = {frames.sort_key(c)[0]: i for i, key in enumerate(keys) for c in loaded[key]}
+    """The tables of a batch of partitions cut back into each partition's tables (row order kept);
+    ``doc_ids``: each partition's reports."""
+    keys = list(doc_ids)
+    ids = {key: list(doc_ids[key]) for key in keys}
+    # Each row's partition by its doc_id, in Arrow (a batch's tables have ~10^5 rows).
+    all_ids = pa.array([d for key in keys for d in ids[key]], pa.string())
+    partition_of = pa.array([i for i, key in enumerate(keys) for _ in ids[key]], pa.int32())
     out: dict[tuple[int, str], dict[str, pa.Table]] = {key: {} for key in keys}
     for name, table in tables.items():
-        index = pa.array([index_of[d] for d in table["doc_id"].to_pylist()], pa.int32())
+        index = pc.take(partition_of, pc.index_in(table["doc_id"], value_set=all_ids))
         for i, key in enumerate(keys):
             out[key][name] = table.filter(pc.equal(index, i))
     return out
@@ -270,30 +276,92 @@ def write_batch(
     """Load, validate and write these partitions; empty ones have their stale files removed.  Each
     written partition's manifest records what it was built from, and its flagged reports get their
     explain pages (``explain_pages``, from the cached parses: no raw file is parsed again)."""
-    cache = parse_cache.cache_dir(warehouse_dir)
-    entries = {key: load_partition(raw_dir, catalog, *key, cache) for key in keys}
-    loaded = {key: [e.columns for e in found if e.columns is not None] for key, found in entries.items()}
-    tables, results = quality.validate_tables(
-        frames.tables_from_columns(c for columns in loaded.values() for c in columns), quality.default_runner()
-    )
-    inputs = manifest.reports_by_partition(_of_partitions(catalog, keys))
-    # The per-report row counts only serve to split the batch's results into partition shares:
-    # kept, the run would hold two entries per suite and report (~250 MB at 100,000 reports).
-    summary = RunSummary(suite_results=[replace(r, rows_by_doc={}) for r in results])
-    for key, partition_tables in split_by_partition(tables, loaded).items():
-        stats = write_partition_tables(warehouse_dir, *key, partition_tables)
-        if key in inputs:
-            manifest.write(warehouse_dir, *key, inputs[key], {n: t.num_rows for n, t in partition_tables.items()})
-        else:
-            manifest.remove(warehouse_dir, *key)
-        doc_ids = partition_tables[v.TABLE_REPORTS]["doc_id"].to_pylist()
-        shares = [replace(r.of_reports(doc_ids), rows_by_doc={}) for r in results] if doc_ids else []
-        summary.add(stats, partition_tables, shares)
-        by_doc = {e.summary.doc_id: (e.columns, e.details) for e in entries[key] if e.columns is not None}  # type: ignore[union-attr]
-        summary.pages.append(
-            explain_pages.write_partition_pages(warehouse_dir, *key, partition_tables, by_doc, pages_per_partition)
-        )
-    return summary
+    batch = LoadedBatch.load(raw_dir, warehouse_dir, catalog, keys)
+    batch.submit()
+    return batch.finish(pages_per_partition)
+
+
+class CachedReports(Mapping[str, tuple[frames.ReportColumns, "frames.ReportDetails | None"]]):
+    """A partition's reports by doc_id, each loaded from the parse cache when asked for (the explain
+    pages need a few): a batch keeps its reports' cache keys, not their rows (~130 KB a report as
+    Python objects)."""
+
+    def __init__(self, cache: warehouse.Location, keys: Mapping[str, str]):
+        self._cache, self._keys = cache, keys
+        self._loaded: dict[str, tuple[frames.ReportColumns, frames.ReportDetails | None]] = {}
+
+    def __getitem__(self, doc_id: str) -> tuple[frames.ReportColumns, frames.ReportDetails | None]:
+        if doc_id not in self._loaded:
+            entry = parse_cache.load(self._cache, self._keys[doc_id])
+            if entry is None or entry.columns is None:  # gone since: no page for it
+                raise KeyError(doc_id)
+            self._loaded[doc_id] = (entry.columns, entry.details)
+        return self._loaded[doc_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+@dataclass
+class LoadedBatch:
+    """A batch's reports loaded, then handed to the suites (``submit``), then written (``finish``):
+    while the GX process validates one batch, this process writes the one before and loads the next.
+    It holds the batch's tables and, per partition, its reports' parse-cache keys by doc_id."""
+
+    warehouse_dir: warehouse.Location
+    catalog: pa.Table
+    cache_keys: dict[PartitionKey, dict[str, str]]
+    tables: dict[str, pa.Table]
+    validation: Callable[[], tuple[dict[str, pa.Table], list[quality.SuiteResult]]] | None = None
+
+    @classmethod
+    def load(
+        cls, raw_dir: Path, warehouse_dir: warehouse.Location, catalog: pa.Table, keys: Sequence[PartitionKey]
+    ) -> LoadedBatch:
+        cache = parse_cache.cache_dir(warehouse_dir)
+        columns: list[frames.ReportColumns] = []
+        cache_keys: dict[PartitionKey, dict[str, str]] = {}
+        for key in keys:
+            entries = load_partition(raw_dir, catalog, *key, cache)
+            cache_keys[key] = {e.summary.doc_id: k for k, e in entries}  # type: ignore[union-attr]
+            columns += [e.columns for _, e in entries if e.columns is not None]
+        return cls(warehouse_dir, catalog, cache_keys, frames.tables_from_columns(columns))
+
+    def submit(self) -> None:
+        self.validation = quality.start_validation(self.tables, quality.default_runner())
+
+    def validated(self) -> tuple[dict[str, pa.Table], list[quality.SuiteResult]]:
+        """The validation's results (waited for; taken once)."""
+        assert self.validation is not None, "submit first"
+        validation, self.validation = self.validation, None
+        return validation()
+
+    def finish(self, pages_per_partition: int) -> RunSummary:
+        """The partitions written with the validation's results."""
+        return self.write(*self.validated(), pages_per_partition)
+
+    def write(self, tables: dict[str, pa.Table], results: list[quality.SuiteResult], pages_per_partition: int) -> RunSummary:
+        warehouse_dir, cache = self.warehouse_dir, parse_cache.cache_dir(self.warehouse_dir)
+        inputs = manifest.reports_by_partition(_of_partitions(self.catalog, list(self.cache_keys)))
+        # The per-report row counts only serve to split the batch's results into partition shares:
+        # kept, the run would hold two entries per suite and report (~250 MB at 100,000 reports).
+        summary = RunSummary(suite_results=[replace(r, rows_by_doc={}) for r in results])
+        for key, partition_tables in split_by_partition(tables, self.cache_keys).items():
+            stats = write_partition_tables(warehouse_dir, *key, partition_tables)
+            if key in inputs:
+                manifest.write(warehouse_dir, *key, inputs[key], {n: t.num_rows for n, t in partition_tables.items()})
+            else:
+                manifest.remove(warehouse_dir, *key)
+            doc_ids = partition_tables[v.TABLE_REPORTS]["doc_id"].to_pylist()
+            shares = [replace(r.of_reports(doc_ids), rows_by_doc={}) for r in results] if doc_ids else []
+            summary.add(stats, partition_tables, shares)
+            summary.pages.append(explain_pages.write_partition_pages(
+                warehouse_dir, *key, partition_tables, CachedReports(cache, self.cache_keys[key]), pages_per_partition
+            ))
+        return summary
 
 
 def _of_partitions(catalog: pa.Table, keys: Sequence[PartitionKey]) -> pa.Table:
@@ -324,5 +392,25 @@ def write_partitions(
         skipped.skip(PartitionStats(key[0], key[1], counts.get(key, 0), 0, 0))
     if skipped.unchanged:
         yield skipped
-    for batch in report_batches(todo, counts, VALIDATION_BATCH_REPORTS):
-        yield write_batch(raw_dir, warehouse_dir, catalog, batch, pages_per_partition)
+    batches = list(report_batches(todo, counts, VALIDATION_BATCH_REPORTS))
+    # Two batches or more: the suites of one run on the GX process while this one writes the batch
+    # before and loads the next (the GX process imports GX meanwhile, on the other core).
+    with gx_process.serving(len(batches) > 1 and parallel.default_workers() > 1):
+        submitted: LoadedBatch | None = None
+        try:
+            for keys_of_batch in batches:
+                batch = LoadedBatch.load(raw_dir, warehouse_dir, catalog, keys_of_batch)
+                before, submitted = submitted, None
+                validated = before.validated() if before is not None else None
+                batch.submit()
+                submitted = batch
+                if before is not None and validated is not None:
+                    yield before.write(*validated, pages_per_partition)
+            if submitted is not None:
+                last, submitted = submitted, None
+                yield last.finish(pages_per_partition)
+        finally:
+            if submitted is not None and submitted.validation is not None:
+                # Stopped early: its results are taken all the same, so the GX process is free again.
+                with contextlib.suppress(Exception):
+                    submitted.validated()

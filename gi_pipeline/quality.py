@@ -180,9 +180,24 @@ class SuiteRunner:
         self.default = directory is None  # the suites in expectations/: a warm process has them too
 
     def run(self, tables: Tables) -> list[SuiteResult]:
+        return self.submit(tables)()
+
+    def submit(self, tables: Tables) -> Callable[[], list[SuiteResult]]:
+        """``run`` started: on the GX process when one serves (the caller goes on while it
+        validates), else here when the returned function is called (once)."""
         if self.default and gx_process.active():
-            with contextlib.suppress(gx_process.Unavailable):  # it died (out of memory?): validate here
-                return gx_process.run_suites(self.scope, tables)
+            with contextlib.suppress(gx_process.Unavailable):
+                reply = gx_process.submit(self.scope, tables)
+
+                def results() -> list[SuiteResult]:
+                    with contextlib.suppress(gx_process.Unavailable):  # it died (out of memory?)
+                        return reply()
+                    return self._run_here(tables)
+
+                return results
+        return functools.partial(self._run_here, tables)
+
+    def _run_here(self, tables: Tables) -> list[SuiteResult]:
         sources = dict(
             tables[v.TABLE_REPORTS].select("doc_id", "source_file").iter_rows()
         ) if v.TABLE_REPORTS in tables else {}
@@ -328,10 +343,24 @@ def validate_tables(tables: dict[str, pa.Table], runner: SuiteRunner) -> tuple[d
     """``validate_reports`` for reports already in table form (``frames.tables_from_columns``): the
     findings are appended to ``quality_issues`` (after each report's own issues, in suite order) and
     the ``reports`` rows' counts and status are updated."""
+    return start_validation(tables, runner)()
+
+
+def start_validation(
+    tables: dict[str, pa.Table], runner: SuiteRunner
+) -> Callable[[], tuple[dict[str, pa.Table], list[SuiteResult]]]:
+    """``validate_tables`` started (``SuiteRunner.submit``): the returned function, called once,
+    gives its result."""
     if tables[v.TABLE_REPORTS].num_rows == 0:
-        return tables, []
+        return lambda: (tables, [])
     frames = {name: polars_frame(tables[name]) for name in v.PARTITIONED_TABLES}
-    results = runner.run(frames)
+    results = runner.submit(frames)
+    return lambda: _with_findings(tables, frames, results())
+
+
+def _with_findings(
+    tables: dict[str, pa.Table], frames: dict[str, pl.DataFrame], results: list[SuiteResult]
+) -> tuple[dict[str, pa.Table], list[SuiteResult]]:
     rows = [{"doc_id": f.doc_id, **finding_issue(f).__dict__} for r in results for f in r.findings]
     if not rows:
         return tables, results

@@ -15,6 +15,7 @@ import pytest
 
 from gi_pipeline import (
     frames,
+    gx_process,
     parallel,
     parse_cache,
     partition_writer,
@@ -152,10 +153,13 @@ def test_report_batches_hold_at_most_the_limit() -> None:
     assert batches == [["a", "b"], ["c"], ["d"], ["e", "f"]]
 
 
-def _write_all(raw_dir: Path, wh: Path, batch_reports: int, monkeypatch: pytest.MonkeyPatch):
+def _write_all(raw_dir: Path, wh: Path, batch_reports: int, monkeypatch: pytest.MonkeyPatch, served: list | None = None):
     inventory = build_inventory(raw_dir, cache=parse_cache.cache_dir(wh), workers=1)
     warehouse.write_catalog(wh, inventory.catalog)
     monkeypatch.setattr(partition_writer, "VALIDATION_BATCH_REPORTS", batch_reports)
+    if served is not None:  # the batches the GX process validated
+        submit = gx_process.submit
+        monkeypatch.setattr(gx_process, "submit", lambda scope, tables: served.append(scope) or submit(scope, tables))
     keys = sorted(inventory.partitions)
     summaries = list(partition_writer.write_partitions(raw_dir, wh, inventory.catalog, keys))
     return inventory, keys, summaries
@@ -165,9 +169,14 @@ def test_partitions_are_byte_identical_however_they_are_batched(
     tmp_path: Path, raw_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inventory, keys, per_partition = _write_all(raw_dir, tmp_path / "a", 1, monkeypatch)
-    _, _, one_batch = _write_all(raw_dir, tmp_path / "b", 10**6, monkeypatch)
-    _, _, batched = _write_all(raw_dir, tmp_path / "c", 40, monkeypatch)
+    one_batch_served: list[str] = []
+    _, _, one_batch = _write_all(raw_dir, tmp_path / "b", 10**6, monkeypatch, one_batch_served)
+    assert one_batch_served == []  # one batch: validated here
+    batched_served: list[str] = []
+    _, _, batched = _write_all(raw_dir, tmp_path / "c", 40, monkeypatch, batched_served)
     assert len(one_batch) == 1 and len(batched) > 2 and len(per_partition) == len(keys)
+    # Several batches: each validated on the GX process while the writer went on (stopped after).
+    assert len(batched_served) == len(batched) and not gx_process.active()
     files = _parquet(tmp_path / "a")
     assert files == _parquet(tmp_path / "b") == _parquet(tmp_path / "c")
     assert {k for k in files if k.startswith(f"{v.TABLE_REQUESTS}/")} == {
