@@ -79,9 +79,6 @@ def _stopping_errors() -> tuple[type[Exception], ...]:
             parse_cache.CacheUnwritable)
 
 
-# At most this many files new, changed or gone: validate on a process of its own (``run``).
-SMALL_CHANGE_FILES = 100
-
 # The Dagster home `make dev` opens, relative to where the command runs ($DAGSTER_HOME wins).
 DEFAULT_DAGSTER_HOME = ".dagster_home"
 
@@ -325,15 +322,12 @@ def _run_locked(options: RunOptions, out: TextIO, wait: float) -> int:
                 say(f"nothing changed, {plural(unchanged, 'partition')} unchanged: no Dagster run, nothing written")
                 print_tables(warehouse_dir, year, say)
                 return 0
-            # A few files changed: the GX suites run on the GX process, which imported GX while this
-            # one imported Dagster and ran the ingest.  Many: GX imports here, on a thread, while
-            # the worker processes parse (the GX process would take a core from them).
-            small = not verify and len(survey.to_read) + len(survey.plan.deleted) <= SMALL_CHANGE_FILES
-            if not small:
-                gx_process.stop()
+            # The GX suites run on the GX process, which imported GX while this one imported Dagster
+            # and ran the ingest (at low priority: the parse workers go first); this process never
+            # imports GX, and a run of many batches validates one there while writing another here.
             from .cli_runs import run_pipeline  # Dagster: imported only when there is something to run
 
-            return run_pipeline(options, survey, say, preload_gx=not small)
+            return run_pipeline(options, survey, say)
     except _stopping_errors() as exc:
         print(f"gi-pipeline: {exc}", file=sys.stderr)
         return EXIT_STOPPED

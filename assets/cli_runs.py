@@ -21,7 +21,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from gi_pipeline import cross_year, manifest, quality, warehouse
+from gi_pipeline import cross_year, manifest, warehouse
 from gi_pipeline import vocabulary as v
 from gi_pipeline.explain_pages import PAGES_PER_PARTITION
 from gi_pipeline.inventory import RawSurvey, partitions_to_write
@@ -213,18 +213,17 @@ def _printing_progress(targets: Sequence[tuple[int, str]], say: Callable[[str], 
         PROGRESS_LOG.propagate = propagate
 
 
-def run_pipeline(options: RunOptions, survey: RawSurvey, say: Callable[[str], None], preload_gx: bool = True) -> int:
-    """The runs of ``gi-pipeline run`` after ``assets.cli`` took the lock and made ``survey``
-    (``preload_gx``: import GX on a thread during the ingest when anything changed)."""
+def run_pipeline(options: RunOptions, survey: RawSurvey, say: Callable[[str], None]) -> int:
+    """The runs of ``gi-pipeline run`` after ``assets.cli`` took the lock and made ``survey``."""
     _quiet_dagster()
     with _instance(options.ephemeral) as instance:
         for run_id in fail_dead_cli_runs(instance) if instance.is_persistent else ():
             say(f"marked run {run_id} failed: its gi-pipeline CLI was killed")
-        return _run(instance, options, survey, say, preload_gx)
+        return _run(instance, options, survey, say)
 
 
 def _run(
-    instance: dg.DagsterInstance, options: RunOptions, survey: RawSurvey, say: Callable[[str], None], preload_gx: bool
+    instance: dg.DagsterInstance, options: RunOptions, survey: RawSurvey, say: Callable[[str], None]
 ) -> int:
     started = time.perf_counter()
     raw_dir, warehouse_dir, year = options.raw_dir, warehouse.resolve_root(options.warehouse_dir), options.year
@@ -255,11 +254,6 @@ def _run(
             raise_on_error=False,
         )
 
-    # GX takes seconds to import: do it while the inventory's worker processes parse, when the
-    # raw directory changed (a run over unchanged files never needs it).  Started here, before
-    # the run: importing it on a thread while Dagster imports its own modules is not safe.
-    if preload_gx and (verify or not survey.unchanged):
-        quality.preload()
     # The ingest takes the survey instead of listing the directory again (same process, same lock).
     ingest_tags = {**hand_over_survey(survey), **({VERIFY_TAG: "true"} if verify else {})}
     with _printing_progress([], say):

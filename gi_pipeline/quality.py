@@ -123,18 +123,10 @@ _GX_LOCK = threading.Lock()
 
 
 def _gx():
-    """GX and one quiet ephemeral context per process (made on first use, under a lock so a
-    background ``preload`` and a validation never make two)."""
+    """GX and one quiet ephemeral context per process (made on first use, under a lock so two
+    threads never make two)."""
     with _GX_LOCK:
         return _make_gx()
-
-
-def preload() -> threading.Thread:
-    """Import GX on a background thread (it takes seconds): for a process that will validate later
-    and is waiting on other processes now."""
-    thread = threading.Thread(target=_gx, name="gi-pipeline-gx-import", daemon=True)
-    thread.start()
-    return thread
 
 
 @functools.cache

@@ -159,7 +159,7 @@ def test_findings_join_their_reports_issues(runner) -> None:
 
 
 def test_suites_on_the_gx_process_give_what_they_give_here(runner, seed_tables) -> None:
-    # gi_pipeline.gx_process: the suites run on a process of their own (the CLI's small runs); the
+    # gi_pipeline.gx_process: the suites run on a process of their own (the CLI's runs); the
     # results handed back are the ones this process computes, findings included.
     from gi_pipeline import gx_process
 
@@ -167,14 +167,14 @@ def test_suites_on_the_gx_process_give_what_they_give_here(runner, seed_tables) 
     here = runner.run(broken)
     assert any(r.findings for r in here)
     sent = []
-    run_there = gx_process.run_suites
+    submit = gx_process.submit
     gx_process.start()
     try:
         assert gx_process.active()
-        gx_process.run_suites = lambda *args: sent.append(args[0]) or run_there(*args)  # type: ignore[assignment]
+        gx_process.submit = lambda *args: sent.append(args[0]) or submit(*args)  # type: ignore[assignment]
         elsewhere = SuiteRunner().run(broken)
     finally:
-        gx_process.run_suites = run_there
+        gx_process.submit = submit
         gx_process.stop()
     assert sent == ["partition"]  # the suites ran there
     assert not gx_process.active()
