@@ -149,6 +149,11 @@ def split_by_partition(
 # ~0.55 ms a report (measured: 1,000 reports 1.4 s, 5,000 reports 3.4 s), and a batch's table rows
 # are in memory at once as Python lists (~130 KB a report: 5,000 took the run from 0.8 to 1.45 GB).
 VALIDATION_BATCH_REPORTS = 2000
+# Batches when validation runs on the GX process, overlapped with the writes (``write_partitions``):
+# two are in this process and one on the GX process at a time, which holds GX besides (~300 MB).
+# Peak RSS of a fresh 20,000-report run's process tree: 1.8 GB with 2,000 a batch, 1.38 GB with
+# 1,000, 1.15 GB with 500 (no slower: the writes, not GX, set the pace).
+PIPELINED_BATCH_REPORTS = 500
 
 
 def plural(count: int, noun: str) -> str:
@@ -394,12 +399,10 @@ def write_partitions(
         yield skipped
     batches = list(report_batches(todo, counts, VALIDATION_BATCH_REPORTS))
     # Two batches or more: the suites of one run on the GX process while this one writes the batch
-    # before and loads the next (the GX process imports GX meanwhile, on the other core).  Batches
-    # of half the size then: two are in this process and one on the GX process at a time (tree
-    # peak at 20,000 reports: 1.8 GB with 2,000 a batch, 1.4 GB with 1,000).
+    # before and loads the next (the GX process imports GX meanwhile, on the other core).
     pipelined = len(batches) > 1 and parallel.default_workers() > 1
     if pipelined:
-        batches = list(report_batches(todo, counts, VALIDATION_BATCH_REPORTS // 2))
+        batches = list(report_batches(todo, counts, PIPELINED_BATCH_REPORTS))
     with gx_process.serving(pipelined):
         submitted: LoadedBatch | None = None
         try:
