@@ -9,6 +9,17 @@ run carries several partitions).  One step per partition keeps each table its ow
 column schema in the catalog, its own row counts and its own checks -- and declares the
 internal lineage (normalized_text -> sections -> facts) so the graph still shows the chain.
 The reports come from the parse cache the inventory filled (``gi_pipeline.partition_writer``).
+
+Incremental in the UI too (issue 14): a partition whose manifest matches its inputs is not rewritten,
+and gets no materialization.  So the asset does not return a MaterializeResult -- Dagster would
+record one materialization per partition of the run -- but one ``AssetMaterialization`` per table
+and partition written (the specs are ``skippable``), each with the partition's data version (its
+manifest fingerprint) and the code version (parser, suites, schema: ``manifest.code_version``), as
+``versions`` tags them.  Two exceptions record an unchanged partition anyway, marked ``unchanged``
+and with the data version it already had (so nothing turns stale): a backfill run (Dagster 1.13
+fails a backfill whose successful run leaves a targeted partition without a materialization), and
+a partition the instance never recorded (written by a run of another instance).  Checks are
+evaluated for the partitions written only.
 """
 
 
