@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from dagster._core.definitions.data_version import CODE_VERSION_TAG, DATA_VERSION_TAG
+from dagster._core.storage.partition_status_cache import get_and_update_asset_status_cache_value
 from dagster._core.storage.tags import BACKFILL_ID_TAG
 
 from assets.assets import ALL_ASSETS, INGEST_KEYS, TABLE_KEYS, parse_reports
@@ -120,6 +121,11 @@ def test_a_run_records_only_the_partitions_it_rewrote(pipeline: Pipeline) -> Non
     assert _files(pipeline.warehouse) == before
     for asset in PARSE_KEYS:  # the instance still knows every partition as materialized
         assert pipeline.instance.get_materialized_partitions(asset) == {p for _, p in events}
+    # ... and the UI's partition status shows none failed or in progress (the run succeeded).
+    status = get_and_update_asset_status_cache_value(pipeline.instance, REPORTS, parse_reports.partitions_def)
+    assert status is not None
+    assert list(status.deserialize_failed_partition_subsets(parse_reports.partitions_def).get_partition_keys()) == []
+    assert list(status.deserialize_in_progress_partition_subsets(parse_reports.partitions_def).get_partition_keys()) == []
 
     # One report changes: its partition alone is rewritten and recorded, with a new data version.
     with (pipeline.raw / SEED_000).open("ab") as f:
