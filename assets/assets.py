@@ -11,7 +11,8 @@ Graph (groups in brackets)::
 
 The domain (inventory, partition writing, checks) is in ``gi_pipeline``; these modules only wire it
 to Dagster.  Everything is written as Parquet by ``gi_pipeline.warehouse``; the default IO manager
-stores nothing (all assets return ``MaterializeResult``).
+stores nothing (the assets return ``MaterializeResult``, or -- ``parse_reports`` -- one
+``AssetMaterialization`` per partition written).
 """
 
 from .defs.checks import SUITES

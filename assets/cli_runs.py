@@ -137,7 +137,8 @@ def partition_range_tags(first_year: int, last_year: int, regions: Sequence[str]
 
 
 # More runs than this for the changed partitions alone: one run over the whole box instead (its
-# unchanged partitions are skipped by their manifests, but get a materialization event).
+# unchanged partitions are skipped by their manifests and get no materialization event, unless the
+# instance never recorded them: assets.defs.facts).
 MAX_PARTITION_RUNS = 20
 
 

@@ -9,7 +9,11 @@ writer records the fingerprint of those inputs in a small manifest next to its s
 A run compares the fingerprint the catalog implies with the recorded one and skips the partition
 when they are equal (and its files are still there).  The manifest is written after the partition's
 files, so a run that dies in between leaves an old or no manifest: the partition is rewritten next
-time, never wrongly skipped.  Pure library: no Dagster.
+time, never wrongly skipped.
+
+The fingerprint is also the partition's data version in Dagster (its materializations carry it), and
+``code_version`` -- a hash of the versions the fingerprint includes -- is the assets' code version:
+one source of truth for "what changed" in the CLI, the manifest and the UI.  Pure library: no Dagster.
 """
 
 from __future__ import annotations
@@ -65,6 +69,12 @@ def versions() -> dict[str, str]:
     return {"parser": parse_cache.parser_version(), "suites": suites_version(), "schema": schema_version()}
 
 
+def code_version() -> str:
+    """A short hash of ``versions()``: what a partition is built with besides its reports (the
+    parser, the suites, the schema).  A partition built under another code version is stale."""
+    return hashlib.sha256(json.dumps(versions(), sort_keys=True).encode()).hexdigest()[:16]
+
+
 def fingerprint(reports: Iterable[Report], built_with: dict[str, str] | None = None) -> str:
     """The hash of a partition's inputs: its sorted reports and the versions it was built with."""
     digest = hashlib.sha256(json.dumps(built_with or versions(), sort_keys=True).encode())
@@ -87,6 +97,16 @@ def expected_fingerprints(catalog: pa.Table) -> dict[PartitionKey, str]:
     """Partition -> the fingerprint its files must carry to be up to date (non-empty partitions)."""
     built_with = versions()
     return {key: fingerprint(reports, built_with) for key, reports in reports_by_partition(catalog).items()}
+
+
+def inventory_version(catalog: pa.Table) -> str:
+    """A hash of every non-empty partition's fingerprint: what the partitions read from the
+    catalog.  The inventory's data version in Dagster: an inventory that changed no partition's
+    inputs (nothing new, or only files that are not reports) keeps it."""
+    digest = hashlib.sha256()
+    for (year, region), found in sorted(expected_fingerprints(catalog).items()):
+        digest.update(f"{year}|{region}|{found}\n".encode())
+    return digest.hexdigest()
 
 
 def manifest_path(root: warehouse.Root, year: int, region: str) -> warehouse.Location:
@@ -133,14 +153,15 @@ def row_counts(root: warehouse.Root, keys: Iterable[PartitionKey]) -> dict[str, 
 
 
 def write(root: warehouse.Root, year: int, region: str, reports: Iterable[Report],
-          rows: dict[str, int] | None = None) -> None:
+          rows: dict[str, int] | None = None) -> str:
     """Record what partition (year, region) was just written from (after its files), and the rows
-    each of its tables holds."""
+    each of its tables holds; returns its fingerprint."""
     reports = sorted(reports)
     built_with = versions()
+    found = fingerprint(reports, built_with)
     body = {
         "format": _FORMAT,
-        "fingerprint": fingerprint(reports, built_with),
+        "fingerprint": found,
         "built_with": built_with,
         "reports": [list(r) for r in reports],
         "rows": rows or {},
@@ -150,11 +171,12 @@ def write(root: warehouse.Root, year: int, region: str, reports: Iterable[Report
     if isinstance(path, str):
         fs, remote = fsspec.core.url_to_fs(path)
         fs.pipe_file(remote, data)
-        return
+        return found
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".tmp-{path.name}")
     tmp.write_bytes(data)
     tmp.replace(path)  # no fsync: a lost manifest only means the partition is written again
+    return found
 
 
 def remove(root: warehouse.Root, year: int, region: str) -> None:
@@ -173,10 +195,21 @@ def remove(root: warehouse.Root, year: int, region: str) -> None:
             break
 
 
-def out_of_date(root: warehouse.Root, catalog: pa.Table, keys: Iterable[PartitionKey]) -> list[PartitionKey]:
-    """The partitions of ``keys`` whose files do not match what the catalog says they hold (an
-    empty partition -- one with stale files -- is always out of date), sorted."""
-    expected = expected_fingerprints(catalog)
+def out_of_date(root: warehouse.Root, catalog: pa.Table, keys: Iterable[PartitionKey],
+                expected: dict[PartitionKey, str] | None = None) -> list[PartitionKey]:
+    """The partitions of ``keys`` whose files do not match what the catalog says they hold, sorted.
+    An empty partition (no reports) is out of date while anything of it is on disk (stale files to
+    remove), up to date when nothing is.  ``expected``: the catalog's ``expected_fingerprints``
+    when the caller has them."""
+    expected = expected_fingerprints(catalog) if expected is None else expected
+    keys = list(keys)
+    on_disk = warehouse.written_partitions(root) if any(key not in expected for key in keys) else set()
     return sorted(
-        key for key in keys if key not in expected or read_fingerprint(root, *key) != expected[key]
+        key for key in keys
+        if (key in on_disk if key not in expected else read_fingerprint(root, *key) != expected[key])
     )
+
+
+def empty_fingerprint() -> str:
+    """The fingerprint (data version) of a partition without reports."""
+    return fingerprint(())

@@ -90,6 +90,9 @@ class PartitionStats:
     errors: int  # error-severity quality issues
     warnings: int
     removed: tuple[str, ...] = ()  # source files of reports the partition held before and no longer does
+    # The hash of what it was built from (``manifest.fingerprint``): its data version.
+    fingerprint: str = ""
+    rows: Mapping[str, int] = field(default_factory=dict)  # rows of each table in the partition
 
     @property
     def label(self) -> str:
@@ -227,7 +230,8 @@ class RunSummary:
     def skip(self, stats: PartitionStats) -> None:
         """A partition whose manifest matches its inputs: not written."""
         self.unchanged.append(stats)
-        self.lines.append(((stats.year, stats.region), f"{stats.label}: unchanged ({plural(stats.reports, 'report')})"))
+        if stats.reports:  # an empty one (nothing on disk either) is not worth a line
+            self.lines.append(((stats.year, stats.region), f"{stats.label}: unchanged ({plural(stats.reports, 'report')})"))
 
     def _keep_head(self, name: str, table: pa.Table) -> None:
         have = sum(t.num_rows for t in self.heads.get(name, []))
@@ -270,7 +274,9 @@ class RunSummary:
         if len(shown) < len(self.stats):
             lines.append(f"\n{len(self.stats) - len(shown)} empty partitions (nothing to write)")
         if self.unchanged:
-            lines.append(f"\n{len(self.unchanged)} partitions unchanged (not rewritten)")
+            empty = sum(1 for s in self.unchanged if not s.reports)
+            lines.append(f"\n{len(self.unchanged)} partitions unchanged (not rewritten"
+                         f"{f'; {empty} of them empty' if empty else ''})")
         return "\n".join(lines)
 
 
@@ -356,10 +362,13 @@ class LoadedBatch:
         summary = RunSummary(suite_results=[replace(r, rows_by_doc={}) for r in results])
         for key, partition_tables in split_by_partition(tables, self.cache_keys).items():
             stats = write_partition_tables(warehouse_dir, *key, partition_tables)
+            rows = {n: t.num_rows for n, t in partition_tables.items()}
             if key in inputs:
-                manifest.write(warehouse_dir, *key, inputs[key], {n: t.num_rows for n, t in partition_tables.items()})
+                found = manifest.write(warehouse_dir, *key, inputs[key], rows)
             else:
                 manifest.remove(warehouse_dir, *key)
+                found = manifest.empty_fingerprint()
+            stats = replace(stats, fingerprint=found, rows=rows)
             doc_ids = partition_tables[v.TABLE_REPORTS]["doc_id"].to_pylist()
             shares = [replace(r.of_reports(doc_ids), rows_by_doc={}) for r in results] if doc_ids else []
             summary.add(stats, partition_tables, shares)
@@ -382,19 +391,22 @@ def write_partitions(
     raw_dir: Path, warehouse_dir: warehouse.Location, catalog: pa.Table, keys: Sequence[PartitionKey],
     force: bool = False, pages_per_partition: int = explain_pages.PAGES_PER_PARTITION,
 ) -> Iterator[RunSummary]:
-    """Write every partition of ``keys`` (sorted) whose inputs changed (``manifest``; all of them
-    with ``force``), a batch at a time; one summary per batch, in order, the first one also listing
-    the partitions skipped as unchanged. ``pages_per_partition``: explain pages of flagged reports.
+    """Write every partition of ``keys`` (sorted) whose inputs changed (``manifest``: an empty one
+    only when it has files to remove; all of them with ``force``), a batch at a time; one summary
+    per batch, in order, the first one also listing the partitions skipped as unchanged (each with
+    its fingerprint, as a written one). ``pages_per_partition``: explain pages of flagged reports.
 
     In this process: batches on worker processes were measured no faster on 2 cores (each worker
     imports GX, ~5 s) and held ~0.9 GB each.
     """
     counts = partition_report_counts(catalog)
     keys = sorted(keys)
-    todo = keys if force else manifest.out_of_date(warehouse_dir, catalog, keys)
+    expected = manifest.expected_fingerprints(catalog)
+    todo = keys if force else manifest.out_of_date(warehouse_dir, catalog, keys, expected)
     skipped = RunSummary()
     for key in sorted(set(keys) - set(todo)):
-        skipped.skip(PartitionStats(key[0], key[1], counts.get(key, 0), 0, 0))
+        found = expected.get(key) or manifest.empty_fingerprint()  # empty: no reports, nothing on disk
+        skipped.skip(PartitionStats(key[0], key[1], counts.get(key, 0), 0, 0, fingerprint=found))
     if skipped.unchanged:
         yield skipped
     batches = list(report_batches(todo, counts, VALIDATION_BATCH_REPORTS))

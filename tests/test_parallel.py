@@ -157,6 +157,7 @@ def _write_all(raw_dir: Path, wh: Path, batch_reports: int, monkeypatch: pytest.
     inventory = build_inventory(raw_dir, cache=parse_cache.cache_dir(wh), workers=1)
     warehouse.write_catalog(wh, inventory.catalog)
     monkeypatch.setattr(partition_writer, "VALIDATION_BATCH_REPORTS", batch_reports)
+    monkeypatch.setattr(partition_writer, "PIPELINED_BATCH_REPORTS", batch_reports)
     if served is not None:  # the batches the GX process validated
         submit = gx_process.submit
         monkeypatch.setattr(gx_process, "submit", lambda scope, tables: served.append(scope) or submit(scope, tables))

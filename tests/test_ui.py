@@ -35,6 +35,7 @@ import pytest
 
 from assets.assets import PARSE_SPECS
 from assets.defs.resources import RAW_DIR_ENV, WAREHOUSE_DIR_ENV, bundled_sample_reports
+from gi_pipeline import manifest
 from gi_pipeline.years import report_years
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
@@ -435,11 +436,12 @@ def test_one_partition_from_the_materialize_dialog(server: DagsterDev) -> None:
     assert checks["requests_vocabulary"]["status"] == "SUCCEEDED"
 
 
-def test_backfill_a_year_across_all_regions(server: DagsterDev) -> None:
-    # "Materialize..." -> year 2024, all regions -> "Launch backfill" sends this mutation.
+def backfill_year(server: DagsterDev, year: int) -> dict:
+    """"Materialize..." -> the year, all regions -> "Launch backfill" (this mutation); the finished
+    backfill."""
     regions = sorted(partition_keys(server, "requests")["region"])
     params = {
-        "partitionNames": [f"{region}|2024" for region in regions],
+        "partitionNames": [f"{region}|{year}" for region in regions],
         "assetSelection": asset_selection(PARSE_KEYS),
         "fromFailure": False,
         "tags": [],
@@ -452,10 +454,14 @@ def test_backfill_a_year_across_all_regions(server: DagsterDev) -> None:
         backfill = server.graphql(BACKFILL_QUERY, {"backfillId": result["backfillId"]})["partitionBackfillOrError"]
         assert backfill["__typename"] == "PartitionBackfill", backfill
         if backfill["status"] not in ("REQUESTED", "CANCELING", "FAILING"):
-            break
+            return backfill
         if time.monotonic() > deadline:
             pytest.fail(f"backfill not finished after {RUN_TIMEOUT_S} s: {backfill}\n{server.log_tail()}")
         time.sleep(1)
+
+
+def test_backfill_a_year_across_all_regions(server: DagsterDev) -> None:
+    backfill = backfill_year(server, 2024)
     assert backfill["status"] == "COMPLETED_SUCCESS", f"{backfill}\n{server.log_tail()}"
     assert backfill["numPartitions"] == 3
     # BackfillPolicy.multi_run(10): the three partitions of the year go in one run.
@@ -471,3 +477,57 @@ def test_backfill_a_year_across_all_regions(server: DagsterDev) -> None:
     assert parquet_partition(server, "reports", 2024, "640000").is_file()
     assert not (server.warehouse / "reports" / "year=2024" / "region=360000").exists()
     assert parquet_partition(server, "reports", 2025, "360000").is_file()  # the earlier run's partition stays
+
+
+VERSIONS_QUERY = """
+query Versions($assetKey: AssetKeyInput!, $partitions: [String!]) {
+  assetNodeOrError(assetKey: $assetKey) {
+    __typename
+    ... on AssetNode {
+      opVersion  # the code version
+      staleStatusByPartition(partitions: $partitions)
+      assetMaterializations(limit: 20) {
+        partition
+        runId
+        tags { key value }
+        metadataEntries { label ... on BoolMetadataEntry { boolValue } }
+      }
+    }
+  }
+}
+"""
+
+
+def test_backfill_again_rewrites_nothing_and_records_the_same_data_versions(server: DagsterDev) -> None:
+    """Issue 14 in the UI: a second backfill of the year finds every partition unchanged -- no
+    file rewritten -- and still completes (Dagster fails a backfill whose runs leave a targeted
+    partition without a materialization), recording each partition again, marked unchanged, with
+    the data version it was written with; the partitions stay fresh."""
+    files = {p: p.stat().st_mtime_ns for p in (server.warehouse / "reports").rglob("*.parquet")}
+    partitions = ["150000|2024", "360000|2024", "640000|2024"]
+
+    def versions() -> dict:
+        node = server.graphql(VERSIONS_QUERY, {"assetKey": {"path": ["reports"]}, "partitions": partitions})
+        return node["assetNodeOrError"]
+
+    before = versions()
+    backfill = backfill_year(server, 2024)
+    assert backfill["status"] == "COMPLETED_SUCCESS", f"{backfill}\n{server.log_tail()}"
+    (run,) = backfill["runs"]
+    assert {p: p.stat().st_mtime_ns for p in (server.warehouse / "reports").rglob("*.parquet")} == files
+
+    after = versions()
+    assert after["opVersion"] == manifest.code_version()
+    assert after["staleStatusByPartition"] == ["FRESH", "FRESH", "FRESH"]
+
+    def by_partition(node: dict, run_id: str) -> dict[str, dict]:
+        return {m["partition"]: m for m in node["assetMaterializations"] if m["runId"] == run_id}
+
+    recorded = by_partition(after, run["runId"])
+    assert sorted(recorded) == partitions
+    for partition, m in recorded.items():
+        assert {e["label"]: e.get("boolValue") for e in m["metadataEntries"]}["unchanged"] is True
+        tags = {t["key"]: t["value"] for t in m["tags"]}
+        earlier = next(e for e in before["assetMaterializations"] if e["partition"] == partition)
+        assert tags["dagster/data_version"] == {t["key"]: t["value"] for t in earlier["tags"]}["dagster/data_version"]
+        assert tags["dagster/code_version"] == manifest.code_version()

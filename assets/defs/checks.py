@@ -1,7 +1,8 @@
 """Asset checks: one per GX suite (expectations/*.json), on the table the suite is about.
 
 As in Dagster's own data platform they are declared on the asset (``check_specs``) and their results
-are returned inside its MaterializeResults, which works for multi-partition runs.  No definitions
+are returned by its step (``AssetCheckResult`` for the run, ``AssetCheckEvaluation`` per partition), which
+works for multi-partition runs.  No definitions
 here: the specs travel with the assets of ``facts`` and ``cross_year``.
 """
 

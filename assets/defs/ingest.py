@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 import dagster as dg
 from pydantic import Field
 
-from gi_pipeline import frames, lock, parse_cache, preflight, raw_listing, removals, warehouse
+from gi_pipeline import frames, lock, manifest, parse_cache, preflight, raw_listing, removals, warehouse
 from gi_pipeline import vocabulary as v
 from gi_pipeline.inventory import RawSurvey, build_inventory, changed_partitions, stale_partitions
 from gi_pipeline.progress import meter_line
@@ -219,6 +219,9 @@ def _ingest(context: dg.AssetExecutionContext, storage: PipelineStorage, allow_r
             "partitions": dg.MetadataValue.md(by_partition),
             PARTITIONS_TOUCHED: dg.MetadataValue.json([str(report_partition_key(*key)) for key in touched]),
         },
+        # What the partitions read from the catalog: an inventory that changed none of their inputs
+        # leaves every partition fresh in the UI (its provenance records this version).
+        data_version=dg.DataVersion(manifest.inventory_version(inventory.catalog)),
     )
     reasons = Counter(reason.split(":", 1)[0] for reason in quarantine["reason"].to_pylist())
     yield dg.MaterializeResult(
