@@ -3,11 +3,12 @@
 Importing GX takes seconds of CPU.  A run that rewrites a partition or two would spend most of its
 wall waiting for it, and a thread does not help (the import holds this process's GIL).  ``start``
 spawns one process that imports GX at once, on another core and at low priority, while this one
-goes on (imports Dagster, lists the raw directory, runs the inventory); ``quality.SuiteRunner.run``
+goes on (imports Dagster, lists the raw directory, runs the inventory); ``quality.SuiteRunner``
 then hands it the frames of the default suites and gets the results back by pickle -- the same
-code, the same results.  This module imports nothing heavy itself, so a program can start the
-process first thing.  A pipe, not a process pool: ending the process mid-import leaves nothing
-behind (no semaphores for the resource tracker).
+code, the same results -- and a run of many batches validates one there while it writes another.
+This module imports nothing heavy itself, so a program can start the process first thing.  A pipe,
+not a process pool: ending the process mid-import leaves nothing behind (no semaphores for the
+resource tracker).
 """
 
 from __future__ import annotations
@@ -65,11 +66,11 @@ def active() -> bool:
 
 def submit(scope: str, tables: dict) -> Callable[[], list]:
     """Hand the default suites of ``scope`` over ``tables`` to the process and return at once; the
-    returned function waits for their results (``quality.SuiteRunner.run``'s).  The frames are sent
-    on a thread: a process still importing GX reads them only then, and the caller goes on meanwhile
-    (``partition_writer`` loads the next batch).  One request at a time: the next ``submit`` waits
-    until this one's results are taken, so every request's results must be taken.  Raises ``Unavailable`` when there is no process or, from
-    the returned function, when it died."""
+    returned function waits for their results (``quality.SuiteRunner.run``'s).  The request is
+    written on a thread: a process still importing GX reads it only then, and the caller goes on
+    meanwhile (``partition_writer`` writes one batch while the next is validated).  One request at a
+    time: the next ``submit`` waits until this one's results are taken, so they must be taken, once.
+    Raises ``Unavailable`` when there is no process or, from the returned function, when it died."""
     running = _PROCESS
     if running is None:
         raise Unavailable("no GX process")
