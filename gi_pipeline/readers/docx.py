@@ -13,6 +13,7 @@ import io
 import posixpath
 import zipfile
 import zlib
+from typing import Any
 
 from lxml import etree
 
@@ -69,8 +70,8 @@ def _read_part(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
 # The tags the walk compares every element with (built once, not per comparison).
 _P, _R, _T, _TAB, _BR, _CR, _NO_BREAK_HYPHEN = (W + t for t in ("p", "r", "t", "tab", "br", "cr", "noBreakHyphen"))
 _TBL, _TR, _TC, _SDT, _SDT_CONTENT, _CUSTOM_XML = (W + t for t in ("tbl", "tr", "tc", "sdt", "sdtContent", "customXml"))
-_RPR, _VANISH, _TCPR, _TRPR, _GRID_SPAN, _GRID_BEFORE, _VMERGE = (
-    W + t for t in ("rPr", "vanish", "tcPr", "trPr", "gridSpan", "gridBefore", "vMerge"))
+_RPR, _VANISH, _TCPR, _TRPR, _GRID_SPAN, _GRID_BEFORE, _VMERGE, _PPR, _TABS = (
+    W + t for t in ("rPr", "vanish", "tcPr", "trPr", "gridSpan", "gridBefore", "vMerge", "pPr", "tabs"))
 _VAL = W + "val"
 # Content controls, custom XML and tracked insertions wrap ordinary blocks.
 _BLOCK_WRAPPERS = frozenset({_SDT, _SDT_CONTENT, _CUSTOM_XML, W + "ins", W + "moveTo"})
@@ -122,7 +123,11 @@ def _text(el: etree._Element, out: list[str]) -> None:
 def _paragraph_lines(p: etree._Element) -> list[str]:
     out: list[str] = []
     _text(p, out)
-    text = "".join(out)
+    return _lines("".join(out))
+
+
+def _lines(text: str) -> list[str]:
+    """A paragraph's text as its printed lines."""
     if "\n" not in text:  # most paragraphs are one line
         return [grid.plain_line(text).strip(" ")] if text.strip() else []
     return [grid.plain_line(line).strip(" ") for line in text.split("\n") if line.strip()]
@@ -175,20 +180,85 @@ def _has_nested_table(tbl: etree._Element) -> bool:
     return False
 
 
+# A row: its first trPr/gridBefore and its cells; a cell: its lines, its first tcPr/gridSpan and tcPr/vMerge.
+_Cell = tuple[list[str], etree._Element | None, etree._Element | None]
+_Row = tuple[etree._Element | None, list[_Cell]]
+# What ``_plain_rows`` reads, and what makes a table not plain wherever it is (tab stops aside).
+_PLAIN_TAGS = (_TR, _TRPR, _TC, _TCPR, _P, _R, _T, _TBL, _VANISH, _TAB, _BR, _CR, _NO_BREAK_HYPHEN)
+
+
+def _plain_rows(tbl: etree._Element) -> list[_Row] | None:
+    """The rows of a plain table as ``_table_lines`` reads them, in one pass over its elements in document
+    order; None when the table is not plain.
+
+    Plain, as converters and most publishers write tables: rows (w:tr) of cells (w:tc) of paragraphs (w:p)
+    of runs (w:r) of text (w:t), each a child of the one before, with their properties and nothing else
+    the walk reads: no content control, tracked change, hyperlink, text box, nested table, hidden run,
+    tab, break. Only w:t, w:tab, w:br, w:cr, w:noBreakHyphen and w:p print something in the walk, so a
+    table whose every w:t sits in a run of a paragraph of a cell of a row of the table, with none of the
+    others (a tab stop of paragraph properties is not a tab) nor any w:vanish, is read alike."""
+    rows: list[list[Any]] = []  # [gridBefore, cells]
+    row: list[Any] = []
+    cell: list[Any] = []  # [paragraphs (the texts of their runs), gridSpan, vMerge]
+    paragraph: list[str] = []
+    tr = tc = p = r = None
+    for el in tbl.iterdescendants(*_PLAIN_TAGS):
+        tag = el.tag
+        parent = el.getparent()
+        if tag == _T:
+            if parent is not r:
+                return None
+            paragraph.append(el.text or "")
+        elif tag == _R:
+            if parent is not p:
+                return None
+            r = el
+        elif tag == _P:
+            if parent is not tc:
+                return None
+            p, paragraph = el, []
+            cell[0].append(paragraph)
+        elif tag == _TC:
+            if parent is not tr:
+                return None
+            tc, cell = el, [[], None, None]
+            row[1].append(cell)
+        elif tag == _TCPR:  # read as the walk does: the first gridSpan and vMerge of the cell's tcPr
+            if parent is tc:
+                if cell[1] is None:
+                    cell[1] = next(el.iterchildren(_GRID_SPAN), None)
+                if cell[2] is None:
+                    cell[2] = next(el.iterchildren(_VMERGE), None)
+        elif tag == _TR:
+            if parent is not tbl:
+                return None
+            tr, row = el, [None, []]
+            rows.append(row)
+        elif tag == _TRPR:
+            if parent is tr and row[0] is None:
+                row[0] = next(el.iterchildren(_GRID_BEFORE), None)
+        elif not (tag == _TAB and parent is not None and parent.tag == _TABS
+                  and getattr(parent.getparent(), "tag", None) == _PPR):
+            return None
+    return [(before, [([line for texts in paragraphs for line in _lines("".join(texts))], span, merge)
+                      for paragraphs, span, merge in cells])
+            for before, cells in rows]
+
+
 def _table_lines(tbl: etree._Element) -> list[str]:
     """A data table as grid rows; a layout table (nested tables, one cell, page-long cells) as blocks."""
-    rows = _wrapped(tbl, _TR)
-    cells = [[_cell(tc) for tc in _wrapped(tr, _TC)] for tr in rows]
-    texts = [[grid.join_lines(lines) for lines, _, _ in row] for row in cells]
-    if (sum(map(len, cells)) <= 1 or _has_nested_table(tbl)
+    rows = _plain_rows(tbl)
+    if rows is None:
+        rows = [(_first(tr, _TRPR, _GRID_BEFORE), [_cell(tc) for tc in _wrapped(tr, _TC)]) for tr in _wrapped(tbl, _TR)]
+    texts = [[grid.join_lines(lines) for lines, _, _ in cells] for _, cells in rows]
+    if (sum(len(cells) for _, cells in rows) <= 1 or _has_nested_table(tbl)
             or any(len(t) > grid.MAX_CELL_CHARS for row in texts for t in row)):
-        return [line for row in cells for lines, _, _ in row for line in lines]
+        return [line for _, cells in rows for lines, _, _ in cells for line in lines]
     placed: list[grid.Placed] = []
     open_merge: dict[int, int] = {}  # grid column → index in placed of the vMerge cell running down it
-    for r, tr in enumerate(rows):
-        before = _first(tr, _TRPR, _GRID_BEFORE)
+    for r, (before, cells) in enumerate(rows):
         col = 0 if before is None else grid.span(before.get(_VAL, "0"), default=0) or 0
-        for text, (_, span, merge) in zip(texts[r], cells[r]):
+        for text, (_, span, merge) in zip(texts[r], cells):
             colspan = 1 if span is None else grid.span(span.get(_VAL, "1"))
             if merge is not None:
                 merge_val = merge.get(_VAL)
