@@ -90,8 +90,8 @@ def _text(el: etree._Element, out: list[str]) -> None:
     for node in el:
         tag = node.tag
         if tag == _R:
-            # Most runs hold only properties and text: read them here; any other child (tab, break,
-            # field code, text box) or a vanish property, and the run is read by the walk below.
+            # Most runs hold only properties and text: read here. A run with any other child (tab, break,
+            # field code, text box) or a vanish property is read by the general walk, or skipped if hidden.
             mark = len(out)
             for child in node:
                 child_tag = child.tag
