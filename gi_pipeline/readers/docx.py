@@ -13,6 +13,7 @@ import io
 import posixpath
 import zipfile
 import zlib
+from typing import Any
 
 from lxml import etree
 
@@ -66,27 +67,52 @@ def _read_part(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
     return zf.read(name)
 
 
-def _val(el: etree._Element | None, default: str | None = None) -> str | None:
-    return default if el is None else el.get(W + "val", default)
+# The tags the walk compares every element with (built once, not per comparison).
+_P, _R, _T, _TAB, _BR, _CR, _NO_BREAK_HYPHEN = (W + t for t in ("p", "r", "t", "tab", "br", "cr", "noBreakHyphen"))
+_TBL, _TR, _TC, _SDT, _SDT_CONTENT, _CUSTOM_XML = (W + t for t in ("tbl", "tr", "tc", "sdt", "sdtContent", "customXml"))
+_RPR, _VANISH, _TCPR, _TRPR, _GRID_SPAN, _GRID_BEFORE, _VMERGE, _PPR, _TABS = (
+    W + t for t in ("rPr", "vanish", "tcPr", "trPr", "gridSpan", "gridBefore", "vMerge", "pPr", "tabs"))
+_VAL = W + "val"
+# Content controls, custom XML and tracked insertions wrap ordinary blocks.
+_BLOCK_WRAPPERS = frozenset({_SDT, _SDT_CONTENT, _CUSTOM_XML, W + "ins", W + "moveTo"})
+
+
+def _first(el: etree._Element, parent: str, tag: str) -> etree._Element | None:
+    """``el.find("parent/tag")`` (namespaced) without ElementPath, which is slow and ran for every cell."""
+    for props in el.iterchildren(parent):
+        for found in props.iterchildren(tag):
+            return found
+    return None
 
 
 def _text(el: etree._Element, out: list[str]) -> None:
     """The printed text under a paragraph: tabs kept (tab-aligned pseudo-tables), breaks as newlines."""
     for node in el:
         tag = node.tag
-        if tag in _SKIP or not isinstance(tag, str):
+        if tag == _R:
+            # Most runs hold only properties and text: read here. A run with any other child (tab, break,
+            # field code, text box) or a vanish property is read by the general walk, or skipped if hidden.
+            mark = len(out)
+            for child in node:
+                child_tag = child.tag
+                if child_tag == _T:
+                    out.append(child.text or "")
+                elif child_tag != _RPR or next(child.iterchildren(_VANISH), None) is not None:
+                    del out[mark:]
+                    if _first(node, _RPR, _VANISH) is None:  # else hidden text
+                        _text(node, out)
+                    break
+        elif tag in _SKIP or not isinstance(tag, str):
             continue
-        if tag == W + "t":
+        elif tag == _T:
             out.append(node.text or "")
-        elif tag == W + "tab":
+        elif tag == _TAB:
             out.append("\t")
-        elif tag in (W + "br", W + "cr"):
+        elif tag in (_BR, _CR):
             out.append("\n")
-        elif tag == W + "noBreakHyphen":
+        elif tag == _NO_BREAK_HYPHEN:
             out.append("-")
-        elif tag == W + "r" and node.find(f"{W}rPr/{W}vanish") is not None:
-            continue  # hidden text
-        elif tag == W + "p":  # a paragraph inside a text box
+        elif tag == _P:  # a paragraph inside a text box
             out.append("\n")
             _text(node, out)
             out.append("\n")
@@ -97,47 +123,160 @@ def _text(el: etree._Element, out: list[str]) -> None:
 def _paragraph_lines(p: etree._Element) -> list[str]:
     out: list[str] = []
     _text(p, out)
-    return [grid.plain_line(line).strip(" ") for line in "".join(out).split("\n") if line.strip()]
+    return _lines("".join(out))
 
 
-def _cell_blocks(tc: etree._Element) -> list[str]:
+def _lines(text: str) -> list[str]:
+    """A paragraph's text as its printed lines."""
+    if "\n" not in text:  # most paragraphs are one line
+        return [grid.plain_line(text).strip(" ")] if text.strip() else []
+    return [grid.plain_line(line).strip(" ") for line in text.split("\n") if line.strip()]
+
+
+def _cell(tc: etree._Element) -> tuple[list[str], etree._Element | None, etree._Element | None]:
+    """A cell's blocks (as ``_blocks``) and its first ``tcPr/gridSpan`` and ``tcPr/vMerge``, in one pass."""
     lines: list[str] = []
-    _blocks(tc, lines)
-    return lines
+    span = merge = None
+    for child in tc:
+        tag = child.tag
+        if tag == _P:
+            lines.extend(_paragraph_lines(child))
+        elif tag == _TCPR:
+            if span is None:
+                span = next(child.iterchildren(_GRID_SPAN), None)
+            if merge is None:
+                merge = next(child.iterchildren(_VMERGE), None)
+        elif tag == _TBL:
+            lines.extend(_table_lines(child))
+        elif tag in _BLOCK_WRAPPERS:
+            _blocks(child, lines)
+    return lines, span, merge
 
 
-def _row_cells(tr: etree._Element) -> list[etree._Element]:
-    return tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc | ./w:customXml/w:tc", namespaces={"w": W[1:-1]})
+def _wrapped(el: etree._Element, tag: str) -> list[etree._Element]:
+    """The ``tag`` children of ``el`` in document order, directly or inside a content control or custom
+    XML: the XPath ``./tag | ./w:sdt/w:sdtContent/tag | ./w:customXml/tag`` (a table's rows, a row's cells)."""
+    found = []
+    for child in el:
+        child_tag = child.tag
+        if child_tag == tag:
+            found.append(child)
+        elif child_tag == _SDT:
+            for content in child.iterchildren(_SDT_CONTENT):
+                found.extend(content.iterchildren(tag))
+        elif child_tag == _CUSTOM_XML:
+            found.extend(child.iterchildren(tag))
+    return found
+
+
+def _has_nested_table(tbl: etree._Element) -> bool:
+    """``tbl.find(".//w:tc//w:tbl")``: a table inside a cell of this one."""
+    for inner in tbl.iterdescendants(_TBL):
+        for ancestor in inner.iterancestors():
+            if ancestor is tbl:
+                break
+            if ancestor.tag == _TC:
+                return True
+    return False
+
+
+# A row: its first trPr/gridBefore and its cells; a cell: its lines, its first tcPr/gridSpan and tcPr/vMerge.
+_Cell = tuple[list[str], etree._Element | None, etree._Element | None]
+_Row = tuple[etree._Element | None, list[_Cell]]
+# What ``_plain_rows`` reads, and what makes a table not plain wherever it is (tab stops aside).
+_PLAIN_TAGS = (_TR, _TRPR, _TC, _TCPR, _P, _R, _T, _TBL, _VANISH, _TAB, _BR, _CR, _NO_BREAK_HYPHEN)
+
+
+def _plain_rows(tbl: etree._Element) -> list[_Row] | None:
+    """The rows of a plain table as ``_table_lines`` reads them, in one pass over its elements in document
+    order; None when the table is not plain.
+
+    Plain, as converters and most publishers write tables: rows (w:tr) of cells (w:tc) of paragraphs (w:p)
+    of runs (w:r) of text (w:t), each a child of the one before, with their properties and nothing else
+    the walk reads: no content control, tracked change, hyperlink, text box, nested table, hidden run,
+    tab, break. Only w:t, w:tab, w:br, w:cr, w:noBreakHyphen and w:p print something in the walk, so a
+    table whose every w:t sits in a run of a paragraph of a cell of a row of the table, with none of the
+    others (a tab stop of paragraph properties is not a tab) nor any w:vanish, is read alike."""
+    rows: list[list[Any]] = []  # [gridBefore, cells]
+    row: list[Any] = []
+    cell: list[Any] = []  # [paragraphs (the texts of their runs), gridSpan, vMerge]
+    paragraph: list[str] = []
+    tr = tc = p = r = None
+    for el in tbl.iterdescendants(*_PLAIN_TAGS):
+        tag = el.tag
+        parent = el.getparent()
+        if tag == _T:
+            if parent is not r:
+                return None
+            paragraph.append(el.text or "")
+        elif tag == _R:
+            if parent is not p:
+                return None
+            r = el
+        elif tag == _P:
+            if parent is not tc:
+                return None
+            p, paragraph = el, []
+            cell[0].append(paragraph)
+        elif tag == _TC:
+            if parent is not tr:
+                return None
+            tc, cell = el, [[], None, None]
+            row[1].append(cell)
+        elif tag == _TCPR:  # read as the walk does: the first gridSpan and vMerge of the cell's tcPr
+            if parent is tc:
+                if cell[1] is None:
+                    cell[1] = next(el.iterchildren(_GRID_SPAN), None)
+                if cell[2] is None:
+                    cell[2] = next(el.iterchildren(_VMERGE), None)
+        elif tag == _TR:
+            if parent is not tbl:
+                return None
+            tr, row = el, [None, []]
+            rows.append(row)
+        elif tag == _TRPR:
+            if parent is tr and row[0] is None:
+                row[0] = next(el.iterchildren(_GRID_BEFORE), None)
+        elif not (tag == _TAB and parent is not None and parent.tag == _TABS
+                  and getattr(parent.getparent(), "tag", None) == _PPR):
+            return None
+    return [(before, [([line for texts in paragraphs for line in _lines("".join(texts))], span, merge)
+                      for paragraphs, span, merge in cells])
+            for before, cells in rows]
 
 
 def _table_lines(tbl: etree._Element) -> list[str]:
     """A data table as grid rows; a layout table (nested tables, one cell, page-long cells) as blocks."""
-    rows = tbl.xpath("./w:tr | ./w:sdt/w:sdtContent/w:tr | ./w:customXml/w:tr", namespaces={"w": W[1:-1]})
-    tcs = [tc for tr in rows for tc in _row_cells(tr)]
-    texts = {id(tc): grid.join_lines(_cell_blocks(tc)) for tc in tcs}
-    nested = tbl.find(f".//{W}tc//{W}tbl") is not None
-    if nested or len(tcs) <= 1 or any(len(t) > grid.MAX_CELL_CHARS for t in texts.values()):
-        return [line for tc in tcs for line in _cell_blocks(tc)]
+    rows = _plain_rows(tbl)
+    if rows is None:
+        rows = [(_first(tr, _TRPR, _GRID_BEFORE), [_cell(tc) for tc in _wrapped(tr, _TC)]) for tr in _wrapped(tbl, _TR)]
+    texts = [[grid.join_lines(lines) for lines, _, _ in cells] for _, cells in rows]
+    if (sum(len(cells) for _, cells in rows) <= 1 or _has_nested_table(tbl)
+            or any(len(t) > grid.MAX_CELL_CHARS for row in texts for t in row)):
+        return [line for _, cells in rows for lines, _, _ in cells for line in lines]
     placed: list[grid.Placed] = []
     open_merge: dict[int, int] = {}  # grid column → index in placed of the vMerge cell running down it
-    for r, tr in enumerate(rows):
-        col = grid.span(_val(tr.find(f"{W}trPr/{W}gridBefore"), "0"), default=0) or 0
-        for tc in _row_cells(tr):
-            colspan = grid.span(_val(tc.find(f"{W}tcPr/{W}gridSpan"), "1"))
-            merge = tc.find(f"{W}tcPr/{W}vMerge")
-            merge_val = _val(merge)
-            running = open_merge.get(col)
-            if merge is not None and merge_val in (None, "continue") and running is not None:
-                above = placed[running]
-                if above.row + above.rowspan == r:  # continues the cell right above it
-                    placed[running] = grid.Placed(above.text, above.row, above.col, above.rowspan + 1, above.colspan)
+    for r, (before, cells) in enumerate(rows):
+        col = 0 if before is None else grid.span(before.get(_VAL, "0"), default=0) or 0
+        for text, (_, span, merge) in zip(texts[r], cells):
+            colspan = 1 if span is None else grid.span(span.get(_VAL, "1"))
+            if merge is not None:
+                merge_val = merge.get(_VAL)
+                running = open_merge.get(col)
+                if merge_val in (None, "continue") and running is not None:
+                    above = placed[running]
+                    if above.row + above.rowspan == r:  # continues the cell right above it
+                        placed[running] = grid.Placed(above.text, above.row, above.col, above.rowspan + 1,
+                                                      above.colspan)
+                        col += colspan
+                        continue
+                if merge_val == "restart":
+                    placed.append(grid.Placed(text, r, col, 1, colspan))
+                    open_merge[col] = len(placed) - 1
                     col += colspan
                     continue
-            placed.append(grid.Placed(texts[id(tc)], r, col, 1, colspan))
-            if merge is not None and merge_val == "restart":
-                open_merge[col] = len(placed) - 1
-            else:
-                open_merge.pop(col, None)
+            placed.append(grid.Placed(text, r, col, 1, colspan))
+            open_merge.pop(col, None)
             col += colspan
     return grid.render(placed)
 
@@ -145,11 +284,11 @@ def _table_lines(tbl: etree._Element) -> list[str]:
 def _blocks(el: etree._Element, lines: list[str]) -> None:
     for child in el:
         tag = child.tag
-        if tag == W + "p":
+        if tag == _P:
             lines.extend(_paragraph_lines(child))
-        elif tag == W + "tbl":
+        elif tag == _TBL:
             lines.extend(_table_lines(child))
-        elif tag in (W + "sdt", W + "sdtContent", W + "customXml", W + "ins", W + "moveTo"):
+        elif tag in _BLOCK_WRAPPERS:
             _blocks(child, lines)  # content controls and tracked insertions wrap ordinary blocks
 
 

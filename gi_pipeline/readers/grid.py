@@ -15,6 +15,7 @@ rendering rule is the same for all of them:
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
@@ -81,6 +82,11 @@ def clean_cell(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# Placed(...) without the generated __new__'s Python frame: the same tuple, built in C (one per cell).
+_new_tuple = tuple.__new__
+_BY_COL = operator.attrgetter("col")
+
+
 def place_rows(rows: Sequence[Sequence[tuple[str, int, int]]]) -> list[Placed]:
     """HTML's table model: each (text, rowspan, colspan) takes the first slot of its row not yet covered
     by a cell from above. rowspan 0 means "to the end of the table"."""
@@ -95,10 +101,11 @@ def place_rows(rows: Sequence[Sequence[tuple[str, int, int]]]) -> list[Placed]:
                     c += 1
             if rowspan != 1:
                 rowspan = height - r if rowspan == 0 else min(rowspan, height - r, MAX_ROWSPAN)
-            colspan = max(1, colspan)
+            if colspan < 1:
+                colspan = 1
             if rowspan > 1:  # only slots below this row can be taken by it
                 taken.update((r + dr, c + dc) for dr in range(1, rowspan) for dc in range(colspan))
-            placed.append(Placed(text, r, c, rowspan, colspan))
+            placed.append(_new_tuple(Placed, (text, r, c, rowspan, colspan)))
             c += colspan
     return placed
 
@@ -108,9 +115,16 @@ def render(cells: Iterable[Placed]) -> list[str]:
     layouts' rules read a lone label or heading; an all-empty row is dropped."""
     by_row: dict[int, list[Placed]] = {}
     for cell in cells:
-        for r in range(cell.row, cell.row + max(1, cell.rowspan)):
-            by_row.setdefault(r, []).append(cell)
-    return _lines(_spanned_fields(sorted(by_row[r], key=lambda x: x.col)) for r in sorted(by_row))
+        if cell.rowspan > 1:
+            for r in range(cell.row, cell.row + cell.rowspan):
+                by_row.setdefault(r, []).append(cell)
+        else:  # most cells: one row
+            row = by_row.get(cell.row)
+            if row is None:
+                by_row[cell.row] = [cell]
+            else:
+                row.append(cell)
+    return _lines(_spanned_fields(sorted(by_row[r], key=_BY_COL)) for r in sorted(by_row))
 
 
 def _spanned_fields(row: Sequence[Placed]) -> list[str]:
@@ -118,7 +132,8 @@ def _spanned_fields(row: Sequence[Placed]) -> list[str]:
     fields: list[str] = []
     for cell in row:
         fields.append(clean_cell(cell.text))
-        fields.extend([GRID_SPAN] * (max(1, cell.colspan) - 1))
+        if cell.colspan > 1:
+            fields.extend([GRID_SPAN] * (cell.colspan - 1))
     return fields
 
 
@@ -127,7 +142,7 @@ def _lines(rows: Iterable[Sequence[str]]) -> list[str]:
     rows dropped."""
     out = []
     for fields in rows:
-        cells = [f for f in fields if f != GRID_SPAN]
+        cells = [f for f in fields if f != GRID_SPAN] if GRID_SPAN in fields else fields
         if any(cells):
             out.append(cells[0] if len(cells) == 1 else GRID_SEP.join(fields))
     return out
