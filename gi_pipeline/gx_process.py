@@ -32,7 +32,7 @@ class Unavailable(RuntimeError):
 
 
 def _serve(parent: int, conn: Connection) -> None:
-    from . import parallel, quality
+    from . import memory, parallel, quality
 
     parallel.die_with_parent(parent)
     os.nice(10)  # ahead of need: the parent's own work (and a run that needs no GX) goes first
@@ -46,6 +46,8 @@ def _serve(parent: int, conn: Connection) -> None:
             conn.send((True, quality.default_runner(scope).run(tables)))
         except Exception as exc:  # noqa: BLE001 - handed back, raised there
             conn.send((False, exc))
+        del tables
+        memory.release()  # the batch's frames, in pandas too: freed, and handed back
 
 
 def start() -> None:

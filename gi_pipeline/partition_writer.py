@@ -22,7 +22,18 @@ from typing import TypeVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import explain_pages, frames, gx_process, manifest, parallel, parse_cache, quality, raw_listing, warehouse
+from . import (
+    explain_pages,
+    frames,
+    gx_process,
+    manifest,
+    memory,
+    parallel,
+    parse_cache,
+    quality,
+    raw_listing,
+    warehouse,
+)
 from . import vocabulary as v
 from .schema import SCHEMAS
 
@@ -425,7 +436,10 @@ def write_partitions(
                 batch.submit()
                 submitted = batch
                 if before is not None and validated is not None:
-                    yield before.write(*validated, pages_per_partition)
+                    summary = before.write(*validated, pages_per_partition)
+                    del before, validated
+                    memory.release()  # the written batch's rows: the next batch reuses no holes of theirs
+                    yield summary
             if submitted is not None:
                 last, submitted = submitted, None
                 yield last.finish(pages_per_partition)
