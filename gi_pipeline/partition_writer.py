@@ -55,9 +55,9 @@ class StaleCatalogError(RuntimeError):
 
 def load_partition(
     raw_dir: Path, catalog: pa.Table, year: int, region: str, cache: warehouse.Location | None = None
-) -> list[tuple[str, parse_cache.CachedParse]]:
+) -> Iterator[tuple[str, parse_cache.CachedParse]]:
     """The parses (table rows and details) of the reports the catalog puts in (year, region), each
-    with its parse-cache key, in source_file order: from
+    with its parse-cache key, in source_file order, one at a time: from
     the parse cache when the inventory left them there (the raw file is only stat'ed: its size and
     mtime must still be the catalog's), else read, checked against its sha256 and parsed now (and
     cached).  Each cached parse is loaded once."""
@@ -66,7 +66,6 @@ def load_partition(
         pc.equal(catalog["region"], region),
     )
     selected = catalog.filter(mask).sort_by("source_file")
-    reports: list[tuple[str, parse_cache.CachedParse]] = []
     rows = zip(*(selected[c].to_pylist() for c in ("source_file", "sha256", "size_bytes", "mtime_ns")), strict=True)
     for source_file, sha, size, mtime_ns in rows:
         path = raw_listing.raw_path(raw_dir, source_file)
@@ -89,8 +88,7 @@ def load_partition(
             raise RuntimeError(
                 f"{source_file}: parse_report is not deterministic (the inventory put it in {year}/{region})"
             )
-        reports.append((key, entry))
-    return reports
+        yield key, entry
 
 
 @dataclass(frozen=True)
@@ -168,6 +166,8 @@ VALIDATION_BATCH_REPORTS = 2000
 # Peak RSS of a fresh 20,000-report run's process tree: 1.8 GB with 2,000 a batch, 1.38 GB with
 # 1,000, 1.15 GB with 500 (no slower: the writes, not GX, set the pace).
 PIPELINED_BATCH_REPORTS = 500
+# Reports turned from the parse cache's Python lists into Arrow at a time (``LoadedBatch.load``).
+LOAD_CHUNK_REPORTS = 200
 
 
 def plural(count: int, noun: str) -> str:
@@ -344,13 +344,30 @@ class LoadedBatch:
         cls, raw_dir: Path, warehouse_dir: warehouse.Location, catalog: pa.Table, keys: Sequence[PartitionKey]
     ) -> LoadedBatch:
         cache = parse_cache.cache_dir(warehouse_dir)
+        # The reports' rows become Arrow tables LOAD_CHUNK_REPORTS at a time: as Python objects
+        # (~130 KB a report) a whole partition of a national year (~1,400 reports) would be held at once.
+        chunks: dict[str, list[pa.Table]] = {name: [] for name in frames.REPORT_TABLE_SCHEMAS}
         columns: list[frames.ReportColumns] = []
+
+        def to_arrow() -> None:
+            for name, table in frames.tables_from_columns(columns).items():
+                chunks[name].append(table)
+            columns.clear()
+
         cache_keys: dict[PartitionKey, dict[str, str]] = {}
         for key in keys:
-            entries = load_partition(raw_dir, catalog, *key, cache)
-            cache_keys[key] = {e.summary.doc_id: k for k, e in entries}  # type: ignore[union-attr]
-            columns += [e.columns for _, e in entries if e.columns is not None]
-        return cls(warehouse_dir, catalog, cache_keys, frames.tables_from_columns(columns))
+            cache_keys[key] = {}
+            for entry_key, entry in load_partition(raw_dir, catalog, *key, cache):
+                cache_keys[key][entry.summary.doc_id] = entry_key  # type: ignore[union-attr]
+                if entry.columns is not None:
+                    columns.append(entry.columns)
+                if len(columns) == LOAD_CHUNK_REPORTS:
+                    to_arrow()
+        to_arrow()
+        # Rows in doc_id order (a stable sort keeps each report's printed order), as
+        # tables_from_columns orders them: the doc_ids of a batch's reports are distinct.
+        tables = {name: _by_doc_id(pa.concat_tables(parts)) for name, parts in chunks.items()}
+        return cls(warehouse_dir, catalog, cache_keys, tables)
 
     def submit(self) -> None:
         self.validation = quality.start_validation(self.tables, quality.default_runner())
@@ -387,6 +404,10 @@ class LoadedBatch:
                 warehouse_dir, *key, partition_tables, CachedReports(cache, self.cache_keys[key]), pages_per_partition
             ))
         return summary
+
+
+def _by_doc_id(table: pa.Table) -> pa.Table:
+    return table.take(pc.sort_indices(table, sort_keys=[("doc_id", "ascending")]))
 
 
 def _of_partitions(catalog: pa.Table, keys: Sequence[PartitionKey]) -> pa.Table:

@@ -121,6 +121,11 @@ def load_suites(directory: Path | None = None, scope: str = PARTITION) -> list[S
 
 _GX_LOCK = threading.Lock()
 
+# Rows of a frame validated in one GX call: the frame's chunk is in pandas too, and GX's own
+# working data grows with it (a national year's largest partition has ~250,000 request rows).
+# Every expectation is row by row (none uses ``mostly``), so chunks give the result of one call.
+VALIDATION_CHUNK_ROWS = 100_000
+
 
 def _gx():
     """GX and one quiet ephemeral context per process (made on first use, under a lock so two
@@ -194,7 +199,8 @@ class SuiteRunner:
             tables[v.TABLE_REPORTS].select("doc_id", "source_file").iter_rows()
         ) if v.TABLE_REPORTS in tables else {}
         # One frame at a time, turned into pandas once for all its suites (only the columns they
-        # name) and dropped after them: the peak is one frame, not all of them in both libraries.
+        # name) and dropped after them: the peak is one frame, not all of them in both libraries --
+        # and of a frame longer than VALIDATION_CHUNK_ROWS, one chunk of its rows at a time.
         by_frame: dict[str, list[int]] = {}
         for i, suite in enumerate(self.suites):
             by_frame.setdefault(suite.frame, []).append(i)
@@ -202,44 +208,56 @@ class SuiteRunner:
         for name, indices in by_frame.items():
             frame = FRAMES[name](tables).collect()
             used = _columns_named([self.suites[i].body for i in indices], frame.columns)
-            pdf = None if frame.is_empty() else frame.select(used).to_pandas()
+            found: dict[int, list[tuple[int, int, Finding]]] = {i: [] for i in indices}
+            success = dict.fromkeys(indices, True)
+            for start in range(0, frame.height, VALIDATION_CHUNK_ROWS):
+                pdf = frame.slice(start, VALIDATION_CHUNK_ROWS).select(used).to_pandas()
+                for i in indices:
+                    ok, chunk_found = self._validate(self.suites[i], frame, start, pdf, sources)
+                    success[i] = success[i] and ok
+                    found[i] += chunk_found
+                del pdf
+            by_doc = dict(frame.group_by("doc_id").len().iter_rows()) if frame.height else {}
             for i in indices:
-                results[i] = self._validate(self.suites[i], frame, pdf, sources)
-            del frame, pdf
+                suite = self.suites[i]
+                # Each expectation's findings in row order, as one validation of the whole frame lists them.
+                findings = tuple(f for _, _, f in sorted(found[i], key=lambda t: (t[0], t[1])))
+                results[i] = SuiteResult(
+                    suite.name, suite.table, suite.severity, success[i], frame.height, findings, by_doc
+                )
+            del frame
         return [results[i] for i in range(len(self.suites))]
 
     @staticmethod
-    def _validate(suite: Suite, frame: pl.DataFrame, pdf, sources: dict[str, str]) -> SuiteResult:
-        if pdf is None:
-            return SuiteResult(suite.name, suite.table, suite.severity, True, 0, ())
+    def _validate(
+        suite: Suite, frame: pl.DataFrame, start: int, pdf, sources: dict[str, str]
+    ) -> tuple[bool, list[tuple[int, int, Finding]]]:
+        """The suite over ``pdf``, rows ``start..`` of ``frame``: its success and each finding with
+        its expectation's index and its row in ``frame``."""
         gx, _ = _gx()
         batch = _batch_definition(suite.frame).get_batch(batch_parameters={"dataframe": pdf})
         outcome = batch.validate(gx.ExpectationSuite(**suite.body), result_format={"result_format": "COMPLETE"})
         findings = []
-        for result, expectation in zip(outcome.results, suite.body["expectations"]):
+        for e, (result, expectation) in enumerate(zip(outcome.results, suite.body["expectations"])):
             if result.success:
                 continue
             for index in result.result.get("unexpected_index_list") or []:
-                record = frame.row(int(index), named=True)
+                row = start + int(index)
+                record = frame.row(row, named=True)
                 detail, deviation = _detail(suite.frame, record, expectation)
                 check = suite.check or record.get("identity") or suite.name
-                findings.append(
-                    Finding(
-                        doc_id=record["doc_id"],
-                        source_file=sources.get(record["doc_id"]),
-                        check=check,
-                        severity=v.SEVERITY_ERROR if suite.severity == ERROR else v.SEVERITY_WARNING,
-                        table=suite.table,
-                        row_key=record.get(_ROW_COLUMN[suite.frame]),
-                        detail=detail,
-                        deviation=deviation,
-                        related_doc_id=record.get("previous_doc_id"),
-                    )
-                )
-        return SuiteResult(
-            suite.name, suite.table, suite.severity, outcome.success, frame.height, tuple(findings),
-            dict(frame.group_by("doc_id").len().iter_rows()),
-        )
+                findings.append((e, row, Finding(
+                    doc_id=record["doc_id"],
+                    source_file=sources.get(record["doc_id"]),
+                    check=check,
+                    severity=v.SEVERITY_ERROR if suite.severity == ERROR else v.SEVERITY_WARNING,
+                    table=suite.table,
+                    row_key=record.get(_ROW_COLUMN[suite.frame]),
+                    detail=detail,
+                    deviation=deviation,
+                    related_doc_id=record.get("previous_doc_id"),
+                )))
+        return outcome.success, findings
 
 
 def _columns_named(bodies: Iterable[dict], columns: Sequence[str]) -> list[str]:

@@ -153,11 +153,15 @@ def test_report_batches_hold_at_most_the_limit() -> None:
     assert batches == [["a", "b"], ["c"], ["d"], ["e", "f"]]
 
 
-def _write_all(raw_dir: Path, wh: Path, batch_reports: int, monkeypatch: pytest.MonkeyPatch, served: list | None = None):
+def _write_all(
+    raw_dir: Path, wh: Path, batch_reports: int, monkeypatch: pytest.MonkeyPatch, served: list | None = None,
+    load_chunk: int = partition_writer.LOAD_CHUNK_REPORTS,
+):
     inventory = build_inventory(raw_dir, cache=parse_cache.cache_dir(wh), workers=1)
     warehouse.write_catalog(wh, inventory.catalog)
     monkeypatch.setattr(partition_writer, "VALIDATION_BATCH_REPORTS", batch_reports)
     monkeypatch.setattr(partition_writer, "PIPELINED_BATCH_REPORTS", batch_reports)
+    monkeypatch.setattr(partition_writer, "LOAD_CHUNK_REPORTS", load_chunk)
     if served is not None:  # the batches the GX process validated
         submit = gx_process.submit
         monkeypatch.setattr(gx_process, "submit", lambda scope, tables: served.append(scope) or submit(scope, tables))
@@ -174,7 +178,8 @@ def test_partitions_are_byte_identical_however_they_are_batched(
     _, _, one_batch = _write_all(raw_dir, tmp_path / "b", 10**6, monkeypatch, one_batch_served)
     assert one_batch_served == []  # one batch: validated here
     batched_served: list[str] = []
-    _, _, batched = _write_all(raw_dir, tmp_path / "c", 40, monkeypatch, batched_served)
+    # ... and turned into Arrow a few reports at a time (LOAD_CHUNK_REPORTS) or all at once
+    _, _, batched = _write_all(raw_dir, tmp_path / "c", 40, monkeypatch, batched_served, load_chunk=3)
     assert len(one_batch) == 1 and len(batched) > 2 and len(per_partition) == len(keys)
     # Several batches: each validated on the GX process while the writer went on (stopped after).
     assert len(batched_served) == len(batched) and not gx_process.active()

@@ -179,3 +179,25 @@ def test_suites_on_the_gx_process_give_what_they_give_here(runner, seed_tables) 
     assert sent == ["partition"]  # the suites ran there
     assert not gx_process.active()
     assert elsewhere == here
+
+
+def test_a_frame_validated_in_chunks_gives_the_result_of_one_validation(runner, seed_tables, monkeypatch) -> None:
+    # quality.VALIDATION_CHUNK_ROWS: a long frame goes to GX a chunk of rows at a time; the results,
+    # findings in the same order included, are those of one call over the whole frame.
+    from gi_pipeline import quality
+
+    broken = MUTATIONS["granted +1 breaks two identities"][0](seed_tables)
+    whole = runner.run(broken)
+    assert any(len(r.findings) > 1 for r in whole) and all(r.rows_checked < 10**4 for r in whole)
+    monkeypatch.setattr(quality, "VALIDATION_CHUNK_ROWS", 7)
+    assert runner.run(broken) == whole
+
+
+def test_every_expectation_is_row_by_row() -> None:
+    # What makes chunked validation exact: no expectation judges a frame as a whole (no ``mostly``,
+    # no aggregate), so the rows of a chunk are judged as in the whole frame.
+    row_wise = {"expect_column_values_to_be_in_set", "expect_column_values_to_be_between",
+                "expect_column_pair_values_to_be_equal"}
+    bodies = [s.body for scope in ("partition", "warehouse") for s in SuiteRunner(scope=scope).suites]
+    kinds = [(e["type"], e["kwargs"]) for body in bodies for e in body["expectations"]]
+    assert kinds and all(kind in row_wise and "mostly" not in kwargs for kind, kwargs in kinds)
