@@ -35,6 +35,7 @@ def _serve(parent: int, conn: Connection) -> None:
     from . import memory, parallel, quality
 
     parallel.die_with_parent(parent)
+    memory.use_system_allocator()
     os.nice(10)  # ahead of need: the parent's own work (and a run that needs no GX) goes first
     quality.warm_up()
     while True:
@@ -79,13 +80,13 @@ def submit(scope: str, tables: dict) -> Callable[[], list]:
     process, conn = running
     # Pickled here, written on the thread: a thread's allocations go to an arena of its own, which
     # glibc keeps (a sending thread that pickled held ~0.5 GB more at 20,000 reports).
-    request = ForkingPickler.dumps((scope, tables))
+    request = [ForkingPickler.dumps((scope, tables))]  # dropped once written, not when the results come
     _LOCK.acquire()
     failed: list[BaseException] = []
 
     def send() -> None:
         try:
-            conn.send_bytes(request)
+            conn.send_bytes(request.pop())
         except (OSError, EOFError) as exc:
             failed.append(exc)
 

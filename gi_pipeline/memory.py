@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import os
 
 import pyarrow as pa
 
@@ -31,3 +32,13 @@ def release() -> None:
     trim = _libc_trim()
     if trim is not None:
         trim(0)
+
+
+def use_system_allocator() -> None:
+    """Arrow's new buffers from the C heap (malloc) rather than its default pool (mimalloc), unless
+    ARROW_DEFAULT_MEMORY_POOL chooses one: ``release`` then hands back what every thread freed (the
+    partition writes run on threads).  Measured, fresh 100,000-report runs, tree peak: 1,591 and
+    1,661 MB with mimalloc, 1,489 and 1,558 MB with the C heap (~100 MB less, about the run-to-run
+    noise), the partition phase as fast (76.6-80.2 s against 81.1-83.7 s)."""
+    if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        pa.set_memory_pool(pa.system_memory_pool())

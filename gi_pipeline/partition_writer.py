@@ -431,6 +431,7 @@ def write_partitions(
     In this process: batches on worker processes were measured no faster on 2 cores (each worker
     imports GX, ~5 s) and held ~0.9 GB each.
     """
+    memory.use_system_allocator()
     counts = partition_report_counts(catalog)
     keys = sorted(keys)
     expected = manifest.expected_fingerprints(catalog)
