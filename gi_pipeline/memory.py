@@ -2,8 +2,8 @@
 
 A batch's rows are millions of small Python objects; once they are freed, glibc keeps most of the
 pages they lived on, so a process's resident size stays at its largest batch plus the holes the
-next one does not fill. ``malloc_trim(0)`` returns the free pages at once (a few ms), and Arrow's
-own allocator (mimalloc) is asked to do the same for its buffers.
+next one does not fill. ``malloc_trim(0)`` returns the free pages at once (a few ms); Arrow's pool
+is asked to do the same (``use_system_allocator`` makes that pool the C heap itself).
 """
 
 from __future__ import annotations
