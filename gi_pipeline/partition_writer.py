@@ -1,8 +1,9 @@
 """A run's (year, region) partitions written a batch at a time: the reports' rows from the parse
 cache (or parsed again), one GX validation per suite and batch, then each partition's Parquet files.
 
-``write_batch`` is the unit of work: a pure function of the catalog, the raw files and the cache
-(apart from the files it writes), and the output does not depend on how partitions are batched --
+``LoadedBatch`` is the unit of work (load, validate, write): a pure function of the catalog, the
+raw files and the cache (apart from the files it writes), and the output does not depend on how
+partitions are batched, nor on the chunks a batch is loaded and validated in --
 rows are ordered per partition, findings follow each report's own issues.  No Dagster here: the
 asset wires it and reports the ``RunSummary``.
 """
@@ -291,18 +292,6 @@ class RunSummary:
         return "\n".join(lines)
 
 
-def write_batch(
-    raw_dir: Path, warehouse_dir: warehouse.Location, catalog: pa.Table, keys: Sequence[PartitionKey],
-    pages_per_partition: int = explain_pages.PAGES_PER_PARTITION,
-) -> RunSummary:
-    """Load, validate and write these partitions; empty ones have their stale files removed.  Each
-    written partition's manifest records what it was built from, and its flagged reports get their
-    explain pages (``explain_pages``, from the cached parses: no raw file is parsed again)."""
-    batch = LoadedBatch.load(raw_dir, warehouse_dir, catalog, keys)
-    batch.submit()
-    return batch.finish(pages_per_partition)
-
-
 class CachedReports(Mapping[str, tuple[frames.ReportColumns, "frames.ReportDetails | None"]]):
     """A partition's reports by doc_id, each loaded from the parse cache when asked for (the explain
     pages need a few): a batch keeps its reports' cache keys, not their rows (~130 KB a report as
@@ -331,7 +320,9 @@ class CachedReports(Mapping[str, tuple[frames.ReportColumns, "frames.ReportDetai
 class LoadedBatch:
     """A batch's reports loaded, then handed to the suites (``submit``), then written (``finish``):
     while the GX process validates one batch, this process writes the one before and loads the next.
-    It holds the batch's tables and, per partition, its reports' parse-cache keys by doc_id."""
+    It holds the batch's tables and, per partition, its reports' parse-cache keys by doc_id.  Empty
+    partitions have their stale files removed; each written partition's manifest records what it was
+    built from, and its flagged reports get their explain pages (from the cached parses)."""
 
     warehouse_dir: warehouse.Location
     catalog: pa.Table
