@@ -326,8 +326,13 @@ def _run_locked(options: RunOptions, out: TextIO, wait: float) -> int:
             # and ran the ingest (at low priority: the parse workers go first); this process never
             # imports GX, and a run of many batches validates one there while writing another here.
             from .cli_runs import run_pipeline  # Dagster: imported only when there is something to run
+            from .defs.ingest import hand_over_survey
 
-            return run_pipeline(options, survey, say)
+            # The ingest takes the survey (it lists and stats the directory no more); no reference
+            # stays here, or it would outlive the inventory (~0.5 KB a file), as the old catalog would.
+            plan, survey_tags = survey.plan, hand_over_survey(survey)
+            del survey, before
+            return run_pipeline(options, plan, survey_tags, say)
     except _stopping_errors() as exc:
         print(f"gi-pipeline: {exc}", file=sys.stderr)
         return EXIT_STOPPED

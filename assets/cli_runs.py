@@ -24,15 +24,15 @@ from dagster._core.storage.tags import (
 from gi_pipeline import cross_year, manifest, warehouse
 from gi_pipeline import vocabulary as v
 from gi_pipeline.explain_pages import PAGES_PER_PARTITION
-from gi_pipeline.inventory import RawSurvey, partitions_to_write
+from gi_pipeline.inventory import partitions_to_write
 from gi_pipeline.partition_writer import partition_report_counts, plural
 from gi_pipeline.processes import pid_alive, process_start_ticks, this_host
 from gi_pipeline.progress import ProgressMeter
+from gi_pipeline.removals import RemovalPlan
 
 from .assets import ALL_ASSETS, CROSS_YEAR, INGEST_KEYS, RAW_INVENTORY, TABLE_KEYS, parse_reports
 from .cli import EXIT_INCOMPLETE, RunOptions, dagster_home, ensure_dagster_home, print_tables
 from .defs.common import KEPT_PARTITIONS, PROGRESS_LOG, VERIFY_TAG
-from .defs.ingest import hand_over_survey
 from .defs.partitions import REGION_DIMENSION, report_partition_key, split_partition_key
 from .defs.resources import PipelineStorage
 
@@ -214,17 +214,21 @@ def _printing_progress(targets: Sequence[tuple[int, str]], say: Callable[[str], 
         PROGRESS_LOG.propagate = propagate
 
 
-def run_pipeline(options: RunOptions, survey: RawSurvey, say: Callable[[str], None]) -> int:
-    """The runs of ``gi-pipeline run`` after ``assets.cli`` took the lock and made ``survey``."""
+def run_pipeline(
+    options: RunOptions, plan: RemovalPlan, survey_tags: dict[str, str], say: Callable[[str], None]
+) -> int:
+    """The runs of ``gi-pipeline run`` after ``assets.cli`` took the lock and made a survey of the
+    raw directory (``plan``: what it found gone; ``survey_tags``: the ingest's, to take it)."""
     _quiet_dagster()
     with _instance(options.ephemeral) as instance:
         for run_id in fail_dead_cli_runs(instance) if instance.is_persistent else ():
             say(f"marked run {run_id} failed: its gi-pipeline CLI was killed")
-        return _run(instance, options, survey, say)
+        return _run(instance, options, plan, survey_tags, say)
 
 
 def _run(
-    instance: dg.DagsterInstance, options: RunOptions, survey: RawSurvey, say: Callable[[str], None]
+    instance: dg.DagsterInstance, options: RunOptions, plan: RemovalPlan, survey_tags: dict[str, str],
+    say: Callable[[str], None],
 ) -> int:
     started = time.perf_counter()
     raw_dir, warehouse_dir, year = options.raw_dir, warehouse.resolve_root(options.warehouse_dir), options.year
@@ -239,8 +243,8 @@ def _run(
     say(f"raw reports: {raw_dir}")
     say(f"warehouse:   {warehouse_dir}")
     say(f"dagster:     {'ephemeral instance' if ephemeral else dagster_home()}")
-    if survey.plan.deleted or survey.plan.unreadable:
-        say(f"raw directory: {survey.plan.summary()}")
+    if plan.deleted or plan.unreadable:
+        say(f"raw directory: {plan.summary()}")
 
     def materialize(selection: Sequence[dg.AssetKey], tags: dict[str, str] | None = None,
                     partition_key: str | None = None) -> dg.ExecuteInProcessResult:
@@ -256,7 +260,7 @@ def _run(
         )
 
     # The ingest takes the survey instead of listing the directory again (same process, same lock).
-    ingest_tags = {**hand_over_survey(survey), **({VERIFY_TAG: "true"} if verify else {})}
+    ingest_tags = {**survey_tags, **({VERIFY_TAG: "true"} if verify else {})}
     with _printing_progress([], say):
         result = materialize(INGEST_KEYS, tags=ingest_tags)
     if not result.success:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -55,10 +56,11 @@ class StaleCatalogError(RuntimeError):
 
 
 def load_partition(
-    raw_dir: Path, catalog: pa.Table, year: int, region: str, cache: warehouse.Location | None = None
+    raw_dir: Path, catalog: pa.Table, year: int, region: str, cache: warehouse.Location | None = None,
+    part: slice = slice(None),
 ) -> Iterator[tuple[str, parse_cache.CachedParse]]:
     """The parses (table rows and details) of the reports the catalog puts in (year, region), each
-    with its parse-cache key, in source_file order, one at a time: from
+    with its parse-cache key, in doc_id order (``part``: of those, these), one at a time: from
     the parse cache when the inventory left them there (the raw file is only stat'ed: its size and
     mtime must still be the catalog's), else read, checked against its sha256 and parsed now (and
     cached).  Each cached parse is loaded once."""
@@ -66,7 +68,8 @@ def load_partition(
         pc.and_(pc.equal(catalog["role"], warehouse.ROLE_REPORT), pc.equal(catalog["year"], year)),
         pc.equal(catalog["region"], region),
     )
-    selected = catalog.filter(mask).sort_by("source_file")
+    # doc_id (the content's sha256) is unique among a partition's reports: the tables' row order.
+    selected = catalog.filter(mask).sort_by("doc_id")[part]
     rows = zip(*(selected[c].to_pylist() for c in ("source_file", "sha256", "size_bytes", "mtime_ns")), strict=True)
     for source_file, sha, size, mtime_ns in rows:
         path = raw_listing.raw_path(raw_dir, source_file)
@@ -206,6 +209,39 @@ def report_batches(keys: Sequence[K], counts: Mapping[K, int], limit: int) -> It
         yield batch
 
 
+@dataclass(frozen=True)
+class Piece:
+    """Reports ``start`` to ``stop`` (in doc_id order) of a partition of ``reports``: the whole
+    partition, or a part of one too big for a batch."""
+
+    key: PartitionKey
+    start: int
+    stop: int
+    reports: int
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+    @property
+    def last(self) -> bool:
+        """The partition's last piece: it is written once this one is validated."""
+        return self.stop >= self.reports
+
+
+def piece_batches(keys: Sequence[PartitionKey], counts: Mapping[PartitionKey, int], limit: int) -> Iterator[list[Piece]]:
+    """``report_batches`` of the partitions, a partition of more than ``limit`` reports cut into
+    pieces of (nearly) equal size: a batch never holds more than ``limit`` reports, however big the
+    partitions grow with the corpus."""
+    pieces = []
+    for key in keys:
+        count = counts.get(key, 0)
+        parts = max(1, -(-count // limit))
+        bounds = [count * i // parts for i in range(parts + 1)]
+        pieces += [Piece(key, start, stop, count) for start, stop in itertools.pairwise(bounds)]
+    yield from report_batches(pieces, {piece: piece.size for piece in pieces}, limit)
+
+
 @dataclass
 class RunSummary:
     """A run's totals for its metadata, added up partition by partition; of the tables themselves
@@ -316,27 +352,39 @@ class CachedReports(Mapping[str, tuple[frames.ReportColumns, "frames.ReportDetai
         return len(self._keys)
 
 
+@dataclass(frozen=True)
+class ValidatedPiece:
+    """A piece's tables and its share of every suite's result, validated: held until its
+    partition's last piece is, then written with it."""
+
+    tables: dict[str, pa.Table]
+    shares: list[quality.SuiteResult]
+    cache_keys: dict[str, str]  # doc_id -> parse-cache key
+
+
 @dataclass
 class LoadedBatch:
-    """A batch's reports loaded, then handed to the suites (``submit``), then written (``finish``):
+    """A batch's pieces loaded, then handed to the suites (``submit``), then written (``finish``):
     while the GX process validates one batch, this process writes the one before and loads the next.
-    It holds the batch's tables and, per partition, its reports' parse-cache keys by doc_id.  Empty
-    partitions have their stale files removed; each written partition's manifest records what it was
-    built from, and its flagged reports get their explain pages (from the cached parses)."""
+    It holds the batch's tables and, per partition, its reports' parse-cache keys by doc_id.  A
+    partition is written with its last piece (the pieces before wait in ``held``); empty partitions
+    have their stale files removed; each written partition's manifest records what it was built
+    from, and its flagged reports get their explain pages (from the cached parses)."""
 
     warehouse_dir: warehouse.Location
     catalog: pa.Table
+    pieces: list[Piece]
     cache_keys: dict[PartitionKey, dict[str, str]]
     tables: dict[str, pa.Table]
     validation: Callable[[], tuple[dict[str, pa.Table], list[quality.SuiteResult]]] | None = None
 
     @classmethod
     def load(
-        cls, raw_dir: Path, warehouse_dir: warehouse.Location, catalog: pa.Table, keys: Sequence[PartitionKey]
+        cls, raw_dir: Path, warehouse_dir: warehouse.Location, catalog: pa.Table, pieces: Sequence[Piece]
     ) -> LoadedBatch:
         cache = parse_cache.cache_dir(warehouse_dir)
         # The reports' rows become Arrow tables LOAD_CHUNK_REPORTS at a time: as Python objects
-        # (~130 KB a report) a whole partition of a national year (~1,400 reports) would be held at once.
+        # (~130 KB a report) a whole batch would be held at once.
         chunks: dict[str, list[pa.Table]] = {name: [] for name in frames.REPORT_TABLE_SCHEMAS}
         columns: list[frames.ReportColumns] = []
 
@@ -346,10 +394,10 @@ class LoadedBatch:
             columns.clear()
 
         cache_keys: dict[PartitionKey, dict[str, str]] = {}
-        for key in keys:
-            cache_keys[key] = {}
-            for entry_key, entry in load_partition(raw_dir, catalog, *key, cache):
-                cache_keys[key][entry.summary.doc_id] = entry_key  # type: ignore[union-attr]
+        for piece in pieces:
+            keys = cache_keys.setdefault(piece.key, {})
+            for entry_key, entry in load_partition(raw_dir, catalog, *piece.key, cache, slice(piece.start, piece.stop)):
+                keys[entry.summary.doc_id] = entry_key  # type: ignore[union-attr]
                 if entry.columns is not None:
                     columns.append(entry.columns)
                 if len(columns) == LOAD_CHUNK_REPORTS:
@@ -358,7 +406,7 @@ class LoadedBatch:
         # Rows in doc_id order (a stable sort keeps each report's printed order), as
         # tables_from_columns orders them: the doc_ids of a batch's reports are distinct.
         tables = {name: _by_doc_id(pa.concat_tables(parts)) for name, parts in chunks.items()}
-        return cls(warehouse_dir, catalog, cache_keys, tables)
+        return cls(warehouse_dir, catalog, list(pieces), cache_keys, tables)
 
     def submit(self) -> None:
         self.validation = quality.start_validation(self.tables, quality.default_runner())
@@ -369,17 +417,33 @@ class LoadedBatch:
         validation, self.validation = self.validation, None
         return validation()
 
-    def finish(self, pages_per_partition: int) -> RunSummary:
+    def finish(self, pages_per_partition: int, held: dict[PartitionKey, list[ValidatedPiece]]) -> RunSummary:
         """The partitions written with the validation's results."""
-        return self.write(*self.validated(), pages_per_partition)
+        return self.write(*self.validated(), pages_per_partition, held)
 
-    def write(self, tables: dict[str, pa.Table], results: list[quality.SuiteResult], pages_per_partition: int) -> RunSummary:
+    def write(
+        self, tables: dict[str, pa.Table], results: list[quality.SuiteResult], pages_per_partition: int,
+        held: dict[PartitionKey, list[ValidatedPiece]],
+    ) -> RunSummary:
+        """Write the partitions whose last piece this batch holds; ``held``: the pieces validated
+        before of partitions not yet written (this batch's others are added to it)."""
         warehouse_dir, cache = self.warehouse_dir, parse_cache.cache_dir(self.warehouse_dir)
-        inputs = manifest.reports_by_partition(_of_partitions(self.catalog, list(self.cache_keys)))
+        complete = [piece.key for piece in self.pieces if piece.last]
+        inputs = manifest.reports_by_partition(_of_partitions(self.catalog, complete))
         # The per-report row counts only serve to split the batch's results into partition shares:
         # kept, the run would hold two entries per suite and report (~250 MB at 100,000 reports).
         summary = RunSummary(suite_results=[replace(r, rows_by_doc={}) for r in results])
-        for key, partition_tables in split_by_partition(tables, self.cache_keys).items():
+        for key, piece_tables in split_by_partition(tables, self.cache_keys).items():
+            doc_ids = piece_tables[v.TABLE_REPORTS]["doc_id"].to_pylist()
+            shares = [replace(r.of_reports(doc_ids), rows_by_doc={}) for r in results] if doc_ids else []
+            pieces = [*held.pop(key, []), ValidatedPiece(piece_tables, shares, self.cache_keys[key])]
+            if key not in complete:
+                held[key] = pieces
+                continue
+            partition_tables = {name: pa.concat_tables([p.tables[name] for p in pieces]) for name in piece_tables}
+            shares = [quality.SuiteResult.merged(parts) for parts in zip(*(p.shares for p in pieces if p.shares), strict=True)]
+            cache_keys = {doc: entry for p in pieces for doc, entry in p.cache_keys.items()}
+            del pieces
             stats = write_partition_tables(warehouse_dir, *key, partition_tables)
             rows = {n: t.num_rows for n, t in partition_tables.items()}
             if key in inputs:
@@ -388,11 +452,9 @@ class LoadedBatch:
                 manifest.remove(warehouse_dir, *key)
                 found = manifest.empty_fingerprint()
             stats = replace(stats, fingerprint=found, rows=rows)
-            doc_ids = partition_tables[v.TABLE_REPORTS]["doc_id"].to_pylist()
-            shares = [replace(r.of_reports(doc_ids), rows_by_doc={}) for r in results] if doc_ids else []
             summary.add(stats, partition_tables, shares)
             summary.pages.append(explain_pages.write_partition_pages(
-                warehouse_dir, *key, partition_tables, CachedReports(cache, self.cache_keys[key]), pages_per_partition
+                warehouse_dir, *key, partition_tables, CachedReports(cache, cache_keys), pages_per_partition
             ))
         return summary
 
@@ -403,6 +465,8 @@ def _by_doc_id(table: pa.Table) -> pa.Table:
 
 def _of_partitions(catalog: pa.Table, keys: Sequence[PartitionKey]) -> pa.Table:
     """The catalog rows of these partitions (a batch's: not the whole catalog for every batch)."""
+    if not keys:
+        return catalog.slice(0, 0)
     mask = None
     for year, region in keys:
         one = pc.and_(pc.equal(catalog["year"], year), pc.equal(catalog["region"], region))
@@ -433,29 +497,30 @@ def write_partitions(
         skipped.skip(PartitionStats(key[0], key[1], counts.get(key, 0), 0, 0, fingerprint=found))
     if skipped.unchanged:
         yield skipped
-    batches = list(report_batches(todo, counts, VALIDATION_BATCH_REPORTS))
+    batches = list(piece_batches(todo, counts, VALIDATION_BATCH_REPORTS))
     # Two batches or more: the suites of one run on the GX process while this one writes the batch
     # before and loads the next (the GX process imports GX meanwhile, on the other core).
     pipelined = len(batches) > 1 and parallel.default_workers() > 1
     if pipelined:
-        batches = list(report_batches(todo, counts, PIPELINED_BATCH_REPORTS))
+        batches = list(piece_batches(todo, counts, PIPELINED_BATCH_REPORTS))
+    held: dict[PartitionKey, list[ValidatedPiece]] = {}  # pieces of a partition not yet written
     with gx_process.serving(pipelined):
         submitted: LoadedBatch | None = None
         try:
-            for keys_of_batch in batches:
-                batch = LoadedBatch.load(raw_dir, warehouse_dir, catalog, keys_of_batch)
+            for pieces in batches:
+                batch = LoadedBatch.load(raw_dir, warehouse_dir, catalog, pieces)
                 before, submitted = submitted, None
                 validated = before.validated() if before is not None else None
                 batch.submit()
                 submitted = batch
                 if before is not None and validated is not None:
-                    summary = before.write(*validated, pages_per_partition)
+                    summary = before.write(*validated, pages_per_partition, held)
                     del before, validated
                     memory.release()  # the written batch's rows: the next batch reuses no holes of theirs
                     yield summary
             if submitted is not None:
                 last, submitted = submitted, None
-                yield last.finish(pages_per_partition)
+                yield last.finish(pages_per_partition, held)
         finally:
             if submitted is not None and submitted.validation is not None:
                 # Stopped early: its results are taken all the same, so the GX process is free again.

@@ -29,16 +29,31 @@ from .suites import ERROR, PARTITION, WAREHOUSE, default_directory
 
 Tables = dict[str, pl.DataFrame]
 
-# Frame name -> how to build it from a partition's tables (as polars DataFrames, keyed by table name).
-FRAMES: dict[str, Callable[[Tables], pl.LazyFrame]] = {
-    "requests": lambda t: t[v.TABLE_REQUESTS].lazy(),
-    "review_litigation": lambda t: t[v.TABLE_REVIEW_LITIGATION].lazy(),
-    "active_disclosure": lambda t: t[v.TABLE_ACTIVE_DISCLOSURE].lazy(),
-    "request_identities": lambda t: ids.request_identities(t[v.TABLE_REQUESTS].lazy()),
-    "review_identities": lambda t: ids.review_identities(t[v.TABLE_REVIEW_LITIGATION].lazy()),
-    "request_completeness": lambda t: ids.request_completeness(t[v.TABLE_REPORTS].lazy(), t[v.TABLE_REQUESTS].lazy()),
-    "cross_year_identities": lambda t: ids.cross_year_identities(
-        t[v.TABLE_REPORTS].lazy(), t[v.TABLE_REQUESTS].lazy(), t[v.TABLE_ACTIVE_DISCLOSURE].lazy()
+@dataclass(frozen=True)
+class Frame:
+    """What a suite validates: built from these tables of a partition (as lazy frames, in this order)."""
+
+    tables: tuple[str, ...]
+    build: Callable[..., pl.LazyFrame]
+
+    def __call__(self, tables: Tables) -> pl.LazyFrame:
+        return self.build(*(tables[name].lazy() for name in self.tables))
+
+
+def _as_is(table: pl.LazyFrame) -> pl.LazyFrame:
+    return table
+
+
+# Frame name -> its tables and how it is built from them.
+FRAMES: dict[str, Frame] = {
+    "requests": Frame((v.TABLE_REQUESTS,), _as_is),
+    "review_litigation": Frame((v.TABLE_REVIEW_LITIGATION,), _as_is),
+    "active_disclosure": Frame((v.TABLE_ACTIVE_DISCLOSURE,), _as_is),
+    "request_identities": Frame((v.TABLE_REQUESTS,), ids.request_identities),
+    "review_identities": Frame((v.TABLE_REVIEW_LITIGATION,), ids.review_identities),
+    "request_completeness": Frame((v.TABLE_REPORTS, v.TABLE_REQUESTS), ids.request_completeness),
+    "cross_year_identities": Frame(
+        (v.TABLE_REPORTS, v.TABLE_REQUESTS, v.TABLE_ACTIVE_DISCLOSURE), ids.cross_year_identities
     ),
 }
 
@@ -65,6 +80,9 @@ class Finding:
     detail: str
     deviation: int | None = None  # lhs - rhs, for identities
     related_doc_id: str | None = None  # the other report of a cross-year finding
+    # Which expectation of its suite found it: a suite's findings are listed by expectation, then
+    # by row, as one validation of the whole frame lists them (``merged`` keeps that order).
+    expectation: int = 0
 
 
 @dataclass(frozen=True)
@@ -87,6 +105,18 @@ class SuiteResult:
             self.suite, self.table, self.severity, not findings and not unexplained,
             sum(n for d, n in self.rows_by_doc.items() if d in wanted), findings,
             {d: n for d, n in self.rows_by_doc.items() if d in wanted},
+        )
+
+    @classmethod
+    def merged(cls, parts: Sequence[SuiteResult]) -> SuiteResult:
+        """One suite's results over consecutive parts of a frame (rows in doc_id order, as every
+        frame's are), as one validation of the whole frame gives it."""
+        first = parts[0]
+        findings = sorted((f for part in parts for f in part.findings), key=lambda f: f.expectation)  # stable
+        return cls(
+            first.suite, first.table, first.severity, all(part.success for part in parts),
+            sum(part.rows_checked for part in parts), tuple(findings),
+            {doc: n for part in parts for doc, n in part.rows_by_doc.items()},
         )
 
     @property
@@ -176,23 +206,31 @@ class SuiteRunner:
         self.scope = scope
         self.default = directory is None  # the suites in expectations/: a warm process has them too
 
-    def run(self, tables: Tables) -> list[SuiteResult]:
-        return self.submit(tables)()
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The tables its suites read (and ``reports``, which names each report's file), in
+        ``vocabulary.PARTITIONED_TABLES`` order: a validation needs no others."""
+        read = {v.TABLE_REPORTS} | {name for suite in self.suites for name in FRAMES[suite.frame].tables}
+        return tuple(name for name in v.PARTITIONED_TABLES if name in read)
 
-    def submit(self, tables: Tables) -> Callable[[], list[SuiteResult]]:
+    def run(self, tables: Tables) -> list[SuiteResult]:
+        return self.submit(lambda: tables)()
+
+    def submit(self, tables: Callable[[], Tables]) -> Callable[[], list[SuiteResult]]:
         """``run`` started: on the GX process when one serves (the caller goes on while it
-        validates), else here when the returned function is called (once)."""
+        validates), else here when the returned function is called (once).  ``tables`` makes the
+        frames: they are handed over and dropped, and made again only if the process died."""
         if self.default and gx_process.active():
             with contextlib.suppress(gx_process.Unavailable):
-                reply = gx_process.submit(self.scope, tables)
+                reply = gx_process.submit(self.scope, tables())
 
                 def results() -> list[SuiteResult]:
                     with contextlib.suppress(gx_process.Unavailable):  # it died (out of memory?)
                         return reply()
-                    return self._run_here(tables)
+                    return self._run_here(tables())
 
                 return results
-        return functools.partial(self._run_here, tables)
+        return lambda: self._run_here(tables())
 
     def _run_here(self, tables: Tables) -> list[SuiteResult]:
         sources = dict(
@@ -256,6 +294,7 @@ class SuiteRunner:
                     detail=detail,
                     deviation=deviation,
                     related_doc_id=record.get("previous_doc_id"),
+                    expectation=e,
                 )))
         return outcome.success, findings
 
@@ -363,31 +402,30 @@ def start_validation(
     gives its result."""
     if tables[v.TABLE_REPORTS].num_rows == 0:
         return lambda: (tables, [])
-    frames = {name: polars_frame(tables[name]) for name in v.PARTITIONED_TABLES}
-    results = runner.submit(frames)
-    return lambda: _with_findings(tables, frames, results())
+    # Only the tables the suites read become polars frames, and only while they are handed over.
+    results = runner.submit(lambda: {name: polars_frame(tables[name]) for name in runner.tables})
+    return lambda: _with_findings(tables, results())
 
 
-def _with_findings(
-    tables: dict[str, pa.Table], frames: dict[str, pl.DataFrame], results: list[SuiteResult]
-) -> tuple[dict[str, pa.Table], list[SuiteResult]]:
+def _with_findings(tables: dict[str, pa.Table], results: list[SuiteResult]) -> tuple[dict[str, pa.Table], list[SuiteResult]]:
     rows = [{"doc_id": f.doc_id, **finding_issue(f).__dict__} for r in results for f in r.findings]
     if not rows:
         return tables, results
     issues_schema = SCHEMAS[v.TABLE_QUALITY_ISSUES]
     found = polars_frame(pa.Table.from_pylist(rows, schema=issues_schema))
-    issues = pl.concat([frames[v.TABLE_QUALITY_ISSUES], found]).sort("doc_id", maintain_order=True)
+    own_issues, own_reports = polars_frame(tables[v.TABLE_QUALITY_ISSUES]), polars_frame(tables[v.TABLE_REPORTS])
+    issues = pl.concat([own_issues, found]).sort("doc_id", maintain_order=True)
     is_error = pl.col("severity") == v.SEVERITY_ERROR
     counts = found.group_by("doc_id").agg(is_error.sum().alias("found_errors"), (~is_error).sum().alias("found_warnings"))
     reports = (
-        frames[v.TABLE_REPORTS]
+        own_reports
         .join(counts, on="doc_id", how="left", maintain_order="left")
         .with_columns(
             error_count=pl.col("error_count") + pl.col("found_errors").fill_null(0),
             warning_count=pl.col("warning_count") + pl.col("found_warnings").fill_null(0),
         )
         .with_columns(status=pl.when(pl.col("error_count") > 0).then(pl.lit(v.STATUS_FLAGGED)).otherwise(pl.lit(v.STATUS_OK)))
-        .select(frames[v.TABLE_REPORTS].columns)
+        .select(own_reports.columns)
     )
     updated = {
         v.TABLE_REPORTS: reports.to_arrow().cast(SCHEMAS[v.TABLE_REPORTS]),

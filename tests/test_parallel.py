@@ -153,6 +153,18 @@ def test_report_batches_hold_at_most_the_limit() -> None:
     assert batches == [["a", "b"], ["c"], ["d"], ["e", "f"]]
 
 
+def test_piece_batches_cut_a_big_partition_into_pieces() -> None:
+    # A partition bigger than the limit is cut in pieces of nearly equal size (doc_id ranges), each
+    # a batch of its own; the others are grouped as report_batches groups them.
+    counts = {(2021, "a"): 3, (2021, "b"): 11, (2021, "c"): 0, (2022, "a"): 2}
+    batches = list(partition_writer.piece_batches(list(counts), counts, 5))
+    assert [[(p.key[1], p.start, p.stop, p.last) for p in batch] for batch in batches] == [
+        [("a", 0, 3, True)], [("b", 0, 3, False)], [("b", 3, 7, False)], [("b", 7, 11, True), ("c", 0, 0, True)],
+        [("a", 0, 2, True)],
+    ]
+    assert max(sum(p.size for p in batch) for batch in batches) <= 5
+
+
 def _write_all(
     raw_dir: Path, wh: Path, batch_reports: int, monkeypatch: pytest.MonkeyPatch, served: list | None = None,
     load_chunk: int = partition_writer.LOAD_CHUNK_REPORTS,
@@ -173,14 +185,17 @@ def _write_all(
 def test_partitions_are_byte_identical_however_they_are_batched(
     tmp_path: Path, raw_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inventory, keys, per_partition = _write_all(raw_dir, tmp_path / "a", 1, monkeypatch)
+    # One report a batch: every partition of several reports is cut into pieces, validated apart.
+    inventory, keys, per_report = _write_all(raw_dir, tmp_path / "a", 1, monkeypatch)
     one_batch_served: list[str] = []
     _, _, one_batch = _write_all(raw_dir, tmp_path / "b", 10**6, monkeypatch, one_batch_served)
     assert one_batch_served == []  # one batch: validated here
     batched_served: list[str] = []
     # ... and turned into Arrow a few reports at a time (LOAD_CHUNK_REPORTS) or all at once
     _, _, batched = _write_all(raw_dir, tmp_path / "c", 40, monkeypatch, batched_served, load_chunk=3)
-    assert len(one_batch) == 1 and len(batched) > 2 and len(per_partition) == len(keys)
+    assert len(one_batch) == 1 and len(batched) > 2
+    assert len(per_report) == inventory.count(warehouse.ROLE_REPORT) > len(keys)
+    assert sum(len(s.stats) for s in per_report) == len(keys)  # each partition written once, whole
     # Several batches: each validated on the GX process while the writer went on (stopped after).
     assert len(batched_served) == len(batched) and not gx_process.active()
     files = _parquet(tmp_path / "a")
@@ -196,10 +211,11 @@ def test_partitions_are_byte_identical_however_they_are_batched(
             merged.merge(s)
         return merged
 
-    a, c = shares(per_partition), shares(batched)
-    assert a.partition_results == c.partition_results and set(a.partition_results) == set(keys)
-    assert [line for _, line in a.lines] == [line for _, line in c.lines]
-    assert a.rows == c.rows and a.rows[v.TABLE_REPORTS] == inventory.count(warehouse.ROLE_REPORT)
+    a, b, c = shares(per_report), shares(one_batch), shares(batched)
+    assert a.partition_results == b.partition_results == c.partition_results
+    assert set(a.partition_results) == set(keys)
+    assert [line for _, line in a.lines] == [line for _, line in b.lines] == [line for _, line in c.lines]
+    assert a.rows == b.rows == c.rows and a.rows[v.TABLE_REPORTS] == inventory.count(warehouse.ROLE_REPORT)
     failing = {key for key, results in a.partition_results.items() if not all(r.success for r in results)}
     assert failing and failing != set(keys)  # the corpus has defective reports, not only
 
