@@ -22,6 +22,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -95,6 +96,39 @@ def classify(result: parse_cache.ParsedSummary | Quarantined) -> dict:
 
 
 _CLASSIFICATION = ("role", "doc_id", "year", "region", "reason")
+
+
+@dataclass(slots=True)
+class _Row:
+    """One catalog row (``warehouse.CATALOG_SCHEMA``'s columns) while the inventory builds it, with
+    the dict methods the inventory uses: 100,000 rows took 25.6 MB where dicts took 40.8 (tracemalloc,
+    strings included), and a national corpus holds 10^5-10^6 rows at once."""
+
+    source_file: str
+    sha256: str | None = None
+    size_bytes: int | None = None
+    mtime_ns: int | None = None
+    role: str | None = None
+    doc_id: str | None = None
+    year: int | None = None
+    region: str | None = None
+    duplicate_of: str | None = None
+    reason: str | None = None
+    parser_version: str | None = None
+
+    def update(self, values: dict | None = None, **more: Any) -> None:
+        for name, value in {**(values or {}), **more}.items():
+            setattr(self, name, value)
+
+    def get(self, name: str) -> Any:
+        return getattr(self, name)
+
+    __getitem__ = get
+
+
+def _catalog_table(rows: list[_Row]) -> pa.Table:
+    schema = warehouse.CATALOG_SCHEMA
+    return pa.table([pa.array([getattr(row, f.name) for row in rows], f.type) for f in schema], schema=schema)
 
 
 def known_classifications(catalog: pa.Table) -> dict[str, dict]:
@@ -238,22 +272,22 @@ def build_inventory(
     files = listing.files
     catalogued = set(before["source_file"].to_pylist()) if before is not None else set()
 
-    def before_row(source_file: str) -> dict:  # rare (a file that cannot be read now): looked up then
-        return before.filter(pc.equal(before["source_file"], source_file)).to_pylist()[0]  # type: ignore[union-attr,index]
+    def before_row(source_file: str) -> _Row:  # rare (a file that cannot be read now): looked up then
+        return _Row(**before.filter(pc.equal(before["source_file"], source_file)).to_pylist()[0])  # type: ignore[union-attr,index]
 
-    kept_rows = removals.kept_rows(before, plan).to_pylist() if before is not None else []
+    kept_rows = [_Row(**row) for row in removals.kept_rows(before, plan).to_pylist()] if before is not None else []
     unreadable = list(listing.errors)
-    rows: list[dict] = []
-    awaiting: dict[str, dict] = {}  # source_file -> its row, until its parse comes back
-    first_by_sha: dict[str, dict] = {}
-    duplicates: list[tuple[dict, dict]] = []  # (row, row of the first file with the same bytes)
+    rows: list[_Row] = []
+    awaiting: dict[str, _Row] = {}  # source_file -> its row, until its parse comes back
+    first_by_sha: dict[str, _Row] = {}
+    duplicates: list[tuple[_Row, _Row]] = []  # (row, row of the first file with the same bytes)
 
     visited = [0]  # files the jobs generator has got to
 
     def jobs() -> Iterator[parallel.ParseJob]:
         for source_file in files:
             visited[0] += 1
-            row: dict = {"source_file": source_file, "sha256": None, "size_bytes": None, "parser_version": version}
+            row = _Row(source_file=source_file, parser_version=version)
             raw: bytes | None = None
             surveyed = survey.stats[source_file]  # (size, mtime_ns), or why it could not be stat'ed
             failed = surveyed if isinstance(surveyed, str) else None
@@ -278,7 +312,7 @@ def build_inventory(
                     continue
                 rows.append(row)
                 row.update(role=warehouse.ROLE_QUARANTINED, reason=_reason("read_error", error.error))
-                row["sha256"] = ""
+                row.sha256 = ""
                 continue
             rows.append(row)
             row.update(sha256=sha, size_bytes=size if raw is None else len(raw), mtime_ns=mtime_ns)
@@ -302,6 +336,8 @@ def build_inventory(
         if outcome.result is not None:
             try:
                 row.update(classify(outcome.result))
+                if row.doc_id == row.sha256:  # a report's doc_id is its sha256: one string for both
+                    row.doc_id = row.sha256
             except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
                 error, tb = f"{type(exc).__name__}: {exc}", traceback.format_exc()
         if error is not None:
@@ -328,7 +364,7 @@ def build_inventory(
         for row in rows
         if row["role"] == warehouse.ROLE_QUARANTINED or (row["role"] == warehouse.ROLE_DUPLICATE and row.get("reason"))
     ]
-    catalog = pa.Table.from_pylist(rows, schema=warehouse.CATALOG_SCHEMA)
+    catalog = _catalog_table(rows)
     return Inventory(catalog=catalog, quarantined=quarantined, errors=errors, plan=plan,
                      unreadable=sorted(unreadable, key=lambda e: e.source_file),
                      kept=sorted(row["source_file"] for row in kept_rows))

@@ -210,16 +210,23 @@ def test_non_utf8_file_name_is_processed_end_to_end(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------------------------
 
 # The real CLI, paused right after it took the lock (when it preloads GX) until a line on stdin.
+# A CLI run that stops, holding the lock, before it reads anything and again after it has written
+# everything (until it reads a line each time): what is on disk then is its own doing.
 _PAUSED_CLI = """
 import sys
-from assets import cli
+from assets import cli, cli_runs
 from gi_pipeline import inventory
-survey = inventory.survey_raw_dir
+survey, run_pipeline = inventory.survey_raw_dir, cli_runs.run_pipeline
 def paused(*args, **kwargs):
     print("HOLDING THE LOCK", flush=True)
     sys.stdin.readline()
     return survey(*args, **kwargs)
-inventory.survey_raw_dir = paused
+def written(*args, **kwargs):
+    code = run_pipeline(*args, **kwargs)
+    print("WRITTEN, HOLDING THE LOCK", flush=True)
+    sys.stdin.readline()
+    return code
+inventory.survey_raw_dir, cli_runs.run_pipeline = paused, written
 sys.exit(cli.main(sys.argv[1:]))
 """
 
@@ -257,10 +264,16 @@ def test_two_runs_on_one_warehouse_never_interleave(tmp_path: Path) -> None:
         assert waiting.returncode is None  # still waiting
         assert not (wh / "_catalog").exists()  # the first run has written nothing yet, nor the third
         first.stdin.write("go\n")
+        first.stdin.flush()
+        while (line := first.stdout.readline()) and line != "WRITTEN, HOLDING THE LOCK\n":
+            out_first.append(line)
+        assert line, first.stderr.read()
+        after_first = _reports(wh)  # the third waits still: the first holds the lock until told
+        assert after_first == sorted(f"a/{p.name}" for p in SAMPLES if not _quarantined(wh, f"a/{p.name}"))
+        assert waiting.poll() is None
+        first.stdin.write("go\n")
         first.stdin.close()
         assert first.wait(timeout=600) == 0, first.stderr.read()
-        after_first = _reports(wh)
-        assert after_first == sorted(f"a/{p.name}" for p in SAMPLES if not _quarantined(wh, f"a/{p.name}"))
         out, err = waiting.communicate(timeout=600)
         assert waiting.returncode == 0, out + err
     finally:
