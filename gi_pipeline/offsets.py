@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 
@@ -35,6 +35,31 @@ class Edits(NamedTuple):
         if offset < self.out_ends[k] or (end and offset == self.out_ends[k]):
             return self.in_ends[k] if end else self.in_starts[k]
         return self.in_ends[k] + offset - self.out_ends[k]
+
+    def to_inputs(self, offsets: Iterable[int], end: bool) -> list[int]:
+        """``to_input`` of each of ``offsets``: one loop instead of a call each (a report maps the spans of
+        every fact's cell, ~130 a report, through each of its steps)."""
+        out_starts, out_ends, in_starts, in_ends = self
+        out = []
+        if end:
+            for offset in offsets:
+                k = bisect_left(out_starts, offset) - 1
+                if k < 0:
+                    out.append(offset)
+                elif offset <= out_ends[k]:
+                    out.append(in_ends[k])
+                else:
+                    out.append(in_ends[k] + offset - out_ends[k])
+        else:
+            for offset in offsets:
+                k = bisect_right(out_starts, offset) - 1
+                if k < 0:
+                    out.append(offset)
+                elif offset < out_ends[k]:
+                    out.append(in_starts[k])
+                else:
+                    out.append(in_ends[k] + offset - out_ends[k])
+        return out
 
     def inverse(self) -> Edits:
         """The rewrite back: the output to the input."""
@@ -87,6 +112,14 @@ class OffsetMap(NamedTuple):
         for step in reversed(self.steps):
             start, end = step.to_input(start, False), step.to_input(end, True)
         return start, max(start, end)
+
+    def spans_to_first(self, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+        """``to_first`` of each span, a step at a time over all of them."""
+        starts = [start for start, _ in spans]
+        ends = [end for _, end in spans]
+        for step in reversed(self.steps):
+            starts, ends = step.to_inputs(starts, False), step.to_inputs(ends, True)
+        return [(start, max(start, end)) for start, end in zip(starts, ends)]
 
 
 UNCHANGED = OffsetMap(())  # a text whose characters all stayed where they were
