@@ -79,6 +79,21 @@ class Line(NamedTuple):
     order: tuple[int, ...] = ()
     # Each cell's (start, end) in ``source``, for a line as ``split_line`` reads it (empty for a rebuilt row).
     spans: tuple[Span, ...] = ()
+    # The texts of the line's leading label cells when only numbers follow them (a blank first number only in a
+    # grid row): most table lines, which tables.collect_runs then takes whole. None: read cell by cell.
+    leading_labels: tuple[str, ...] | None = None
+
+
+def leading_labels(cells: tuple[Cell, ...], grid: bool) -> tuple[str, ...] | None:
+    """``Line.leading_labels`` of a line of ``cells``."""
+    n = 0
+    for cell in cells:
+        if cell.kind != LABEL:
+            break
+        n += 1
+    if n < len(cells) and (any(c.kind == LABEL for c in cells[n + 1 :]) or (not grid and cells[n].kind == BLANK)):
+        return None
+    return tuple(c.text for c in cells[:n])
 
 
 @functools.lru_cache(maxsize=_TOKEN_CACHE)
@@ -246,9 +261,9 @@ def split_line(raw: str) -> Line:
     # text-layout rules would eat its empty trailing cells.
     if GRID_SEP in raw:
         kind, cells, columns, width, spans = _grid_line(raw)
-        return Line(kind, cells, True, columns, width, raw, (), spans)
+        return Line(kind, cells, True, columns, width, raw, (), spans, leading_labels(cells, True))
     kind, cells, spans = _kind_and_cells(raw)
-    return Line(kind, cells, False, (), 0, raw, (), spans)
+    return Line(kind, cells, False, (), 0, raw, (), spans, leading_labels(cells, False))
 
 
 def line_spans(line: Line) -> tuple[Span, ...]:

@@ -121,8 +121,10 @@ def _printed_tokens(text: str, spans: Sequence[Span], original: str | None, to_o
         return [text[start:end] for start, end in spans]
     if not to_original.steps:  # every character where it was: the same slices of the reader's text
         return [original[start:end] for start, end in spans]
-    firsts = to_original.spans_to_first(spans)  # ``printed`` of each span, mapped all at once
-    return [_as_printed(text[start:end], original[a:b]) for (start, end), (a, b) in zip(spans, firsts)]
+    # ``printed`` of each span, the spans mapped all at once; most tokens are their slice as printed.
+    tokens = [text[start:end] for start, end in spans]
+    befores = [original[start:end] for start, end in to_original.spans_to_first(spans)]
+    return [before if before == token else _as_printed(token, before) for token, before in zip(tokens, befores)]
 
 
 def columns(text: str, spans: Sequence[Span | None], page_starts: Sequence[int] | None,

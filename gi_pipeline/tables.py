@@ -113,8 +113,24 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
             continue
         if line.kind == HEADING:
             continue  # a caption: not a label of the rows (extract_review reads table 四's part headings)
-        same_line: list[str] = []
         is_row = line.kind == ROW
+        head = line.leading_labels
+        if head is not None:  # labels, then numbers only: the cell-by-cell walk below, a line at a time
+            first = len(head)
+            if head:
+                if current is not None:
+                    close()
+                buffer += head
+            if first < len(line.cells):
+                if current is None:
+                    current = Run([], list(head) if is_row else [], buffer, index + 1, line.grid)
+                    buffer = []
+                current.parts.append((index, first))
+                current.cells += line.cells[first:]
+            if is_row:
+                close()
+            continue
+        same_line: list[str] = []
         taking: Run | None = None  # the run that took a cell of this line
         for k, cell in enumerate(line.cells):
             if cell.kind == LABEL:
@@ -224,7 +240,8 @@ def _placed(line: Line, value_columns: Sequence[int], blank_labels: bool) -> Lin
     if any(cell is None for cell in values):
         return None
     order = tuple(line.order[i] for i in (*label_at, *value_at)) if line.order else (*label_at, *value_at)
-    return Line(ROW, (*labels, *values), True, source=line.source, order=order)  # type: ignore[arg-type]
+    return Line(ROW, (*labels, *values), True, source=line.source, order=order,  # type: ignore[arg-type]
+                leading_labels=tuple(c.text for c in labels))
 
 
 def place_by_header(lines: Sequence[Line], header: tuple[str, ...]) -> list[Line]:
