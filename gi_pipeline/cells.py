@@ -79,21 +79,32 @@ class Line(NamedTuple):
     order: tuple[int, ...] = ()
     # Each cell's (start, end) in ``source``, for a line as ``split_line`` reads it (empty for a rebuilt row).
     spans: tuple[Span, ...] = ()
-    # The texts of the line's leading label cells when only numbers follow them (a blank first number only in a
-    # grid row): most table lines, which tables.collect_runs then takes whole. None: read cell by cell.
+    # What the table readers ask of every line, found once per distinct line (``table_line``):
+    # a cell holds a number, a placeholder or an unreadable token (not only labels and blanks);
+    numbers: bool = False
+    # the texts of the leading label cells of a row or single-cell line when only numbers follow them (a blank
+    # first number only in a grid row): most table lines, which tables.collect_runs takes whole. None: a
+    # line of another kind, or one read cell by cell.
     leading_labels: tuple[str, ...] | None = None
 
 
-def leading_labels(cells: tuple[Cell, ...], grid: bool) -> tuple[str, ...] | None:
-    """``Line.leading_labels`` of a line of ``cells``."""
-    n = 0
-    for cell in cells:
-        if cell.kind != LABEL:
-            break
-        n += 1
-    if n < len(cells) and (any(c.kind == LABEL for c in cells[n + 1 :]) or (not grid and cells[n].kind == BLANK)):
-        return None
-    return tuple(c.text for c in cells[:n])
+NUMBER_KINDS = frozenset((VALUE, PLACEHOLDER, UNREADABLE))
+
+
+def table_line(kind: str, cells: tuple[Cell, ...], grid: bool, **fields) -> Line:
+    """A ``Line`` of ``kind`` and ``cells``, with what the table readers ask of it (``Line.numbers``,
+    ``Line.leading_labels``); ``fields``: its other fields."""
+    numbers = any(c.kind in NUMBER_KINDS for c in cells)
+    head: tuple[str, ...] | None = None
+    if kind in (ROW, SINGLE, SKIP):
+        n = 0
+        for cell in cells:
+            if cell.kind != LABEL:
+                break
+            n += 1
+        if n == len(cells) or not (any(c.kind == LABEL for c in cells[n + 1 :]) or (not grid and cells[n].kind == BLANK)):
+            head = tuple(c.text for c in cells[:n])
+    return Line(kind, cells, grid, numbers=numbers, leading_labels=head, **fields)
 
 
 @functools.lru_cache(maxsize=_TOKEN_CACHE)
@@ -261,9 +272,9 @@ def split_line(raw: str) -> Line:
     # text-layout rules would eat its empty trailing cells.
     if GRID_SEP in raw:
         kind, cells, columns, width, spans = _grid_line(raw)
-        return Line(kind, cells, True, columns, width, raw, (), spans, leading_labels(cells, True))
+        return table_line(kind, cells, True, columns=columns, width=width, source=raw, spans=spans)
     kind, cells, spans = _kind_and_cells(raw)
-    return Line(kind, cells, False, (), 0, raw, (), spans, leading_labels(cells, False))
+    return table_line(kind, cells, False, source=raw, spans=spans)
 
 
 def line_spans(line: Line) -> tuple[Span, ...]:

@@ -34,6 +34,8 @@ from .cells import (
     amount_10k_yuan,
     count_value,
     line_spans,
+    split_line,
+    table_line,
 )
 from .labels import GROUP, HEADER, LabelMatcher, LabelRef, label_key
 from .records import DisclosureFact, QualityIssue, RequestFact, ReviewFact
@@ -104,6 +106,22 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
             current = None
 
     for index, line in enumerate(lines):
+        head = line.leading_labels
+        if head is not None:  # labels, then numbers only (most lines): the walk below, a line at a time
+            first = len(head)
+            if head:
+                if current is not None:
+                    close()
+                buffer += head
+            if first < len(line.cells):
+                if current is None:
+                    current = Run([], list(head) if line.kind == ROW else [], buffer, index + 1, line.grid)
+                    buffer = []
+                current.parts.append((index, first))
+                current.cells += line.cells[first:]
+            if line.kind == ROW:
+                close()
+            continue
         if line.kind == BREAK:
             close()
             continue
@@ -114,22 +132,6 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
         if line.kind == HEADING:
             continue  # a caption: not a label of the rows (extract_review reads table 四's part headings)
         is_row = line.kind == ROW
-        head = line.leading_labels
-        if head is not None:  # labels, then numbers only: the cell-by-cell walk below, a line at a time
-            first = len(head)
-            if head:
-                if current is not None:
-                    close()
-                buffer += head
-            if first < len(line.cells):
-                if current is None:
-                    current = Run([], list(head) if is_row else [], buffer, index + 1, line.grid)
-                    buffer = []
-                current.parts.append((index, first))
-                current.cells += line.cells[first:]
-            if is_row:
-                close()
-            continue
         same_line: list[str] = []
         taking: Run | None = None  # the run that took a cell of this line
         for k, cell in enumerate(line.cells):
@@ -158,9 +160,6 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
 # --------------------------------------------------------------------------------------------
 # Grid tables read by their header
 # --------------------------------------------------------------------------------------------
-
-_NUMERIC = frozenset((VALUE, PLACEHOLDER, UNREADABLE))
-
 
 @functools.lru_cache(maxsize=8)
 def _header_matcher(header: tuple[str, ...]) -> LabelMatcher:
@@ -198,7 +197,7 @@ def _header_columns(lines: Sequence[Line], header: tuple[str, ...]) -> tuple[int
     for index, line in enumerate(lines):
         if not line.grid:
             continue
-        if any(c.kind in _NUMERIC for c in line.cells):
+        if line.numbers:
             if columns is None and any(seen[key] < n for key, n in wanted.items()):
                 return None
             return index, columns, width
@@ -240,8 +239,26 @@ def _placed(line: Line, value_columns: Sequence[int], blank_labels: bool) -> Lin
     if any(cell is None for cell in values):
         return None
     order = tuple(line.order[i] for i in (*label_at, *value_at)) if line.order else (*label_at, *value_at)
-    return Line(ROW, (*labels, *values), True, source=line.source, order=order,  # type: ignore[arg-type]
-                leading_labels=tuple(c.text for c in labels))
+    return table_line(ROW, (*labels, *values), True, source=line.source, order=order)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=1 << 13)
+def _placed_printed(source: str, shift: int, value_columns: Sequence[int], blank_labels: bool) -> Line | None:
+    """``_placed`` of the line ``split_line(source)`` with its columns moved right by ``shift``."""
+    line = split_line(source)
+    if shift:
+        line = line._replace(columns=tuple(c + shift for c in line.columns))
+    return _placed(line, value_columns, blank_labels)
+
+
+def _place(line: Line, value_columns: Sequence[int], blank_labels: bool, shift: int = 0) -> Line | None:
+    """``_placed`` of ``line`` with its columns moved right by ``shift``. Rows repeat across reports (a zero
+    row, a header): a printed line as ``split_line`` read it is placed once per distinct printing."""
+    if line is split_line(line.source):
+        return _placed_printed(line.source, shift, value_columns, blank_labels)
+    if shift:
+        line = line._replace(columns=tuple(c + shift for c in line.columns))
+    return _placed(line, value_columns, blank_labels)
 
 
 def place_by_header(lines: Sequence[Line], header: tuple[str, ...]) -> list[Line]:
@@ -258,7 +275,7 @@ def place_by_header(lines: Sequence[Line], header: tuple[str, ...]) -> list[Line
     out = list(lines)
     for index in range(start, len(lines)):
         line = lines[index]
-        if not line.grid or not any(c.kind in _NUMERIC for c in line.cells):
+        if not line.grid or not line.numbers:
             continue
         if columns is None:  # header rows without their spans: each row's last fields are the values
             value_columns: Sequence[int] = range(line.width - len(header), line.width)
@@ -267,10 +284,8 @@ def place_by_header(lines: Sequence[Line], header: tuple[str, ...]) -> list[Line
             if line.width > width:
                 continue
             value_columns, shift = columns, width - line.width
-        if shift:
-            line = line._replace(columns=tuple(c + shift for c in line.columns))
         blank_labels = columns is not None and not shift
-        placed = _placed(line, value_columns, blank_labels) if value_columns[0] >= 0 else None
+        placed = _place(line, value_columns, blank_labels, shift) if value_columns[0] >= 0 else None
         if placed is not None:
             out[index] = placed
     return out
@@ -619,14 +634,14 @@ def place_under_metric_headers(lines: Sequence[Line]) -> list[Line]:
     for index, line in enumerate(lines):
         if not line.grid:
             continue
-        if not any(c.kind in _NUMERIC for c in line.cells):
+        if not line.numbers:
             labels = [(c, column) for c, column in zip(line.cells, line.columns) if c.kind == LABEL]
             if len(labels) > 1:
                 named = tuple(column for c, column in labels if _is_metric_header(c.text))
                 columns, width = (named, line.width) if named else (None, 0)
             continue
         if columns is not None:
-            placed = _placed(line, columns, blank_labels=line.width >= width)
+            placed = _place(line, columns, blank_labels=line.width >= width)
             if placed is not None:
                 out[index] = placed
     return out
@@ -771,5 +786,5 @@ def _review_row(cells: tuple[Cell, ...]) -> tuple[tuple[ReviewFact, ...], tuple[
 
 
 def has_numbers(lines: Sequence[Line]) -> bool:
-    return any(c.kind not in (LABEL, BLANK) for line in lines for c in line.cells)
+    return any(line.numbers for line in lines)
 
