@@ -198,7 +198,13 @@ def check_narrative(
     sections: dict[str, SectionRecord], requests: Sequence, review: Sequence, year: int | None
 ) -> tuple[NarrativeStatement, ...]:
     """Every statement of sections 一 and 四, in text order, with its comparison to the table."""
-    values = functools.cache(lambda: cell_values(requests, review))
+    cells: list[Cells] = []  # the table cells, built once a statement needs them
+
+    def values() -> Cells:
+        if not cells:
+            cells.append(cell_values(requests, review))
+        return cells[0]
+
     found = [
         s
         for key in v.NARRATIVE_SECTIONS

@@ -308,6 +308,8 @@ class RowCells:
     runs: dict[str, list[Run]] = field(default_factory=dict)  # each row's runs (provenance)
     lines: Sequence[Line] = ()
     starts: LineStarts | None = None
+    conflicting: set[str] = field(default_factory=set)
+    unassigned: list[str] = field(default_factory=list)  # details of runs not given to a row
 
     def row_spans(self, key: str, printed: bool, n: int) -> Sequence[Span | None]:
         """The spans in the normalized text of a row's ``n`` cells; all None when the row is not read cell
@@ -320,9 +322,11 @@ class RowCells:
             at = self.starts.base + self.starts.before[index] + index
             return [(at + start, at + end) for start, end in line_spans(self.lines[index])[first : first + n]]
         return row_spans(run_spans(runs, self.lines, self.starts), n)
-    header_units: dict[str, str | None] = field(default_factory=dict)
-    conflicting: set[str] = field(default_factory=set)
-    unassigned: list[str] = field(default_factory=list)  # details of runs not given to a row
+
+    def header_unit(self, key: str) -> str | None:
+        """The money unit printed in the nearest column header before the row (asked for table 二's rows only)."""
+        runs = self.runs.get(key)
+        return _header_unit(runs[0].buffer) if runs else None
 
 
 def _header_unit(buffer: Sequence[str]) -> str | None:
@@ -417,7 +421,6 @@ def anchor_rows(
             continue
         found.cells[key] = list(run.cells)
         found.runs[key] = [run]
-        found.header_units[key] = _header_unit(run.buffer)
         previous = key
     return found
 
@@ -674,7 +677,7 @@ def extract_disclosure(
     spans: list[Span | None] = []
     items = [item for item in v.DISCLOSURE_ITEMS if template in item.metrics]
     for item in items:
-        unit = found.header_units.get(item.key)
+        unit = found.header_unit(item.key)
         if unit is None and template == v.TEMPLATE_2021:
             unit = "万元"  # the 2021 template prints 本年收费金额(单位:万元)
         cells = _printed_cells(item.key, found, issues, has_numbers)
