@@ -120,7 +120,9 @@ def find_year(title: str | None, text: str, overview: str | None) -> int | None:
 
 
 def find_published_date(text: str) -> str | None:
-    m = _PUBLISHED.search(text[:3000])
+    head = text[:3000]
+    # Every label _PUBLISHED reads holds 日期 or is 发布时间: most texts without either skip the regex scan.
+    m = _PUBLISHED.search(head) if "日期" in head or "发布时间" in head else None
     if not m:
         return None
     year, month, day = (int(g) for g in m.groups())
