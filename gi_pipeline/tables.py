@@ -320,7 +320,9 @@ class RowCells:
         if len(runs) == 1 and len(runs[0].parts) == 1 and len(runs[0].cells) == n:  # most rows: inline
             index, first = runs[0].parts[0]
             at = self.starts.base + self.starts.before[index] + index
-            return [(at + start, at + end) for start, end in line_spans(self.lines[index])[first : first + n]]
+            line = self.lines[index]
+            line_at = line_spans(line) if line.order else line.spans
+            return [(at + start, at + end) for start, end in line_at[first : first + n]]
         return row_spans(run_spans(runs, self.lines, self.starts), n)
 
     def header_unit(self, key: str) -> str | None:
