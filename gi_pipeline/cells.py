@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
@@ -94,17 +95,19 @@ NUMBER_KINDS = frozenset((VALUE, PLACEHOLDER, UNREADABLE))
 def table_line(kind: str, cells: tuple[Cell, ...], grid: bool, **fields) -> Line:
     """A ``Line`` of ``kind`` and ``cells``, with what the table readers ask of it (``Line.numbers``,
     ``Line.leading_labels``); ``fields``: its other fields."""
-    numbers = any(c.kind in NUMBER_KINDS for c in cells)
+    kinds = list(map(_KIND, cells))  # each line is built once (split_line's cache): C-level passes here
+    numbers = not NUMBER_KINDS.isdisjoint(kinds)
     head: tuple[str, ...] | None = None
     if kind in (ROW, SINGLE, SKIP):
         n = 0
-        for cell in cells:
-            if cell.kind != LABEL:
-                break
+        while n < len(kinds) and kinds[n] == LABEL:
             n += 1
-        if n == len(cells) or not (any(c.kind == LABEL for c in cells[n + 1 :]) or (not grid and cells[n].kind == BLANK)):
-            head = tuple(c.text for c in cells[:n])
+        if n == len(kinds) or not (LABEL in kinds[n + 1 :] or (not grid and kinds[n] == BLANK)):
+            head = tuple(map(_TEXT, cells[:n]))
     return Line(kind, cells, grid, numbers=numbers, leading_labels=head, **fields)
+
+
+_KIND, _TEXT = operator.itemgetter(0), operator.itemgetter(1)  # a Cell's fields
 
 
 @functools.lru_cache(maxsize=_TOKEN_CACHE)
@@ -221,11 +224,11 @@ def _kind_and_cells(raw: str) -> _KindAndCells:
         if "|" in raw:
             return SKIP, (), ()
         return (SINGLE, _BLANK_FIELD, ((raw.index("\t"),) * 2,)) if "\t" in raw else (BREAK, (), ())
-    if _MARKDOWN_HEADING.match(raw):
+    if "#" in raw and _MARKDOWN_HEADING.match(raw):  # (the regexes only on lines that can match them)
         # Captions (## 表三:…) and part headings (### 行政复议) are not cells of a row; table 四 printed
         # per proceeding is read by its part headings (tables.extract_review).
         return HEADING, (Cell(LABEL, MARKDOWN_HEADING_MARK.sub("", raw).strip()),), ((0, len(raw)),)
-    if _MARKDOWN_RULE.match(raw):
+    if "--" in raw and _MARKDOWN_RULE.match(raw):
         return SKIP, (), ()  # rules are not cells
     if "|" in raw:
         stripped = raw.strip()
@@ -254,6 +257,8 @@ def _kind_and_cells(raw: str) -> _KindAndCells:
             found += field_cells
             found_spans += [(at + start, at + end) for start, end in field_spans]
         at += len(field) + 1
+    if _BLANK_CELL not in found:  # no empty field (most lines): every cell is kept (_trim_blanks)
+        return ROW if len(found) > 1 else SINGLE, tuple(found), tuple(found_spans)
     keep = _trim_blanks(found)
     if not keep:
         return SKIP, (), ()
