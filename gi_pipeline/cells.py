@@ -205,13 +205,13 @@ def _grid_line(raw: str) -> tuple[str, tuple[Cell, ...], tuple[int, ...], int, t
                 spans += [(at + start, at + end) for start, end in found_spans]
         width += 1
         at += len(field) + 1
-    label_at = [i for i, c in enumerate(cells) if c.kind == LABEL]
-    if label_at:
-        last = label_at[-1]
-        keep = [i for i, c in enumerate(cells) if i > last or c.kind != BLANK]
-        if len(keep) < len(cells):
+    kinds = list(map(_KIND, cells))
+    if LABEL in kinds:
+        last = len(kinds) - 1 - kinds[::-1].index(LABEL)
+        if BLANK in kinds[:last]:
+            keep = [i for i, kind in enumerate(kinds) if i > last or kind != BLANK]
             cells, columns, spans = [cells[i] for i in keep], [columns[i] for i in keep], [spans[i] for i in keep]
-    elif all(c.kind == BLANK for c in cells):
+    elif kinds.count(BLANK) == len(kinds):
         return SKIP, (), (), width, ()
     return ROW if len(cells) > 1 else SINGLE, tuple(cells), tuple(columns), width, tuple(spans)
 
@@ -244,10 +244,9 @@ def _kind_and_cells(raw: str) -> _KindAndCells:
         return ROW if len(cells) > 1 else SINGLE, cells, spans
     found: list[Cell] = []
     found_spans: list[Span] = []
-    for field in fields:
-        field_cells, field_spans = _field_cells(field)
+    for field, (field_cells, field_spans) in zip(fields, map(_field_cells, fields)):
         if len(field_cells) == 1:  # most fields: one cell
-            found.append(field_cells[0])
+            found += field_cells
             start, end = field_spans[0]
             found_spans.append((at + start, at + end))
         elif not field_cells:
