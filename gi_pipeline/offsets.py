@@ -40,7 +40,7 @@ class Edits(NamedTuple):
     def spans_to_input(self, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
         """``(to_input(start, False), to_input(end, True))`` of each span: a report maps the spans of every
         fact's cell (~130) through each step, and most steps only delete (line ends, trailing spaces)."""
-        out_starts, out_ends, in_starts, in_ends = self
+        out_starts, out_ends, _, in_ends = self
         if out_starts != out_ends:  # a replacement among the regions
             return [(self.to_input(start, False), self.to_input(end, True)) for start, end in spans]
         # Deletions: no offset falls inside a region; each moves by what the regions before it deleted (at it:
