@@ -92,9 +92,17 @@ class Line(NamedTuple):
 NUMBER_KINDS = frozenset((VALUE, PLACEHOLDER, UNREADABLE))
 
 
-def table_line(kind: str, cells: tuple[Cell, ...], grid: bool, **fields) -> Line:
-    """A ``Line`` of ``kind`` and ``cells``, with what the table readers ask of it (``Line.numbers``,
-    ``Line.leading_labels``); ``fields``: its other fields."""
+def table_line(
+    kind: str,
+    cells: tuple[Cell, ...],
+    grid: bool,
+    columns: tuple[int, ...] = (),
+    width: int = 0,
+    source: str = "",
+    order: tuple[int, ...] = (),
+    spans: tuple[Span, ...] = (),
+) -> Line:
+    """A ``Line`` with what the table readers ask of it (``Line.numbers``, ``Line.leading_labels``)."""
     kinds = list(map(_KIND, cells))  # each line is built once (split_line's cache): C-level passes here
     numbers = not NUMBER_KINDS.isdisjoint(kinds)
     head: tuple[str, ...] | None = None
@@ -104,7 +112,7 @@ def table_line(kind: str, cells: tuple[Cell, ...], grid: bool, **fields) -> Line
             n += 1
         if n == len(kinds) or not (LABEL in kinds[n + 1 :] or (not grid and kinds[n] == BLANK)):
             head = tuple(map(_TEXT, cells[:n]))
-    return Line(kind, cells, grid, numbers=numbers, leading_labels=head, **fields)
+    return Line(kind, cells, grid, columns, width, source, order, spans, numbers, head)
 
 
 _KIND, _TEXT = operator.itemgetter(0), operator.itemgetter(1)  # a Cell's fields
