@@ -115,5 +115,12 @@ class OffsetMap(NamedTuple):
             spans = step.spans_to_input(spans)
         return [(start, end if end > start else start) for start, end in spans]  # max(start, end)
 
+    def first_slices(self, first: str, spans: Sequence[tuple[int, int]]) -> list[str]:
+        """``first[slice(*to_first(*span))]`` of each span, ``first`` being the first text. (A span whose end
+        maps before its start slices to nothing either way: ``to_first``'s ``max`` is not needed.)"""
+        for step in reversed(self.steps):
+            spans = step.spans_to_input(spans)
+        return [first[start:end] for start, end in spans]
+
 
 UNCHANGED = OffsetMap(())  # a text whose characters all stayed where they were

@@ -123,7 +123,7 @@ def _printed_tokens(text: str, spans: Sequence[Span], original: str | None, to_o
         return [original[start:end] for start, end in spans]
     # ``printed`` of each span, the spans mapped all at once; most tokens are their slice as printed.
     tokens = [text[start:end] for start, end in spans]
-    befores = [original[start:end] for start, end in to_original.spans_to_first(spans)]
+    befores = to_original.first_slices(original, spans)
     return [before if before == token else _as_printed(token, before) for token, before in zip(tokens, befores)]
 
 

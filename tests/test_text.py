@@ -85,6 +85,7 @@ def test_spans_map_back_all_at_once_as_one_at_a_time() -> None:
         spans = [(a, b) for a in range(size + 1) for b in (a, a + 1, a + 3) if b <= size]
         rng.shuffle(spans)
         assert n.offsets.spans_to_first(spans) == [n.offsets.to_first(*span) for span in spans], original
+        assert n.offsets.first_slices(original, spans) == [original[slice(*n.offsets.to_first(*s))] for s in spans]
 
 
 def test_simplified_text_is_not_converted() -> None:
