@@ -264,7 +264,7 @@ def _kind_and_cells(raw: str) -> _KindAndCells:
             found += field_cells
             found_spans += [(at + start, at + end) for start, end in field_spans]
         at += len(field) + 1
-    if _BLANK_CELL not in found:  # no empty field (most lines): every cell is kept (_trim_blanks)
+    if _BLANK_CELL not in found:  # no empty field: every cell is kept (_trim_blanks), no index lists
         return ROW if len(found) > 1 else SINGLE, tuple(found), tuple(found_spans)
     keep = _trim_blanks(found)
     if not keep:
