@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
@@ -79,6 +80,42 @@ class Line(NamedTuple):
     order: tuple[int, ...] = ()
     # Each cell's (start, end) in ``source``, for a line as ``split_line`` reads it (empty for a rebuilt row).
     spans: tuple[Span, ...] = ()
+    # What the table readers ask of every line, found once per distinct line (``table_line``):
+    # a cell holds a number, a placeholder or an unreadable token (not only labels and blanks);
+    numbers: bool = False
+    # the texts of the leading label cells of a row or single-cell line when only numbers follow them (a blank
+    # first number only in a grid row): most table lines, which tables.collect_runs takes whole. None: a
+    # line of another kind, or one read cell by cell.
+    leading_labels: tuple[str, ...] | None = None
+
+
+NUMBER_KINDS = frozenset((VALUE, PLACEHOLDER, UNREADABLE))
+
+
+def table_line(
+    kind: str,
+    cells: tuple[Cell, ...],
+    grid: bool,
+    columns: tuple[int, ...] = (),
+    width: int = 0,
+    source: str = "",
+    order: tuple[int, ...] = (),
+    spans: tuple[Span, ...] = (),
+) -> Line:
+    """A ``Line`` with what the table readers ask of it (``Line.numbers``, ``Line.leading_labels``)."""
+    kinds = list(map(_KIND, cells))  # each line is built once (split_line's cache): C-level passes here
+    numbers = not NUMBER_KINDS.isdisjoint(kinds)
+    head: tuple[str, ...] | None = None
+    if kind in (ROW, SINGLE, SKIP):
+        n = 0
+        while n < len(kinds) and kinds[n] == LABEL:
+            n += 1
+        if n == len(kinds) or not (LABEL in kinds[n + 1 :] or (not grid and kinds[n] == BLANK)):
+            head = tuple(map(_TEXT, cells[:n]))
+    return Line(kind, cells, grid, columns, width, source, order, spans, numbers, head)
+
+
+_KIND, _TEXT = operator.itemgetter(0), operator.itemgetter(1)  # a Cell's fields
 
 
 @functools.lru_cache(maxsize=_TOKEN_CACHE)
@@ -176,13 +213,13 @@ def _grid_line(raw: str) -> tuple[str, tuple[Cell, ...], tuple[int, ...], int, t
                 spans += [(at + start, at + end) for start, end in found_spans]
         width += 1
         at += len(field) + 1
-    label_at = [i for i, c in enumerate(cells) if c.kind == LABEL]
-    if label_at:
-        last = label_at[-1]
-        keep = [i for i, c in enumerate(cells) if i > last or c.kind != BLANK]
-        if len(keep) < len(cells):
+    kinds = list(map(_KIND, cells))
+    if LABEL in kinds:
+        last = len(kinds) - 1 - kinds[::-1].index(LABEL)
+        if BLANK in kinds[:last]:
+            keep = [i for i, kind in enumerate(kinds) if i > last or kind != BLANK]
             cells, columns, spans = [cells[i] for i in keep], [columns[i] for i in keep], [spans[i] for i in keep]
-    elif all(c.kind == BLANK for c in cells):
+    elif kinds.count(BLANK) == len(kinds):
         return SKIP, (), (), width, ()
     return ROW if len(cells) > 1 else SINGLE, tuple(cells), tuple(columns), width, tuple(spans)
 
@@ -195,11 +232,11 @@ def _kind_and_cells(raw: str) -> _KindAndCells:
         if "|" in raw:
             return SKIP, (), ()
         return (SINGLE, _BLANK_FIELD, ((raw.index("\t"),) * 2,)) if "\t" in raw else (BREAK, (), ())
-    if _MARKDOWN_HEADING.match(raw):
+    if "#" in raw and _MARKDOWN_HEADING.match(raw):  # (the regexes only on lines that can match them)
         # Captions (## 表三:…) and part headings (### 行政复议) are not cells of a row; table 四 printed
         # per proceeding is read by its part headings (tables.extract_review).
         return HEADING, (Cell(LABEL, MARKDOWN_HEADING_MARK.sub("", raw).strip()),), ((0, len(raw)),)
-    if _MARKDOWN_RULE.match(raw):
+    if "--" in raw and _MARKDOWN_RULE.match(raw):
         return SKIP, (), ()  # rules are not cells
     if "|" in raw:
         stripped = raw.strip()
@@ -215,10 +252,9 @@ def _kind_and_cells(raw: str) -> _KindAndCells:
         return ROW if len(cells) > 1 else SINGLE, cells, spans
     found: list[Cell] = []
     found_spans: list[Span] = []
-    for field in fields:
-        field_cells, field_spans = _field_cells(field)
+    for field, (field_cells, field_spans) in zip(fields, map(_field_cells, fields)):
         if len(field_cells) == 1:  # most fields: one cell
-            found.append(field_cells[0])
+            found += field_cells
             start, end = field_spans[0]
             found_spans.append((at + start, at + end))
         elif not field_cells:
@@ -228,6 +264,8 @@ def _kind_and_cells(raw: str) -> _KindAndCells:
             found += field_cells
             found_spans += [(at + start, at + end) for start, end in field_spans]
         at += len(field) + 1
+    if _BLANK_CELL not in found:  # no empty field: every cell is kept (_trim_blanks), no index lists
+        return ROW if len(found) > 1 else SINGLE, tuple(found), tuple(found_spans)
     keep = _trim_blanks(found)
     if not keep:
         return SKIP, (), ()
@@ -246,9 +284,9 @@ def split_line(raw: str) -> Line:
     # text-layout rules would eat its empty trailing cells.
     if GRID_SEP in raw:
         kind, cells, columns, width, spans = _grid_line(raw)
-        return Line(kind, cells, True, columns, width, raw, (), spans)
+        return table_line(kind, cells, True, columns=columns, width=width, source=raw, spans=spans)
     kind, cells, spans = _kind_and_cells(raw)
-    return Line(kind, cells, False, (), 0, raw, (), spans)
+    return table_line(kind, cells, False, source=raw, spans=spans)
 
 
 def line_spans(line: Line) -> tuple[Span, ...]:

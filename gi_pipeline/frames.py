@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 import polars as pl
 import pyarrow as pa
@@ -66,9 +67,13 @@ REPORT_TABLE_SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
-def _fields(doc_id: str, records: tuple, fields: list[str]) -> dict[str, list]:
+def _fields(doc_id: str, records: tuple, fields: Sequence[str]) -> dict[str, list]:
     """Columns of a report's records (dataclasses), doc_id first."""
-    return {"doc_id": [doc_id] * len(records), **{f: [getattr(x, f) for x in records] for f in fields}}
+    if len(fields) > 1 and records:  # each record's fields in one C call, the rows transposed by zip
+        columns = list(map(list, zip(*map(attrgetter(*fields), records))))
+    else:
+        columns = [list(map(attrgetter(f), records)) for f in fields]
+    return {"doc_id": [doc_id] * len(records), **dict(zip(fields, columns))}
 
 
 # Table -> the ParsedReport records it holds; the schema's columns after doc_id are their fields.
@@ -89,11 +94,18 @@ _SPANS = {
 }
 
 
+# Table -> the columns its records' fields fill (after doc_id; a fact table's provenance columns are not fields).
+_RECORD_COLUMNS = {
+    name: tuple(c for c in SCHEMAS[name].names[1:] if name not in _SPANS or c not in PROVENANCE_COLUMNS)
+    for name in _RECORDS
+}
+
+
 def _table_columns(r: ParsedReport, name: str, records: str) -> dict[str, list]:
     facts = getattr(r, records)
+    out = _fields(r.doc_id, facts, _RECORD_COLUMNS[name])
     if name not in _SPANS:
-        return _fields(r.doc_id, facts, SCHEMAS[name].names[1:])
-    out = _fields(r.doc_id, facts, [c for c in SCHEMAS[name].names[1:] if c not in PROVENANCE_COLUMNS])
+        return out
     spans = getattr(r, _SPANS[name])
     if len(spans) != len(facts):  # a report built without provenance
         spans = (None,) * len(facts)

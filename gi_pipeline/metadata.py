@@ -51,12 +51,31 @@ def _compact(line: str) -> str:
     return _SPACE_NEAR_CJK.sub("", line)
 
 
+class _Cleaned:
+    """Lines without inner spaces and page chrome (``strip_page_chrome(_compact(line))``), each cleaned when
+    first asked for."""
+
+    def __init__(self, lines: list[str]):
+        self._lines = lines
+        self._cleaned: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __getitem__(self, i: int) -> str:
+        if i not in self._cleaned:
+            self._cleaned[i] = strip_page_chrome(_compact(self._lines[i]))
+        return self._cleaned[i]
+
+
 def find_title(text: str) -> str | None:
     """The report title among the first lines; titles broken over two lines are joined."""
-    # Only the head is split, and only the lines kept are compacted (compacting never empties a line).
+    # Only the head is split, and only the lines kept are compacted (compacting never empties a line), each
+    # when first looked at: the title is mostly among the first few.
     head = [line for line in text.split("\n", _HEAD_LINES * 3)[: _HEAD_LINES * 3] if line.strip()]
-    lines = [strip_page_chrome(_compact(line)) for line in head[:_HEAD_LINES]]
-    for i, line in enumerate(lines):
+    lines = _Cleaned(head[:_HEAD_LINES])
+    for i in range(len(lines)):
+        line = lines[i]
         if _TITLE_WORDS not in line or len(line) > 60 or "当前位置" in line or "。" in line:
             continue
         title = line
@@ -101,7 +120,9 @@ def find_year(title: str | None, text: str, overview: str | None) -> int | None:
 
 
 def find_published_date(text: str) -> str | None:
-    m = _PUBLISHED.search(text[:3000])
+    head = text[:3000]
+    # Every label _PUBLISHED reads holds 日期 or is 发布时间: most texts without either skip the regex scan.
+    m = _PUBLISHED.search(head) if "日期" in head or "发布时间" in head else None
     if not m:
         return None
     year, month, day = (int(g) for g in m.groups())

@@ -184,13 +184,24 @@ def _statement(
     )
 
 
+# The rows of each table whose cells a statement can be about (vocabulary.NARRATIVE_PATTERNS' readings).
+_STATED_ROWS = {
+    table: frozenset(row for p in v.NARRATIVE_PATTERNS for reading in p.readings for t, row, _ in reading if t == table)
+    for table in (v.TABLE_REQUESTS, v.TABLE_REVIEW_LITIGATION)
+}
+
+
 def cell_values(requests: Sequence, review: Sequence) -> dict[tuple[str, str, str], int | None]:
-    """The cells statements can be about, keyed (table, row, column)."""
+    """The cells statements can be about, keyed (table, row, column): those of the rows they state (a few
+    of table 三's ~200 cells)."""
     values: dict[tuple[str, str, str], int | None] = {}
+    stated_requests, stated_review = _STATED_ROWS[v.TABLE_REQUESTS], _STATED_ROWS[v.TABLE_REVIEW_LITIGATION]
     for f in requests:
-        values[(v.TABLE_REQUESTS, f.row_key, f.applicant)] = f.value
+        if f.row_key in stated_requests:
+            values[(v.TABLE_REQUESTS, f.row_key, f.applicant)] = f.value
     for f in review:
-        values[(v.TABLE_REVIEW_LITIGATION, f.proceeding, f.outcome)] = f.value
+        if f.proceeding in stated_review:
+            values[(v.TABLE_REVIEW_LITIGATION, f.proceeding, f.outcome)] = f.value
     return values
 
 
@@ -198,7 +209,13 @@ def check_narrative(
     sections: dict[str, SectionRecord], requests: Sequence, review: Sequence, year: int | None
 ) -> tuple[NarrativeStatement, ...]:
     """Every statement of sections 一 and 四, in text order, with its comparison to the table."""
-    values = functools.cache(lambda: cell_values(requests, review))
+    cells: list[Cells] = []  # the table cells, built once a statement needs them
+
+    def values() -> Cells:
+        if not cells:
+            cells.append(cell_values(requests, review))
+        return cells[0]
+
     found = [
         s
         for key in v.NARRATIVE_SECTIONS

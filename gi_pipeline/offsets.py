@@ -10,9 +10,10 @@ the steps that changed something record anything, so most texts carry a handful 
 
 from __future__ import annotations
 
+import operator
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 
@@ -35,6 +36,26 @@ class Edits(NamedTuple):
         if offset < self.out_ends[k] or (end and offset == self.out_ends[k]):
             return self.in_ends[k] if end else self.in_starts[k]
         return self.in_ends[k] + offset - self.out_ends[k]
+
+    def spans_to_input(self, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+        """``(to_input(start, False), to_input(end, True))`` of each span: a report maps the spans of every
+        fact's cell (~130) through each step, and most steps only delete (line ends, trailing spaces)."""
+        out_starts, out_ends, _, in_ends = self
+        if out_starts != out_ends:  # a replacement among the regions
+            return [(self.to_input(start, False), self.to_input(end, True)) for start, end in spans]
+        # Deletions: no offset falls inside a region; each moves by what the regions before it deleted (at it:
+        # after it for a start, before it for an end). A span's end moves as its start unless a region lies
+        # inside the span or the span is empty, so most spans take one bisection.
+        shifts = (0, *map(operator.sub, in_ends, out_ends))
+        n = len(out_starts)
+        out = []
+        for start, end in spans:
+            k = bisect_right(out_starts, start)  # regions at or before the start
+            if end > start and (k == n or out_starts[k] >= end):
+                out.append((start + shifts[k], end + shifts[k]))
+            else:
+                out.append((start + shifts[k], end + shifts[bisect_left(out_starts, end)]))
+        return out
 
     def inverse(self) -> Edits:
         """The rewrite back: the output to the input."""
@@ -87,6 +108,19 @@ class OffsetMap(NamedTuple):
         for step in reversed(self.steps):
             start, end = step.to_input(start, False), step.to_input(end, True)
         return start, max(start, end)
+
+    def spans_to_first(self, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+        """``to_first`` of each span, a step at a time over all of them."""
+        for step in reversed(self.steps):
+            spans = step.spans_to_input(spans)
+        return [(start, end if end > start else start) for start, end in spans]  # max(start, end)
+
+    def first_slices(self, first: str, spans: Sequence[tuple[int, int]]) -> list[str]:
+        """``first[slice(*to_first(*span))]`` of each span, ``first`` being the first text. (A span whose end
+        maps before its start slices to nothing either way: ``to_first``'s ``max`` is not needed.)"""
+        for step in reversed(self.steps):
+            spans = step.spans_to_input(spans)
+        return [first[start:end] for start, end in spans]
 
 
 UNCHANGED = OffsetMap(())  # a text whose characters all stayed where they were

@@ -86,10 +86,12 @@ def printed(token: str, original: str, to_original: OffsetMap, span: Span) -> st
     full width to half width, traditional to simplified). A slice that does not normalize to the token (a
     tag or an entity inside it, a phrase that changed length) gives the token itself."""
     start, end = to_original.to_first(*span)
-    before = original[start:end]
-    if before == token or normalize_token(before) == token:
-        return before
-    return token
+    return _as_printed(token, original[start:end])
+
+
+def _as_printed(token: str, before: str) -> str:
+    """``printed``: ``before``, the token's slice of the reader's text, when it normalizes to ``token``."""
+    return before if before == token or normalize_token(before) == token else token
 
 
 def sources(text: str, spans: Sequence[Span | None], page_starts: Sequence[int] | None,
@@ -119,7 +121,10 @@ def _printed_tokens(text: str, spans: Sequence[Span], original: str | None, to_o
         return [text[start:end] for start, end in spans]
     if not to_original.steps:  # every character where it was: the same slices of the reader's text
         return [original[start:end] for start, end in spans]
-    return [printed(text[span[0] : span[1]], original, to_original, span) for span in spans]
+    # ``printed`` of each span, the spans mapped all at once; most tokens are their slice as printed.
+    tokens = [text[start:end] for start, end in spans]
+    befores = to_original.first_slices(original, spans)
+    return [before if before == token else _as_printed(token, before) for token, before in zip(tokens, befores)]
 
 
 def columns(text: str, spans: Sequence[Span | None], page_starts: Sequence[int] | None,

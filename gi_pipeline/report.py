@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from . import metadata as md
 from . import vocabulary as v
-from .cells import HEADING, LOW_CONFIDENCE_MARK, Line, LineStarts, Span, split_lines
+from .cells import GRID_SEP, HEADING, LOW_CONFIDENCE_MARK, Line, LineStarts, Span, split_lines
 from .flat_tables import inline_sections, is_flattened, read_flat_tables
 from .narrative import check_narrative, narrative_issues
 from .normalize import normalize_text
@@ -51,10 +51,11 @@ _MIN_SECTIONS = 3
 MAX_REPORT_BYTES = 50 * 1024 * 1024
 
 
-def parse_report(raw: bytes, source_file: str) -> ParsedReport | Quarantined:
+def parse_report(raw: bytes, source_file: str, sha256: str | None = None) -> ParsedReport | Quarantined:
     """Read (any format), normalize, section, extract tables and metadata. Total: bad input of any kind
-    is quarantined with a reason, and no exception escapes, so one file never stops a run."""
-    doc_id = hashlib.sha256(raw).hexdigest()
+    is quarantined with a reason, and no exception escapes, so one file never stops a run. ``sha256``: the
+    hex sha256 of ``raw`` when the caller has it already (the inventory hashes every file), else computed."""
+    doc_id = sha256 or hashlib.sha256(raw).hexdigest()
     try:
         if len(raw) > MAX_REPORT_BYTES:
             return Quarantined(
@@ -128,13 +129,15 @@ def extract_tables(text: str, sections: dict[str, SectionRecord], year: int | No
     disclosure_lines, disclosure_numbers, disclosure_starts = _table_lines(
         sections, "active_disclosure", v.TABLE_ACTIVE_DISCLOSURE, issues
     )
-    disclosure_lines = place_under_metric_headers(disclosure_lines)
     request_lines, request_numbers, request_starts = _table_lines(sections, "requests", v.TABLE_REQUESTS, issues)
     review_lines, _, review_starts = _table_lines(sections, "review_litigation", v.TABLE_REVIEW_LITIGATION, issues)
     # Grid tables are read by the columns their header names (text layouts pass unchanged; the lines keep
-    # their places, so their offsets still hold).
-    request_cells = anchor_requests(place_by_header(request_lines, APPLICANT_HEADER), request_starts)
-    review_lines = place_by_header(review_lines, REVIEW_HEADER)
+    # their places, so their offsets still hold). A text without GRID_SEP has no grid row to read so.
+    if GRID_SEP in text:
+        disclosure_lines = place_under_metric_headers(disclosure_lines)
+        request_lines = place_by_header(request_lines, APPLICANT_HEADER)
+        review_lines = place_by_header(review_lines, REVIEW_HEADER)
+    request_cells = anchor_requests(request_lines, request_starts)
     from_disclosure = disclosure_template(disclosure_lines)
     template, conflict = vote_template(text, requests_template(request_cells), from_disclosure, year)
     if conflict:

@@ -36,7 +36,9 @@ def _heading_lines(text: str) -> list[tuple[int, int, str, str]]:
         start = text.rfind("\n", 0, m.start()) + 1
         newline = text.find("\n", m.end())
         end = len(text) if newline < 0 else newline + 1
-        line = _MARKDOWN_MARK.sub("", text[start:end].strip())
+        line = text[start:end].strip()
+        if line.startswith("#"):
+            line = _MARKDOWN_MARK.sub("", line)
         if len(line) <= _MAX_HEADING_CHARS:
             compact = "".join(line.split())  # re.sub(r"\s+", "", line): same whitespace, 5x faster
             if not _SUB_NUMBERED.match(compact):

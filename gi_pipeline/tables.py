@@ -34,6 +34,8 @@ from .cells import (
     amount_10k_yuan,
     count_value,
     line_spans,
+    split_line,
+    table_line,
 )
 from .labels import GROUP, HEADER, LabelMatcher, LabelRef, label_key
 from .records import DisclosureFact, QualityIssue, RequestFact, ReviewFact
@@ -76,7 +78,7 @@ def run_spans(runs: Sequence[Run], lines: Sequence[Line], starts: LineStarts) ->
         for index, first in run.parts:
             at = base + before[index] + index
             line = lines[index]
-            line_at = line_spans(line)
+            line_at = line_spans(line) if line.order else line.spans
             if first == len(line.cells) - 1:  # one cell of this line (a table printed one cell per line)
                 start, end = line_at[first]
                 spans.append((at + start, at + end))
@@ -104,6 +106,22 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
             current = None
 
     for index, line in enumerate(lines):
+        head = line.leading_labels
+        if head is not None:  # labels, then numbers only (most lines): the walk below, a line at a time
+            first = len(head)
+            if head:
+                if current is not None:
+                    close()
+                buffer += head
+            if first < len(line.cells):
+                if current is None:
+                    current = Run([], list(head) if line.kind == ROW else [], buffer, index + 1, line.grid)
+                    buffer = []
+                current.parts.append((index, first))
+                current.cells += line.cells[first:]
+            if line.kind == ROW:
+                close()
+            continue
         if line.kind == BREAK:
             close()
             continue
@@ -113,8 +131,8 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
             continue
         if line.kind == HEADING:
             continue  # a caption: not a label of the rows (extract_review reads table 四's part headings)
-        same_line: list[str] = []
         is_row = line.kind == ROW
+        same_line: list[str] = []
         taking: Run | None = None  # the run that took a cell of this line
         for k, cell in enumerate(line.cells):
             if cell.kind == LABEL:
@@ -142,9 +160,6 @@ def collect_runs(lines: Sequence[Line]) -> list[Run]:
 # --------------------------------------------------------------------------------------------
 # Grid tables read by their header
 # --------------------------------------------------------------------------------------------
-
-_NUMERIC = frozenset((VALUE, PLACEHOLDER, UNREADABLE))
-
 
 @functools.lru_cache(maxsize=8)
 def _header_matcher(header: tuple[str, ...]) -> LabelMatcher:
@@ -182,7 +197,7 @@ def _header_columns(lines: Sequence[Line], header: tuple[str, ...]) -> tuple[int
     for index, line in enumerate(lines):
         if not line.grid:
             continue
-        if any(c.kind in _NUMERIC for c in line.cells):
+        if line.numbers:
             if columns is None and any(seen[key] < n for key, n in wanted.items()):
                 return None
             return index, columns, width
@@ -224,7 +239,26 @@ def _placed(line: Line, value_columns: Sequence[int], blank_labels: bool) -> Lin
     if any(cell is None for cell in values):
         return None
     order = tuple(line.order[i] for i in (*label_at, *value_at)) if line.order else (*label_at, *value_at)
-    return Line(ROW, (*labels, *values), True, source=line.source, order=order)  # type: ignore[arg-type]
+    return table_line(ROW, (*labels, *values), True, source=line.source, order=order)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=1 << 12)  # a few MB: 84 % hits over 3,000 HTML/DOCX reports
+def _placed_printed(source: str, shift: int, value_columns: Sequence[int], blank_labels: bool) -> Line | None:
+    """``_placed`` of the line ``split_line(source)`` with its columns moved right by ``shift``."""
+    line = split_line(source)
+    if shift:
+        line = line._replace(columns=tuple(c + shift for c in line.columns))
+    return _placed(line, value_columns, blank_labels)
+
+
+def _place(line: Line, value_columns: Sequence[int], blank_labels: bool, shift: int = 0) -> Line | None:
+    """``_placed`` of ``line`` with its columns moved right by ``shift``. Rows repeat across reports (a zero
+    row, a header): a printed line as ``split_line`` read it is placed once per distinct printing."""
+    if line is split_line(line.source):
+        return _placed_printed(line.source, shift, value_columns, blank_labels)
+    if shift:
+        line = line._replace(columns=tuple(c + shift for c in line.columns))
+    return _placed(line, value_columns, blank_labels)
 
 
 def place_by_header(lines: Sequence[Line], header: tuple[str, ...]) -> list[Line]:
@@ -241,7 +275,7 @@ def place_by_header(lines: Sequence[Line], header: tuple[str, ...]) -> list[Line
     out = list(lines)
     for index in range(start, len(lines)):
         line = lines[index]
-        if not line.grid or not any(c.kind in _NUMERIC for c in line.cells):
+        if not line.grid or not line.numbers:
             continue
         if columns is None:  # header rows without their spans: each row's last fields are the values
             value_columns: Sequence[int] = range(line.width - len(header), line.width)
@@ -250,10 +284,8 @@ def place_by_header(lines: Sequence[Line], header: tuple[str, ...]) -> list[Line
             if line.width > width:
                 continue
             value_columns, shift = columns, width - line.width
-        if shift:
-            line = line._replace(columns=tuple(c + shift for c in line.columns))
         blank_labels = columns is not None and not shift
-        placed = _placed(line, value_columns, blank_labels) if value_columns[0] >= 0 else None
+        placed = _place(line, value_columns, blank_labels, shift) if value_columns[0] >= 0 else None
         if placed is not None:
             out[index] = placed
     return out
@@ -276,6 +308,8 @@ class RowCells:
     runs: dict[str, list[Run]] = field(default_factory=dict)  # each row's runs (provenance)
     lines: Sequence[Line] = ()
     starts: LineStarts | None = None
+    conflicting: set[str] = field(default_factory=set)
+    unassigned: list[str] = field(default_factory=list)  # details of runs not given to a row
 
     def row_spans(self, key: str, printed: bool, n: int) -> Sequence[Span | None]:
         """The spans in the normalized text of a row's ``n`` cells; all None when the row is not read cell
@@ -286,11 +320,15 @@ class RowCells:
         if len(runs) == 1 and len(runs[0].parts) == 1 and len(runs[0].cells) == n:  # most rows: inline
             index, first = runs[0].parts[0]
             at = self.starts.base + self.starts.before[index] + index
-            return [(at + start, at + end) for start, end in line_spans(self.lines[index])[first : first + n]]
+            line = self.lines[index]
+            line_at = line_spans(line) if line.order else line.spans
+            return [(at + start, at + end) for start, end in line_at[first : first + n]]
         return row_spans(run_spans(runs, self.lines, self.starts), n)
-    header_units: dict[str, str | None] = field(default_factory=dict)
-    conflicting: set[str] = field(default_factory=set)
-    unassigned: list[str] = field(default_factory=list)  # details of runs not given to a row
+
+    def header_unit(self, key: str) -> str | None:
+        """The money unit printed in the nearest column header before the row (asked for table 二's rows only)."""
+        runs = self.runs.get(key)
+        return _header_unit(runs[0].buffer) if runs else None
 
 
 def _header_unit(buffer: Sequence[str]) -> str | None:
@@ -385,7 +423,6 @@ def anchor_rows(
             continue
         found.cells[key] = list(run.cells)
         found.runs[key] = [run]
-        found.header_units[key] = _header_unit(run.buffer)
         previous = key
     return found
 
@@ -602,14 +639,14 @@ def place_under_metric_headers(lines: Sequence[Line]) -> list[Line]:
     for index, line in enumerate(lines):
         if not line.grid:
             continue
-        if not any(c.kind in _NUMERIC for c in line.cells):
+        if not line.numbers:
             labels = [(c, column) for c, column in zip(line.cells, line.columns) if c.kind == LABEL]
             if len(labels) > 1:
                 named = tuple(column for c, column in labels if _is_metric_header(c.text))
                 columns, width = (named, line.width) if named else (None, 0)
             continue
         if columns is not None:
-            placed = _placed(line, columns, blank_labels=line.width >= width)
+            placed = _place(line, columns, blank_labels=line.width >= width)
             if placed is not None:
                 out[index] = placed
     return out
@@ -642,7 +679,7 @@ def extract_disclosure(
     spans: list[Span | None] = []
     items = [item for item in v.DISCLOSURE_ITEMS if template in item.metrics]
     for item in items:
-        unit = found.header_units.get(item.key)
+        unit = found.header_unit(item.key)
         if unit is None and template == v.TEMPLATE_2021:
             unit = "万元"  # the 2021 template prints 本年收费金额(单位:万元)
         cells = _printed_cells(item.key, found, issues, has_numbers)
@@ -754,5 +791,5 @@ def _review_row(cells: tuple[Cell, ...]) -> tuple[tuple[ReviewFact, ...], tuple[
 
 
 def has_numbers(lines: Sequence[Line]) -> bool:
-    return any(c.kind not in (LABEL, BLANK) for line in lines for c in line.cells)
+    return any(line.numbers for line in lines)
 

@@ -72,6 +72,22 @@ def test_normalized_offsets_point_back_at_the_printed_characters() -> None:
             assert char in (printed, normalize_token(printed), normalize_token(html.unescape(printed))), (original, k)
 
 
+def test_spans_map_back_all_at_once_as_one_at_a_time() -> None:
+    """``OffsetMap.spans_to_first`` (the cells of a report, mapped together) agrees with ``to_first``, empty
+    spans and spans over a deleted or replaced region included."""
+    import random
+
+    rng = random.Random(11)
+    for _ in range(3000):
+        original = "".join(rng.choice(_PRINTED_PIECES) for _ in range(rng.randint(0, 30)))
+        n = normalize_text(original)
+        size = len(n.text)
+        spans = [(a, b) for a in range(size + 1) for b in (a, a + 1, a + 3) if b <= size]
+        rng.shuffle(spans)
+        assert n.offsets.spans_to_first(spans) == [n.offsets.to_first(*span) for span in spans], original
+        assert n.offsets.first_slices(original, spans) == [original[slice(*n.offsets.to_first(*s))] for s in spans]
+
+
 def test_simplified_text_is_not_converted() -> None:
     n = normalize_text("鼎城区应急管理局2020年政府信息公开工作年度报告,乾隆年间的著作。")
     assert not n.traditional
