@@ -17,7 +17,7 @@ from typing import Any
 
 from lxml import etree
 
-from . import grid
+from . import docx_plain, grid
 from .errors import Unreadable
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -250,35 +250,14 @@ def _table_lines(tbl: etree._Element) -> list[str]:
     rows = _plain_rows(tbl)
     if rows is None:
         rows = [(_first(tr, _TRPR, _GRID_BEFORE), [_cell(tc) for tc in _wrapped(tr, _TC)]) for tr in _wrapped(tbl, _TR)]
-    texts = [[grid.join_lines(lines) for lines, _, _ in cells] for _, cells in rows]
-    if (sum(len(cells) for _, cells in rows) <= 1 or _has_nested_table(tbl)
-            or any(len(t) > grid.MAX_CELL_CHARS for row in texts for t in row)):
+    if _has_nested_table(tbl):
         return [line for _, cells in rows for lines, _, _ in cells for line in lines]
-    placed: list[grid.Placed] = []
-    open_merge: dict[int, int] = {}  # grid column → index in placed of the vMerge cell running down it
-    for r, (before, cells) in enumerate(rows):
-        col = 0 if before is None else grid.span(before.get(_VAL, "0"), default=0) or 0
-        for text, (_, span, merge) in zip(texts[r], cells):
-            colspan = 1 if span is None else grid.span(span.get(_VAL, "1"))
-            if merge is not None:
-                merge_val = merge.get(_VAL)
-                running = open_merge.get(col)
-                if merge_val in (None, "continue") and running is not None:
-                    above = placed[running]
-                    if above.row + above.rowspan == r:  # continues the cell right above it
-                        placed[running] = grid.Placed(above.text, above.row, above.col, above.rowspan + 1,
-                                                      above.colspan)
-                        col += colspan
-                        continue
-                if merge_val == "restart":
-                    placed.append(grid.Placed(text, r, col, 1, colspan))
-                    open_merge[col] = len(placed) - 1
-                    col += colspan
-                    continue
-            placed.append(grid.Placed(text, r, col, 1, colspan))
-            open_merge.pop(col, None)
-            col += colspan
-    return grid.render(placed)
+    return docx_plain.table_lines([
+        (None if before is None else before.get(_VAL, "0"),
+         [docx_plain.cell_read(lines, None if span is None else span.get(_VAL, "1"),
+                               None if merge is None else merge.get(_VAL, "continue"))  # no w:val: continue
+          for lines, span, merge in cells])
+        for before, cells in rows])
 
 
 def _blocks(el: etree._Element, lines: list[str]) -> None:
@@ -303,6 +282,12 @@ def read_docx(raw: bytes) -> str:
     if tags > MAX_XML_TAGS:
         raise Unreadable(f"DOCX document part has {tags:,} XML tags, over the {MAX_XML_TAGS:,} limit "
                          "(too much memory to read; a zip bomb, or not an annual report)")
+    lines = docx_plain.read_lines(xml)  # most documents: read from the XML text, without the tree
+    return "\n".join(walk_lines(xml) if lines is None else lines) + "\n"
+
+
+def walk_lines(xml: bytes) -> list[str]:
+    """The main part's lines, read by walking its tree (any part ``docx_plain`` does not read)."""
     root = etree.fromstring(xml, _XML_PARSER) if xml.strip() else None
     if root is not None and _XML_PARSER.error_log.filter_types([etree.ErrorTypes.ERR_RESOURCE_LIMIT]):
         raise Unreadable(_TOO_DEEP)  # libxml2 recovered by dropping what lies below 2048 levels
@@ -314,4 +299,4 @@ def read_docx(raw: bytes) -> str:
         _blocks(body, lines)
     except RecursionError:
         raise Unreadable(_TOO_DEEP) from None
-    return "\n".join(lines) + "\n"
+    return lines

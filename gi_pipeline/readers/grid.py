@@ -124,7 +124,7 @@ def render(cells: Iterable[Placed]) -> list[str]:
                 by_row[cell.row] = [cell]
             else:
                 row.append(cell)
-    return _lines(_spanned_fields(sorted(by_row[r], key=_BY_COL)) for r in sorted(by_row))
+    return lines(_spanned_fields(sorted(by_row[r], key=_BY_COL)) for r in sorted(by_row))
 
 
 def _spanned_fields(row: Sequence[Placed]) -> list[str]:
@@ -137,7 +137,7 @@ def _spanned_fields(row: Sequence[Placed]) -> list[str]:
     return fields
 
 
-def _lines(rows: Iterable[Sequence[str]]) -> list[str]:
+def lines(rows: Iterable[Sequence[str]]) -> list[str]:
     """Rows of clean fields as lines (a lone field has no separator, nor its span markers); all-empty
     rows dropped."""
     out = []
@@ -154,6 +154,6 @@ def render_rows(rows: Sequence[Sequence[str]], spans: Mapping[tuple[int, int], t
     grid row with its fields in order, so placing them is skipped. (``clean_cell`` leaves a clean field
     as it is, so ``render`` may clean the fields again.)"""
     if all(rowspan == 1 and colspan == 1 for rowspan, colspan in spans.values()):
-        return _lines(rows)
+        return lines(rows)
     cells = [[(field, *spans.get((r, i), (1, 1))) for i, field in enumerate(row)] for r, row in enumerate(rows)]
     return render(place_rows(cells))
