@@ -15,8 +15,8 @@ text), so libxml2 would build exactly the tree the grammar sees, without an erro
 an element it lets through unread (``_foreign``) has none of the elements the walk prints or the table
 reading looks at anywhere inside it, so the walk reads nothing from it either.
 
-The part is cut where rows and cells start (``str.split``), and each piece is checked and read once
-per process and then looked up (``_cell``): the cells of report tables, labels and small numbers,
+A table is cut at its rows' and cells' end tags (``str.split``), and each piece is checked and read
+once per process and then looked up (``_cell``): the cells of report tables, labels and small numbers,
 repeat across tables and reports.
 """
 
@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 import re
 from itertools import count
-from operator import itemgetter
 from typing import cast
 
 from ..cells import GRID_SPAN
@@ -96,18 +95,18 @@ def _row_props() -> str:
     return _element("trPr", _children(_prop("gridBefore"), _foreign()))
 
 
-# What follows '<w:tc' up to the next cell of the row: the cell, then text and elements of the row up to
-# the next cell, and at the row's last cell the row's end and what follows it up to the next row.
+# A table is read in pieces cut at its rows' and cells' end tags (exact strings, no '<w:tc' prefix of
+# '<w:tcPr'): what precedes a cell's '</w:tc>' is the text and elements of the row since the previous
+# cell (for the first cell, those since the previous row and the row's start tag), then the cell's start
+# tag and content.
+_ROW_START = rf"(?P<row>{_children(_foreign())}<w:tr{_END}{_attrs()}>)"
+_ROW_STUFF = _children(_row_props(), _foreign())  # in a row, around its cells
 _CELL_PIECE = re.compile(
-    rf"{_attrs()}(?:/>|>(?P<content>"
+    rf"{_ROW_START}?{_ROW_STUFF}<w:tc{_END}{_attrs()}>(?P<content>"
     + _children(_element("p", _paragraph_content()),
-                _element("tcPr", _children(_prop("gridSpan"), _prop("vMerge"), _foreign())), _foreign())
-    + rf")</w:tc{_S}*>)" + _children(_row_props(), _foreign()) + rf"(?P<end></w:tr{_S}*>{_children(_foreign())})?")
-# What follows '<w:tr' up to its first cell (``open``), or the whole row when it has none, and what
-# follows it up to the next row.
-_ROW_HEAD = re.compile(
-    rf"{_attrs()}(?:/>|>(?P<open>{_children(_row_props(), _foreign())})(?:</w:tr{_S}*>(?P<closed>))?)"
-    + _children(_foreign()))
+                _element("tcPr", _children(_prop("gridSpan"), _prop("vMerge"), _foreign())), _foreign()) + ")")
+_ROW_WITHOUT_CELLS = re.compile(rf"{_ROW_START}{_ROW_STUFF}")
+_ROW_STUFF_RE = re.compile(_ROW_STUFF)
 _BETWEEN = re.compile(_children(_foreign()))  # text and unread elements
 _PARAGRAPH_CONTENT = re.compile(_paragraph_content())
 _PROLOG = re.compile(
@@ -129,8 +128,6 @@ _TEXT_OF_T = re.compile(rf"<w:t{_END}{_ANY_ATTRS}>({_TEXT})</w:t{_S}*>")
 _PARAGRAPH_START = re.compile(rf"<w:p{_END}")
 _CELL_PROP = re.compile(r'<w:(gridSpan|vMerge)(?: w:val="([^"]*)")?/>')
 _BEFORE = re.compile(r'<w:gridBefore(?: w:val="([^"]*)")?/>')
-_TAG_END = re.compile(r"[ \t\n/>]")  # what follows a tag's name
-_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
 
 # A cell as the table needs it: its lines, their text as one field (``grid.join_lines``), its grid fields
@@ -204,42 +201,27 @@ def _body(text: str, pos: int) -> tuple[list[str], int]:
             return lines, pos
 
 
-def _split(xml: str, tag: str) -> list[str]:
-    """``xml`` cut before each ``tag`` (a start tag's '<' and name), the tag left out."""
-    pieces = xml.split(tag)
-    if all(map(_TAG_END.match, pieces[1:])):
-        return pieces
-    joined = [pieces[0]]  # a longer name (w:tcPr after w:tc) is no cut
-    for piece in pieces[1:]:
-        if _TAG_END.match(piece):
-            joined.append(piece)
-        else:
-            joined[-1] += tag + piece
-    return joined
-
-
 def _table(xml: str) -> list[str]:
     """A table's lines from its XML between its start and end tags (up to the first '</w:tbl>': a table
     nested in it fails the grammar)."""
     rows: list[RowRead] = []
-    pieces = _split(xml, "<w:tr")
-    if not _between(pieces[0]):
+    pieces = xml.split("</w:tr>")
+    for row in pieces[:-1]:
+        cells = row.split("</w:tc>")
+        if len(cells) == 1:
+            if not _row_without_cells(row):
+                raise _NotPlain
+            read: list[CellRead] = []
+        else:
+            found = [_first_cell(cells[0]), *map(_cell, cells[1:-1])]
+            if None in found or not _row_stuff(cells[-1]):
+                raise _NotPlain
+            read = cast(list[CellRead], found)
+        gridbefore = _BEFORE.search(row) if "<w:gridBefore" in row else None  # the row's first, wherever it is
+        rows.append((None if gridbefore is None else gridbefore.group(1) if gridbefore.group(1) is not None else "0",
+                     read))
+    if not _between(pieces[-1]):
         raise _NotPlain
-    for row in pieces[1:]:
-        cells = _split(row, "<w:tc")
-        head = _ROW_HEAD.fullmatch(cells[0])
-        if head is None or (head.group("open") is not None and head.group("closed") is None) != (len(cells) > 1):
-            raise _NotPlain  # a row with cells is open at its first cell; one without is closed
-        found_cells = [_cell(cell) for cell in cells[1:]]
-        if None in found_cells:
-            raise _NotPlain
-        read = cast(list[tuple[CellRead, bool]], found_cells)
-        ends = list(map(_SECOND, read))
-        if ends and (ends.count(True) != 1 or not ends[-1]):
-            raise _NotPlain  # the row ends after its last cell, and only there
-        found = _BEFORE.search(row) if "<w:gridBefore" in row else None  # the row's first, wherever it is
-        rows.append((None if found is None else found.group(1) if found.group(1) is not None else "0",
-                     list(map(_FIRST, read))))
     return table_lines(rows)
 
 
@@ -248,14 +230,32 @@ def _between(xml: str) -> bool:
     return _BETWEEN.fullmatch(xml) is not None
 
 
+@functools.lru_cache(maxsize=1024)
+def _row_stuff(xml: str) -> bool:
+    return _ROW_STUFF_RE.fullmatch(xml) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _row_without_cells(xml: str) -> bool:
+    return _ROW_WITHOUT_CELLS.fullmatch(xml) is not None
+
+
 @functools.lru_cache(maxsize=1 << 15)  # labels and small numbers repeat across tables and reports
-def _cell(xml: str) -> tuple[CellRead, bool] | None:
-    """A cell from what follows its '<w:tc' (``_CELL_PIECE``), and whether the row ends after it; None
-    when the piece is not plain."""
+def _cell(xml: str) -> CellRead | None:
+    """A cell from what precedes its '</w:tc>' (``_CELL_PIECE``); None when the piece is not plain."""
     piece = _CELL_PIECE.fullmatch(xml)
-    if piece is None:
-        return None
-    xml = piece.group("content") or ""  # None for <w:tc/>
+    return None if piece is None or piece.group("row") is not None else _cell_read(piece.group("content"))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _first_cell(xml: str) -> CellRead | None:
+    """The first cell of a row, its piece beginning with what precedes the row's start tag."""
+    piece = _CELL_PIECE.fullmatch(xml)
+    return None if piece is None or piece.group("row") is None else _cell_read(piece.group("content"))
+
+
+def _cell_read(xml: str) -> CellRead:
+    """A cell from its content: its paragraphs' lines, its span properties."""
     span = merge = None
     if "<w:gridSpan" in xml or "<w:vMerge" in xml:
         for prop in _CELL_PROP.finditer(xml):
@@ -267,7 +267,7 @@ def _cell(xml: str) -> tuple[CellRead, bool] | None:
     lines: list[str] = []
     for paragraph in _PARAGRAPH_START.split(xml)[1:]:
         lines.extend(_lines(_unescape("".join(_TEXT_OF_T.findall(paragraph)))))
-    return cell_read(lines, span, merge), piece.group("end") is not None
+    return cell_read(lines, span, merge)
 
 
 def _unescape(text: str) -> str:

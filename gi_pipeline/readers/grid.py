@@ -163,9 +163,9 @@ def render_rows(rows: Sequence[Sequence[str]], spans: Mapping[tuple[int, int], t
         if not widened:
             return lines(rows)
         out = list(rows)
-        for r, cells in widened.items():
+        for r, wide in widened.items():
             fields = list(rows[r])
-            for i, colspan in sorted(cells, reverse=True):  # from the right: indices stay valid
+            for i, colspan in sorted(wide, reverse=True):  # from the right: indices stay valid
                 fields[i + 1:i + 1] = [GRID_SPAN] * (colspan - 1)
             out[r] = fields
         return lines(out)
