@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import functools
 import re
-from itertools import count
+from itertools import chain, count
+from operator import itemgetter
 from typing import cast
 
 from ..cells import GRID_SPAN
@@ -132,8 +133,9 @@ _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&
 
 # A cell as the table needs it: its lines, their text as one field (``grid.join_lines``), its grid fields
 # (the field, then GRID_SPAN for each further column it spans), its colspan, its vMerge (None without
-# one, else its w:val; no w:val means "continue").
-CellRead = tuple[tuple[str, ...], str, tuple[str, ...], int, "str | None"]
+# one, else its w:val; no w:val means "continue"), and whether it is plain (no vMerge, not page-long).
+CellRead = tuple[tuple[str, ...], str, tuple[str, ...], int, "str | None", bool]
+_FIELDS, _PLAIN = itemgetter(2), itemgetter(5)
 # A row: its gridBefore's w:val (None without gridBefore) and its cells.
 RowRead = tuple["str | None", list[CellRead]]
 
@@ -206,6 +208,8 @@ def _table(xml: str) -> list[str]:
     nested in it fails the grammar)."""
     rows: list[RowRead] = []
     pieces = xml.split("</w:tr>")
+    grid_before = "<w:gridBefore" in xml
+    plain = True  # no vertical merge, no page-long cell: each row is its cells' fields
     for row in pieces[:-1]:
         cells = row.split("</w:tc>")
         if len(cells) == 1:
@@ -217,11 +221,14 @@ def _table(xml: str) -> list[str]:
             if None in found or not _row_stuff(cells[-1]):
                 raise _NotPlain
             read = cast(list[CellRead], found)
-        gridbefore = _BEFORE.search(row) if "<w:gridBefore" in row else None  # the row's first, wherever it is
-        rows.append((None if gridbefore is None else gridbefore.group(1) if gridbefore.group(1) is not None else "0",
-                     read))
+            if plain and not all(map(_PLAIN, read)):
+                plain = False
+        before = _BEFORE.search(row) if grid_before and "<w:gridBefore" in row else None  # the row's first
+        rows.append((None if before is None else before.group(1) if before.group(1) is not None else "0", read))
     if not _between(pieces[-1]):
         raise _NotPlain
+    if plain and sum(len(cells) for _, cells in rows) > 1:
+        return grid.lines([list(chain.from_iterable(map(_FIELDS, cells))) for _, cells in rows])
     return table_lines(rows)
 
 
@@ -290,7 +297,7 @@ def cell_read(lines: list[str], span: str | None, merge: str | None) -> CellRead
     colspan = 1 if span is None else grid.span(span)
     field = grid.clean_cell(text)
     fields = (field, *[GRID_SPAN] * (colspan - 1)) if colspan > 1 else (field,)
-    return tuple(lines), text, fields, colspan, merge
+    return tuple(lines), text, fields, colspan, merge, merge is None and len(text) <= grid.MAX_CELL_CHARS
 
 
 def table_lines(rows: list[RowRead]) -> list[str]:
@@ -306,7 +313,7 @@ def table_lines(rows: list[RowRead]) -> list[str]:
     open_merge: dict[int, int] = {}  # grid column → index in placed of the vMerge cell running down it
     for r, (before, cells) in enumerate(rows):
         col = 0 if before is None else grid.span(before, default=0) or 0
-        for _, text, _, colspan, merge in cells:
+        for _, text, _, colspan, merge, _ in cells:
             if merge is not None:
                 running = open_merge.get(col)
                 if merge == "continue" and running is not None:
