@@ -14,7 +14,7 @@ import zipfile
 import pytest
 
 from gi_pipeline.cells import GRID_SEP
-from gi_pipeline.readers import docx_plain
+from gi_pipeline.readers import Unreadable, docx_plain
 from gi_pipeline.readers.docx import read_docx, walk_lines
 
 _NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
@@ -219,3 +219,27 @@ def test_near_plain_documents_read_from_their_text_as_the_walk_reads_them() -> N
     read = [(docx_plain.read_lines(part), part) for part in parts]
     assert all(lines == walk_lines(part) for lines, part in read if lines is not None)
     assert sum(lines is not None for lines, _ in read) >= len(parts) // 4  # the text reading is exercised
+
+
+def _deflated(raw: bytes, stored: bool = False) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as source, zipfile.ZipFile(
+            out, "w", zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED) as zf:
+        for name in source.namelist():
+            zf.writestr(name, source.read(name))
+    return out.getvalue()
+
+
+def test_parts_are_read_from_the_archive_as_zipfile_reads_them() -> None:
+    # The parts are inflated straight from the archive's bytes; what zipfile refuses is still refused.
+    deflated = _deflated(PLAIN)
+    assert read_docx(_deflated(PLAIN, stored=True)) == read_docx(deflated) == read_docx(PLAIN)
+    bad_crc = bytearray(deflated)
+    central = bytes(bad_crc).find(b"PK\x01\x02")
+    bad_crc[central + 16] ^= 0xFF  # the directory's CRC of the first part
+    with pytest.raises(Unreadable, match="Bad CRC-32"):
+        read_docx(bytes(bad_crc))
+    renamed = bytearray(deflated)
+    renamed[30] ^= 0x20  # the first letter of the local header's name: 'word/...' becomes 'Word/...'
+    with pytest.raises(Unreadable, match="File name in directory"):
+        read_docx(bytes(renamed))

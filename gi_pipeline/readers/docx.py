@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import struct
 import zipfile
 import zlib
 from typing import Any
@@ -43,11 +44,11 @@ _TOO_DEEP = "DOCX nested too deeply to read (beyond libxml2's 2048 levels or Pyt
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=True)
 
 
-def _main_part(zf: zipfile.ZipFile) -> str:
+def _main_part(zf: zipfile.ZipFile, raw: bytes | None = None) -> str:
     """The main document part named by the package relationships (usually word/document.xml)."""
     names = set(zf.namelist())
     if "_rels/.rels" in names:
-        rels = etree.fromstring(_read_part(zf, "_rels/.rels", MAX_RELS_BYTES), _XML_PARSER)
+        rels = etree.fromstring(_read_part(zf, "_rels/.rels", MAX_RELS_BYTES, raw), _XML_PARSER)
         for rel in rels.iter(_REL) if rels is not None else ():
             target = (rel.get("Target") or "").lstrip("/")
             if (rel.get("Type") or "").endswith(_OFFICE_DOCUMENT) and posixpath.normpath(target) in names:
@@ -57,14 +58,51 @@ def _main_part(zf: zipfile.ZipFile) -> str:
     raise Unreadable("zip archive without a Word document part (not a DOCX)")
 
 
-def _read_part(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
+def _read_part(zf: zipfile.ZipFile, name: str, limit: int, raw: bytes | None = None) -> bytes:
     """The part's bytes; Unreadable when its declared size is over ``limit`` (zipfile never inflates more
-    than the declared size: a part that lies about it fails its CRC check instead)."""
-    size = zf.getinfo(name).file_size
-    if size > limit:
-        raise Unreadable(f"DOCX part {name} is {size / 2**20:.0f} MB uncompressed, over the "
+    than the declared size: a part that lies about it fails its CRC check instead). With the archive's
+    bytes (``raw``), a sound part is inflated straight from them."""
+    info = zf.getinfo(name)
+    if info.file_size > limit:
+        raise Unreadable(f"DOCX part {name} is {info.file_size / 2**20:.0f} MB uncompressed, over the "
                          f"{limit / 2**20:.0f} MB limit (a zip bomb, or not an annual report)")
-    return zf.read(name)
+    data = _member(raw, info) if raw is not None else None
+    return zf.read(name) if data is None else data
+
+
+_LOCAL_HEADER = struct.Struct("<4s2xH18xHH")  # signature, flags, name length, extra field length
+# Encrypted, compressed patched data, strong encryption: zipfile's business.
+_UNUSUAL_FLAGS = 0x1 | 0x20 | 0x40
+
+
+def _member(raw: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """A member's bytes read from the archive's bytes as ``ZipFile.read`` reads them (a stored or deflated
+    part, its local header naming it, its size and CRC as the directory says), without ZipExtFile's
+    Python frames; None for anything else, which zipfile then reads (or refuses) itself."""
+    if info.flag_bits & _UNUSUAL_FLAGS or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    start = info.header_offset
+    if start < 0 or start + _LOCAL_HEADER.size > len(raw):
+        return None
+    signature, flags, name_size, extra_size = _LOCAL_HEADER.unpack_from(raw, start)
+    name_start = start + _LOCAL_HEADER.size
+    name = raw[name_start:name_start + name_size]
+    if signature != b"PK\x03\x04" or name.decode("utf-8" if flags & 0x800 else "cp437",
+                                                    "replace") != info.orig_filename:
+        return None  # zipfile decodes the local name by the local flags, and refuses a name that differs
+    data_start = name_start + name_size + extra_size
+    data = raw[data_start:data_start + info.compress_size]
+    if len(data) != info.compress_size:
+        return None
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        try:
+            inflate = zlib.decompressobj(-15)
+            data = inflate.decompress(data, info.file_size + 1)
+        except zlib.error:
+            return None
+    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        return None
+    return data
 
 
 # The tags the walk compares every element with (built once, not per comparison).
@@ -274,8 +312,8 @@ def _blocks(el: etree._Element, lines: list[str]) -> None:
 def read_docx(raw: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-            name = _main_part(zf)
-            xml = _read_part(zf, name, MAX_PART_BYTES)
+            name = _main_part(zf, raw)
+            xml = _read_part(zf, name, MAX_PART_BYTES, raw)
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, NotImplementedError, RuntimeError) as exc:
         raise Unreadable(f"corrupt DOCX: {type(exc).__name__}: {exc}") from exc
     tags = xml.count(b"<")
