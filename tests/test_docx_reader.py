@@ -137,6 +137,7 @@ NOT_FOR_THE_TEXT_READING = {
     "processing instruction": ("<w:tbl>", "<?pi x?><w:tbl>"),
     "namespace declared below the root": ("<w:tbl>", '<w:tbl xmlns:w="urn:other">'),
     "second prefix for WordprocessingML": ("<w:tbl>", f'<w:tbl xmlns:q="{docx_plain.W_URI}">'),
+    "two prefixes for one namespace": ('xmlns:mc=', "xmlns:a='urn:x' xmlns:b=\"urn:x\" xmlns:mc="),
     "carriage return": ("规章", "规\r章"),
     "control character": ("规章", "规\x07章"),
     "]]> in text": ("规章", "规]]>章"),

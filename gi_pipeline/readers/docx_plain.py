@@ -116,6 +116,7 @@ _PROLOG = re.compile(
 _ROOT = re.compile(rf"<(?P<root>{_NAME}){_attrs(root=True)}>")
 _DECLARATION = re.compile(rf"{_S}xmlns(?::{_NAME})?{_S}*={_S}*({_VALUE})")
 _W_PREFIX = re.compile(rf"{_S}xmlns:w{_S}*=")
+_RESERVED_URIS = frozenset({"http://www.w3.org/XML/1998/namespace", "http://www.w3.org/2000/xmlns/"})
 _W_BINDING = re.compile(rf"{_S}xmlns:w{_S}*={_S}*([\"']){re.escape(W_URI)}\1")
 _ROOT_NEXT = re.compile(rf"{_TEXT}(?:(?P<body><w:body{_END}{_attrs()}>)|(?!<w:body{_END}){_foreign()})")
 # The next block of the body: its start tag (a paragraph's, a table's, the body's end) or an element
@@ -156,9 +157,9 @@ def read_lines(xml: bytes) -> list[str] | None:
     start = root.group(0)
     if start.count(W_URI) != 1 or len(_W_PREFIX.findall(start)) != 1 or not _W_BINDING.search(start):
         return None  # w: is WordprocessingML, and no other prefix is
-    uris = _DECLARATION.findall(start)
-    if len(set(uris)) != len(uris):
-        return None  # two prefixes for one namespace: attributes may repeat under both
+    uris = [_unescape(value[1:-1]) for value in _DECLARATION.findall(start)]
+    if len(set(uris)) != len(uris) or _RESERVED_URIS.intersection(uris):
+        return None  # two prefixes for one namespace (attributes may repeat under both), or a reserved one
     pos = root.end()
     while True:
         child = _ROOT_NEXT.match(text, pos)
