@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from gi_pipeline.cells import GRID_SEP
-from gi_pipeline.readers import html, html_plain
+from gi_pipeline.readers import Unreadable, html, html_plain
 
 TABLE = ('<table border="1" cellspacing="0">\n<tr><td colspan="3">第二十条第（一）项</td></tr>\n'
          "<tr><td>信息内容</td><td>本年制发件数</td><td>现行有效件 数</td></tr>\n"
@@ -98,3 +98,24 @@ def test_near_plain_pages_read_as_the_tree_reads_them(walk_only) -> None:
     assert all(html.read_html(page) == walk_only(page) for page in pages)
     taken = sum(len(html_plain.take_tables(html.decode_html(page))[1]) for page in pages)
     assert taken >= len(pages) // 2  # the shortcut is exercised
+
+
+def test_tables_at_the_recursion_limit_read_as_the_tree_reads_them(walk_only) -> None:
+    # Layout tables nested ~330 deep take the walk to Python's recursion limit: reading the innermost
+    # table's cells (a few frames) is where the walk of the page as it is gives up and the page is read
+    # flattened; the shortcut must give up at the same depth.
+    def outcome(read, page: bytes) -> str:  # type: ignore[no-untyped-def]
+        try:
+            return read(page)
+        except Unreadable as exc:
+            return f"refused: {exc}"
+
+    def with_shortcut(page: bytes) -> str:  # as deep a stack as walk_only's
+        return html.read_html(page)
+
+    outcomes = set()
+    for depth in range(240, 360, 2):
+        page = _page("<table><tr><td>" * depth + TABLE + "</td></tr></table>" * depth)
+        outcomes.add(outcome(with_shortcut, page)[:8])
+        assert outcome(with_shortcut, page) == outcome(walk_only, page), depth
+    assert "refused:" in outcomes and len(outcomes) > 1  # the limit is inside the range

@@ -321,20 +321,16 @@ def read_docx(raw: bytes) -> str:
         raise Unreadable(f"DOCX document part has {tags:,} XML tags, over the {MAX_XML_TAGS:,} limit "
                          "(too much memory to read; a zip bomb, or not an annual report)")
     lines = docx_plain.read_lines(xml)  # most documents: read from the XML text, without the tree
-    return "\n".join(walk_lines(xml) if lines is None else lines) + "\n"
-
-
-def walk_lines(xml: bytes) -> list[str]:
-    """The main part's lines, read by walking its tree (any part ``docx_plain`` does not read)."""
-    root = etree.fromstring(xml, _XML_PARSER) if xml.strip() else None
-    if root is not None and _XML_PARSER.error_log.filter_types([etree.ErrorTypes.ERR_RESOURCE_LIMIT]):
-        raise Unreadable(_TOO_DEEP)  # libxml2 recovered by dropping what lies below 2048 levels
-    body = root.find(W + "body") if root is not None else None
-    if body is None:
-        raise Unreadable("DOCX without a document body")
-    lines: list[str] = []
-    try:
-        _blocks(body, lines)
-    except RecursionError:
-        raise Unreadable(_TOO_DEEP) from None
-    return lines
+    if lines is None:  # the tree walk, called from here: a frame more would refuse a level less
+        root = etree.fromstring(xml, _XML_PARSER) if xml.strip() else None
+        if root is not None and _XML_PARSER.error_log.filter_types([etree.ErrorTypes.ERR_RESOURCE_LIMIT]):
+            raise Unreadable(_TOO_DEEP)  # libxml2 recovered by dropping what lies below 2048 levels
+        body = root.find(W + "body") if root is not None else None
+        if body is None:
+            raise Unreadable("DOCX without a document body")
+        lines = []
+        try:
+            _blocks(body, lines)
+        except RecursionError:
+            raise Unreadable(_TOO_DEEP) from None
+    return "\n".join(lines) + "\n"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import functools
 import re
+import sys
 import threading
 from itertools import islice
 
@@ -298,20 +299,19 @@ class _Retake(Exception):
     """A table taken from the page's text did not come back as the empty table left in its place."""
 
 
-# A taken table this deep would have put its cells near or beyond libxml2's depth limit (MAX_DEPTH).
+# A taken table this deep would have put its cells near or beyond libxml2's depth limit (MAX_DEPTH), or
+# its reading (_table_lines and what it calls) near Python's recursion limit, where the walk of the page
+# as it is would have given up: such a page is read as it is.
 _TAKEN_MAX_DEPTH = MAX_DEPTH - 64
+_RECURSION_MARGIN = 64
 
 
-def _read_page(text: str) -> tuple[etree._Element | None, list[str]]:
-    """``_read_tree`` of the page with its plain tables taken from the text (``html_plain``), or of the
-    page as it is when one does not come back where it was."""
-    taken, tables = html_plain.take_tables(text)
-    if tables:
-        try:
-            return _read_tree(taken, tables)
-        except _Retake:
-            pass
-    return _read_tree(text)
+def _taken_max_depth() -> int:
+    """How deep a taken table may lie, from the walk's frames still left (one a level)."""
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1  # type: ignore[assignment]
+    return min(_TAKEN_MAX_DEPTH, sys.getrecursionlimit() - depth - _RECURSION_MARGIN)
 
 
 def _read_tree(text: str, tables: dict[str, list[str]] | None = None) -> tuple[etree._Element | None, list[str]]:
@@ -328,8 +328,9 @@ def _read_tree(text: str, tables: dict[str, list[str]] | None = None) -> tuple[e
         marked = [table for table in root.iter("table") if table.get(html_plain.MARK) is not None]
         if sorted(table.get(html_plain.MARK) for table in marked) != sorted(tables):
             raise _Retake
-        if text.count("<") > _TAKEN_MAX_DEPTH and any(  # else no element is that deep
-                next(islice(table.iterancestors(), _TAKEN_MAX_DEPTH, None), None) is not None for table in marked):
+        limit = _taken_max_depth()
+        if text.count("<") > limit and any(  # else no element is that deep
+                next(islice(table.iterancestors(), max(limit, 0), None), None) is not None for table in marked):
             raise _Retake
     out = _Lines(tables)
     try:
@@ -348,8 +349,14 @@ def html_to_text(text: str) -> str:
         text = _BAD_XML_CHAR.sub("", text)
     if not text.strip():
         raise Unreadable("empty HTML")
+    # The page with its plain tables taken from the text (html_plain), or as it is when one does not come
+    # back where it was; _read_tree called from here (a frame more would refuse a level less).
+    taken, tables = html_plain.take_tables(text)
     try:
-        root, lines = _read_page(text)
+        try:
+            root, lines = _read_tree(taken, tables) if tables else _read_tree(text)
+        except _Retake:
+            root, lines = _read_tree(text)
     except _TooDeep:
         try:
             root, lines = _read_tree(_flatten(text))
