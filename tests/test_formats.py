@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import email.message
 import functools
+import random
 import sys
 from importlib import resources
 from pathlib import Path
@@ -114,6 +115,19 @@ def test_grid_rendering_repeats_rowspans_and_keeps_colspans_one_field() -> None:
     assert (first.columns, first.width) == ((0, 1, 3, 5), 6)
     # A lone cell spanning the table stays a plain line.
     assert grid.render(grid.place_rows([[("申请人情况", 1, 7)]])) == ["申请人情况"]
+
+
+def test_rows_of_clean_fields_render_as_placed_cells() -> None:
+    # render_rows skips the placing when no cell spans rows: the same lines as placing every cell.
+    rn = random.Random(14)
+    for _ in range(2000):
+        rows = [[grid.clean_cell(rn.choice(["", "规章", "13", " 5 ", "a b", "（一）予以公开"]))
+                 for _ in range(rn.randint(0, 5))] for _ in range(rn.randint(0, 6))]
+        tall = rn.random() < 0.3
+        spans = {(r, i): (rn.choice([0, 1, 2, 3]) if tall else 1, rn.choice([1, 1, 2, 4]))
+                 for r, row in enumerate(rows) for i in range(len(row)) if rn.random() < 0.3}
+        cells = [[(field, *spans.get((r, i), (1, 1))) for i, field in enumerate(row)] for r, row in enumerate(rows)]
+        assert grid.render_rows(rows, spans) == grid.render(grid.place_rows(cells))
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import io
 import posixpath
+import struct
 import zipfile
 import zlib
 from typing import Any
 
 from lxml import etree
 
-from . import grid
+from . import docx_plain, grid
 from .errors import Unreadable
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -43,11 +44,11 @@ _TOO_DEEP = "DOCX nested too deeply to read (beyond libxml2's 2048 levels or Pyt
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=True)
 
 
-def _main_part(zf: zipfile.ZipFile) -> str:
+def _main_part(zf: zipfile.ZipFile, raw: bytes | None = None) -> str:
     """The main document part named by the package relationships (usually word/document.xml)."""
     names = set(zf.namelist())
     if "_rels/.rels" in names:
-        rels = etree.fromstring(_read_part(zf, "_rels/.rels", MAX_RELS_BYTES), _XML_PARSER)
+        rels = etree.fromstring(_read_part(zf, "_rels/.rels", MAX_RELS_BYTES, raw), _XML_PARSER)
         for rel in rels.iter(_REL) if rels is not None else ():
             target = (rel.get("Target") or "").lstrip("/")
             if (rel.get("Type") or "").endswith(_OFFICE_DOCUMENT) and posixpath.normpath(target) in names:
@@ -57,14 +58,51 @@ def _main_part(zf: zipfile.ZipFile) -> str:
     raise Unreadable("zip archive without a Word document part (not a DOCX)")
 
 
-def _read_part(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
+def _read_part(zf: zipfile.ZipFile, name: str, limit: int, raw: bytes | None = None) -> bytes:
     """The part's bytes; Unreadable when its declared size is over ``limit`` (zipfile never inflates more
-    than the declared size: a part that lies about it fails its CRC check instead)."""
-    size = zf.getinfo(name).file_size
-    if size > limit:
-        raise Unreadable(f"DOCX part {name} is {size / 2**20:.0f} MB uncompressed, over the "
+    than the declared size: a part that lies about it fails its CRC check instead). With the archive's
+    bytes (``raw``), a sound part is inflated straight from them."""
+    info = zf.getinfo(name)
+    if info.file_size > limit:
+        raise Unreadable(f"DOCX part {name} is {info.file_size / 2**20:.0f} MB uncompressed, over the "
                          f"{limit / 2**20:.0f} MB limit (a zip bomb, or not an annual report)")
-    return zf.read(name)
+    data = _member(raw, info) if raw is not None else None
+    return zf.read(name) if data is None else data
+
+
+_LOCAL_HEADER = struct.Struct("<4s2xH18xHH")  # signature, flags, name length, extra field length
+# Encrypted, compressed patched data, strong encryption: zipfile's business.
+_UNUSUAL_FLAGS = 0x1 | 0x20 | 0x40
+
+
+def _member(raw: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """A member's bytes read from the archive's bytes as ``ZipFile.read`` reads them (a stored or deflated
+    part, its local header naming it, its size and CRC as the directory says), without ZipExtFile's
+    Python frames; None for anything else, which zipfile then reads (or refuses) itself."""
+    if info.flag_bits & _UNUSUAL_FLAGS or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    start = info.header_offset
+    if start < 0 or start + _LOCAL_HEADER.size > len(raw):
+        return None
+    signature, flags, name_size, extra_size = _LOCAL_HEADER.unpack_from(raw, start)
+    name_start = start + _LOCAL_HEADER.size
+    name = raw[name_start:name_start + name_size]
+    if signature != b"PK\x03\x04" or name.decode("utf-8" if flags & 0x800 else "cp437",
+                                                    "replace") != info.orig_filename:
+        return None  # zipfile decodes the local name by the local flags, and refuses a name that differs
+    data_start = name_start + name_size + extra_size
+    data = raw[data_start:data_start + info.compress_size]
+    if len(data) != info.compress_size:
+        return None
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        try:
+            inflate = zlib.decompressobj(-15)
+            data = inflate.decompress(data, info.file_size + 1)
+        except zlib.error:
+            return None
+    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        return None
+    return data
 
 
 # The tags the walk compares every element with (built once, not per comparison).
@@ -250,35 +288,14 @@ def _table_lines(tbl: etree._Element) -> list[str]:
     rows = _plain_rows(tbl)
     if rows is None:
         rows = [(_first(tr, _TRPR, _GRID_BEFORE), [_cell(tc) for tc in _wrapped(tr, _TC)]) for tr in _wrapped(tbl, _TR)]
-    texts = [[grid.join_lines(lines) for lines, _, _ in cells] for _, cells in rows]
-    if (sum(len(cells) for _, cells in rows) <= 1 or _has_nested_table(tbl)
-            or any(len(t) > grid.MAX_CELL_CHARS for row in texts for t in row)):
+    if _has_nested_table(tbl):
         return [line for _, cells in rows for lines, _, _ in cells for line in lines]
-    placed: list[grid.Placed] = []
-    open_merge: dict[int, int] = {}  # grid column → index in placed of the vMerge cell running down it
-    for r, (before, cells) in enumerate(rows):
-        col = 0 if before is None else grid.span(before.get(_VAL, "0"), default=0) or 0
-        for text, (_, span, merge) in zip(texts[r], cells):
-            colspan = 1 if span is None else grid.span(span.get(_VAL, "1"))
-            if merge is not None:
-                merge_val = merge.get(_VAL)
-                running = open_merge.get(col)
-                if merge_val in (None, "continue") and running is not None:
-                    above = placed[running]
-                    if above.row + above.rowspan == r:  # continues the cell right above it
-                        placed[running] = grid.Placed(above.text, above.row, above.col, above.rowspan + 1,
-                                                      above.colspan)
-                        col += colspan
-                        continue
-                if merge_val == "restart":
-                    placed.append(grid.Placed(text, r, col, 1, colspan))
-                    open_merge[col] = len(placed) - 1
-                    col += colspan
-                    continue
-            placed.append(grid.Placed(text, r, col, 1, colspan))
-            open_merge.pop(col, None)
-            col += colspan
-    return grid.render(placed)
+    return docx_plain.table_lines([
+        (None if before is None else before.get(_VAL, "0"),
+         [docx_plain.cell_read(lines, None if span is None else span.get(_VAL, "1"),
+                               None if merge is None else merge.get(_VAL, "continue"))  # no w:val: continue
+          for lines, span, merge in cells])
+        for before, cells in rows])
 
 
 def _blocks(el: etree._Element, lines: list[str]) -> None:
@@ -295,23 +312,25 @@ def _blocks(el: etree._Element, lines: list[str]) -> None:
 def read_docx(raw: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-            name = _main_part(zf)
-            xml = _read_part(zf, name, MAX_PART_BYTES)
+            name = _main_part(zf, raw)
+            xml = _read_part(zf, name, MAX_PART_BYTES, raw)
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, NotImplementedError, RuntimeError) as exc:
         raise Unreadable(f"corrupt DOCX: {type(exc).__name__}: {exc}") from exc
     tags = xml.count(b"<")
     if tags > MAX_XML_TAGS:
         raise Unreadable(f"DOCX document part has {tags:,} XML tags, over the {MAX_XML_TAGS:,} limit "
                          "(too much memory to read; a zip bomb, or not an annual report)")
-    root = etree.fromstring(xml, _XML_PARSER) if xml.strip() else None
-    if root is not None and _XML_PARSER.error_log.filter_types([etree.ErrorTypes.ERR_RESOURCE_LIMIT]):
-        raise Unreadable(_TOO_DEEP)  # libxml2 recovered by dropping what lies below 2048 levels
-    body = root.find(W + "body") if root is not None else None
-    if body is None:
-        raise Unreadable("DOCX without a document body")
-    lines: list[str] = []
-    try:
-        _blocks(body, lines)
-    except RecursionError:
-        raise Unreadable(_TOO_DEEP) from None
+    lines = docx_plain.read_lines(xml)  # most documents: read from the XML text, without the tree
+    if lines is None:  # the tree walk, called from here: a frame more would refuse a level less
+        root = etree.fromstring(xml, _XML_PARSER) if xml.strip() else None
+        if root is not None and _XML_PARSER.error_log.filter_types([etree.ErrorTypes.ERR_RESOURCE_LIMIT]):
+            raise Unreadable(_TOO_DEEP)  # libxml2 recovered by dropping what lies below 2048 levels
+        body = root.find(W + "body") if root is not None else None
+        if body is None:
+            raise Unreadable("DOCX without a document body")
+        lines = []
+        try:
+            _blocks(body, lines)
+        except RecursionError:
+            raise Unreadable(_TOO_DEEP) from None
     return "\n".join(lines) + "\n"

@@ -124,7 +124,7 @@ def render(cells: Iterable[Placed]) -> list[str]:
                 by_row[cell.row] = [cell]
             else:
                 row.append(cell)
-    return _lines(_spanned_fields(sorted(by_row[r], key=_BY_COL)) for r in sorted(by_row))
+    return lines(_spanned_fields(sorted(by_row[r], key=_BY_COL)) for r in sorted(by_row))
 
 
 def _spanned_fields(row: Sequence[Placed]) -> list[str]:
@@ -137,7 +137,7 @@ def _spanned_fields(row: Sequence[Placed]) -> list[str]:
     return fields
 
 
-def _lines(rows: Iterable[Sequence[str]]) -> list[str]:
+def lines(rows: Iterable[Sequence[str]]) -> list[str]:
     """Rows of clean fields as lines (a lone field has no separator, nor its span markers); all-empty
     rows dropped."""
     out = []
@@ -153,7 +153,21 @@ def render_rows(rows: Sequence[Sequence[str]], spans: Mapping[tuple[int, int], t
     index in row) for the cells that set one. When no cell spans rows (most tables) each row is its own
     grid row with its fields in order, so placing them is skipped. (``clean_cell`` leaves a clean field
     as it is, so ``render`` may clean the fields again.)"""
-    if all(rowspan == 1 and colspan == 1 for rowspan, colspan in spans.values()):
-        return _lines(rows)
+    if all(rowspan == 1 for rowspan, _ in spans.values()):
+        # No cell spans rows (most tables): each row is its own grid row, a cell spanning k columns
+        # followed by its k - 1 GRID_SPAN fields, as ``render`` places them.
+        widened: dict[int, list[tuple[int, int]]] = {}
+        for (r, i), (_, colspan) in spans.items():
+            if colspan > 1:
+                widened.setdefault(r, []).append((i, colspan))
+        if not widened:
+            return lines(rows)
+        out = list(rows)
+        for r, wide in widened.items():
+            fields = list(rows[r])
+            for i, colspan in sorted(wide, reverse=True):  # from the right: indices stay valid
+                fields[i + 1:i + 1] = [GRID_SPAN] * (colspan - 1)
+            out[r] = fields
+        return lines(out)
     cells = [[(field, *spans.get((r, i), (1, 1))) for i, field in enumerate(row)] for r, row in enumerate(rows)]
     return render(place_rows(cells))

@@ -11,12 +11,14 @@ from __future__ import annotations
 import codecs
 import functools
 import re
+import sys
 import threading
+from itertools import islice
 
 from lxml import etree
 
 from ..decode import DecodeError, decode_bytes
-from . import grid
+from . import grid, html_plain
 from .errors import Unreadable
 
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.I)
@@ -91,12 +93,14 @@ def decode_html(raw: bytes) -> str:
 
 
 class _Lines:
-    """Inline text gathered into lines; a block boundary ends the current line."""
+    """Inline text gathered into lines; a block boundary ends the current line. ``tables``: the lines of
+    the tables ``html_plain.take_tables`` took from the page, by number."""
 
-    def __init__(self) -> None:
+    def __init__(self, tables: dict[str, list[str]] | None = None) -> None:
         self.lines: list[str] = []
         self.buf: list[str] = []
         self.pre = 0  # depth of <pre>: keep its line breaks
+        self.tables = tables or {}
 
     def add(self, text: str | None) -> None:
         if text:
@@ -204,7 +208,13 @@ def _walk(el: etree._Element, out: _Lines) -> None:
         out.add(el.tail)
         return
     if tag == "table":
-        lines = _table_lines(el)
+        taken = el.get(html_plain.MARK) if out.tables else None
+        if taken is not None:
+            lines = out.tables.get(taken)
+            if lines is None:
+                raise _Retake
+        else:
+            lines = _table_lines(el)
         if lines is not None:
             out.flush()
             caption = next(el.iterchildren("caption"), None)  # find("caption") without ElementPath
@@ -285,15 +295,44 @@ class _TooDeep(Exception):
     """The tree is nested deeper than the parser or the walk can follow."""
 
 
-def _read_tree(text: str) -> tuple[etree._Element | None, list[str]]:
+class _Retake(Exception):
+    """A table taken from the page's text did not come back as the empty table left in its place."""
+
+
+# A taken table this deep would have put its cells near or beyond libxml2's depth limit (MAX_DEPTH), or
+# its reading (_table_lines and what it calls) near Python's recursion limit, where the walk of the page
+# as it is would have given up: such a page is read as it is.
+_TAKEN_MAX_DEPTH = MAX_DEPTH - 64
+_RECURSION_MARGIN = 64
+
+
+def _taken_max_depth() -> int:
+    """How deep a taken table may lie, from the walk's frames still left (one a level)."""
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1  # type: ignore[assignment]
+    return min(_TAKEN_MAX_DEPTH, sys.getrecursionlimit() - depth - _RECURSION_MARGIN)
+
+
+def _read_tree(text: str, tables: dict[str, list[str]] | None = None) -> tuple[etree._Element | None, list[str]]:
     """(root, lines) of a page; raises _TooDeep when part of it would be lost to nesting depth."""
     parser = _parser()
     root = etree.fromstring(text, parser)
     if parser.error_log.filter_types([etree.ErrorTypes.ERR_RESOURCE_LIMIT]):
         raise _TooDeep  # libxml2 recovered by dropping what lies below its limit
     if root is None:
+        if tables:
+            raise _Retake
         return None, []
-    out = _Lines()
+    if tables:
+        marked = [table for table in root.iter("table") if table.get(html_plain.MARK) is not None]
+        if sorted(table.get(html_plain.MARK) for table in marked) != sorted(tables):
+            raise _Retake
+        limit = _taken_max_depth()
+        if text.count("<") > limit and any(  # else no element is that deep
+                next(islice(table.iterancestors(), max(limit, 0), None), None) is not None for table in marked):
+            raise _Retake
+    out = _Lines(tables)
     try:
         _walk(root, out)
     except RecursionError:
@@ -310,8 +349,14 @@ def html_to_text(text: str) -> str:
         text = _BAD_XML_CHAR.sub("", text)
     if not text.strip():
         raise Unreadable("empty HTML")
+    # The page with its plain tables taken from the text (html_plain), or as it is when one does not come
+    # back where it was; _read_tree called from here (a frame more would refuse a level less).
+    taken, tables = html_plain.take_tables(text)
     try:
-        root, lines = _read_tree(text)
+        try:
+            root, lines = _read_tree(taken, tables) if tables else _read_tree(text)
+        except _Retake:
+            root, lines = _read_tree(text)
     except _TooDeep:
         try:
             root, lines = _read_tree(_flatten(text))
