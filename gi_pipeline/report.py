@@ -51,11 +51,10 @@ _MIN_SECTIONS = 3
 MAX_REPORT_BYTES = 50 * 1024 * 1024
 
 
-def parse_report(raw: bytes, source_file: str, sha256: str | None = None) -> ParsedReport | Quarantined:
+def parse_report(raw: bytes, source_file: str) -> ParsedReport | Quarantined:
     """Read (any format), normalize, section, extract tables and metadata. Total: bad input of any kind
-    is quarantined with a reason, and no exception escapes, so one file never stops a run. ``sha256``: the
-    hex sha256 of ``raw`` when the caller has it already (the inventory hashes every file), else computed."""
-    doc_id = sha256 or hashlib.sha256(raw).hexdigest()
+    is quarantined with a reason, and no exception escapes, so one file never stops a run."""
+    doc_id = hashlib.sha256(raw).hexdigest()
     try:
         if len(raw) > MAX_REPORT_BYTES:
             return Quarantined(
