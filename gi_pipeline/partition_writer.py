@@ -1,5 +1,7 @@
 """A run's (year, region) partitions written a batch at a time: the reports' rows from the parse
 cache (or parsed again), one GX validation per suite and batch, then each partition's Parquet files.
+A batch holds whole partitions or a piece of one too big for a batch (``piece_batches``); a
+partition is written, whole, with its last piece.
 
 ``LoadedBatch`` is the unit of work (load, validate, write): a pure function of the catalog, the
 raw files and the cache (apart from the files it writes), and the output does not depend on how
