@@ -78,7 +78,7 @@ def run_spans(runs: Sequence[Run], lines: Sequence[Line], starts: LineStarts) ->
         for index, first in run.parts:
             at = base + before[index] + index
             line = lines[index]
-            line_at = line_spans(line) if line.order else line.spans
+            line_at = line_spans(line)
             if first == len(line.cells) - 1:  # one cell of this line (a table printed one cell per line)
                 start, end = line_at[first]
                 spans.append((at + start, at + end))
@@ -320,9 +320,7 @@ class RowCells:
         if len(runs) == 1 and len(runs[0].parts) == 1 and len(runs[0].cells) == n:  # most rows: inline
             index, first = runs[0].parts[0]
             at = self.starts.base + self.starts.before[index] + index
-            line = self.lines[index]
-            line_at = line_spans(line) if line.order else line.spans
-            return [(at + start, at + end) for start, end in line_at[first : first + n]]
+            return [(at + start, at + end) for start, end in line_spans(self.lines[index])[first : first + n]]
         return row_spans(run_spans(runs, self.lines, self.starts), n)
 
     def header_unit(self, key: str) -> str | None:
