@@ -246,7 +246,7 @@ class SuiteRunner:
         for name, indices in by_frame.items():
             frame = FRAMES[name](tables).collect()
             used = _columns_named([self.suites[i].body for i in indices], frame.columns)
-            found: dict[int, list[tuple[int, int, Finding]]] = {i: [] for i in indices}
+            found: dict[int, list[tuple[int, Finding]]] = {i: [] for i in indices}
             success = dict.fromkeys(indices, True)
             for start in range(0, frame.height, VALIDATION_CHUNK_ROWS):
                 pdf = frame.slice(start, VALIDATION_CHUNK_ROWS).select(used).to_pandas()
@@ -259,7 +259,7 @@ class SuiteRunner:
             for i in indices:
                 suite = self.suites[i]
                 # Each expectation's findings in row order, as one validation of the whole frame lists them.
-                findings = tuple(f for _, _, f in sorted(found[i], key=lambda t: (t[0], t[1])))
+                findings = tuple(f for _, f in sorted(found[i], key=lambda t: (t[1].expectation, t[0])))
                 results[i] = SuiteResult(
                     suite.name, suite.table, suite.severity, success[i], frame.height, findings, by_doc
                 )
@@ -269,9 +269,9 @@ class SuiteRunner:
     @staticmethod
     def _validate(
         suite: Suite, frame: pl.DataFrame, start: int, pdf, sources: dict[str, str]
-    ) -> tuple[bool, list[tuple[int, int, Finding]]]:
+    ) -> tuple[bool, list[tuple[int, Finding]]]:
         """The suite over ``pdf``, rows ``start..`` of ``frame``: its success and each finding with
-        its expectation's index and its row in ``frame``."""
+        its row in ``frame``."""
         gx, _ = _gx()
         batch = _batch_definition(suite.frame).get_batch(batch_parameters={"dataframe": pdf})
         outcome = batch.validate(gx.ExpectationSuite(**suite.body), result_format={"result_format": "COMPLETE"})
@@ -284,7 +284,7 @@ class SuiteRunner:
                 record = frame.row(row, named=True)
                 detail, deviation = _detail(suite.frame, record, expectation)
                 check = suite.check or record.get("identity") or suite.name
-                findings.append((e, row, Finding(
+                findings.append((row, Finding(
                     doc_id=record["doc_id"],
                     source_file=sources.get(record["doc_id"]),
                     check=check,
